@@ -1,0 +1,195 @@
+"""Model → checkpoint: self-contained weights folders, written atomically and loaded strictly.
+
+A folder holds config.json and model.safetensors (written by huggingface_hub's
+PyTorchModelHubMixin), vocab.json, metrics.json (the training record the app's model card
+reads) and fingerprint.json (hashes for the memorization check). No pickles anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import torch
+
+from .model import CELLS, LyricModel, ModelConfig
+from .vocab import Vocab
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+VOCAB_FILE = "vocab.json"
+METRICS_FILE = "metrics.json"
+FINGERPRINT_FILE = "fingerprint.json"
+FOLDER_FILES = [CONFIG_FILE, WEIGHTS_FILE, VOCAB_FILE, METRICS_FILE, FINGERPRINT_FILE, "README.md"]
+
+
+class CheckpointError(RuntimeError):
+    """A weights folder that cannot be loaded; the message names the file at fault."""
+
+
+@dataclass
+class Checkpoint:
+    model: LyricModel
+    vocab: Vocab
+    path: Path  # the local folder it was loaded from
+    metrics: dict = field(default_factory=dict)  # metrics.json, or {} when the folder has none
+    fingerprint: dict | None = None  # fingerprint.json, when present
+
+
+def best_device() -> torch.device:
+    """The GPU when there is one, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def write_json(path: Path, data) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=1)
+
+
+def save_checkpoint(
+    model: LyricModel,
+    vocab: Vocab,
+    out_dir: str | Path,
+    metrics: dict | None = None,
+    fingerprint: dict | None = None,
+) -> None:
+    """Write a complete folder beside out_dir, then swap it in: an interrupt never leaves a broken folder."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _recover(out_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        model.save_pretrained(tmp)
+        vocab.save(str(tmp / VOCAB_FILE))
+        if metrics is not None:
+            write_json(tmp / METRICS_FILE, metrics)
+        if fingerprint is not None:
+            write_json(tmp / FINGERPRINT_FILE, fingerprint)
+        for f in tmp.iterdir():  # make the bytes durable before the folder becomes visible
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+        old = _old_path(out_dir)
+        if out_dir.exists():
+            os.replace(out_dir, old)
+        os.replace(tmp, out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _old_path(out_dir: Path) -> Path:
+    return out_dir.with_name(f".{out_dir.name}.old")
+
+
+def _recover(out_dir: Path) -> None:
+    """If a save was killed between its two renames, put the previous folder back."""
+    old = _old_path(out_dir)
+    if old.exists():
+        if out_dir.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(old, out_dir)
+
+
+def resolve_folder(path_or_repo: str | Path) -> Path:
+    """A local folder as it is; anything else is a Hugging Face Hub model id ("user/name").
+
+    The hub is only asked when the id is not a local folder; with HF_HUB_OFFLINE=1 set before
+    import, huggingface_hub answers from its local cache alone.
+    """
+    path = Path(path_or_repo)
+    _recover(path)
+    if path.is_dir():
+        return path
+    text = str(path_or_repo)
+    if text.count("/") != 1 or text.startswith((".", "/")):
+        raise CheckpointError(f"{text}: no such weights folder (and not a hub id of the form user/name)")
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(repo_id=text, allow_patterns=FOLDER_FILES))
+    except Exception as e:  # network, missing repo, missing cache entry offline
+        raise CheckpointError(f"{text}: could not fetch from the Hugging Face Hub ({e})") from e
+
+
+def read_config(path: Path) -> ModelConfig:
+    """config.json → ModelConfig, refusing missing keys and wrong types with a message naming the file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            raw = json.load(f)
+    except FileNotFoundError as e:
+        raise CheckpointError(f"{path}: missing") from e
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"{path}: not valid JSON ({e})") from e
+    if not isinstance(raw, dict):
+        raise CheckpointError(f"{path}: expected a JSON object")
+    types = {"vocab_size": int, "cell": str, "embed_dim": int, "hidden_dim": int,
+             "num_layers": int, "dropout": float, "tie_weights": bool}
+    known = {f.name for f in fields(ModelConfig)}
+    unknown = set(raw) - known
+    if unknown:
+        raise CheckpointError(f"{path}: unknown keys {sorted(unknown)}")
+    for key, typ in types.items():
+        if key not in raw:
+            raise CheckpointError(f"{path}: missing key {key!r}")
+        value = raw[key]
+        ok = isinstance(value, typ) and not (typ is int and isinstance(value, bool))
+        if typ is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok:
+            raise CheckpointError(f"{path}: {key!r} must be {typ.__name__}, got {value!r}")
+    if raw["cell"] not in CELLS:
+        raise CheckpointError(f"{path}: cell must be one of {sorted(CELLS)}, got {raw['cell']!r}")
+    if min(raw["vocab_size"], raw["embed_dim"], raw["hidden_dim"], raw["num_layers"]) < 1:
+        raise CheckpointError(f"{path}: sizes must be positive")
+    try:
+        return ModelConfig(**raw)
+    except ValueError as e:
+        raise CheckpointError(f"{path}: {e}") from e
+
+
+def read_json(path: Path) -> dict | None:
+    if not path.exists():
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"{path}: not valid JSON ({e})") from e
+
+
+def load_checkpoint(path_or_repo: str | Path, device: torch.device | str | None = None) -> Checkpoint:
+    """Load a weights folder (or hub id) onto device (default: the GPU when present), strictly."""
+    folder = resolve_folder(path_or_repo)
+    device = torch.device(device) if device is not None else best_device()
+    config = read_config(folder / CONFIG_FILE)
+    try:
+        vocab = Vocab.load(str(folder / VOCAB_FILE))
+    except FileNotFoundError as e:
+        raise CheckpointError(f"{folder / VOCAB_FILE}: missing") from e
+    except (ValueError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"{folder / VOCAB_FILE}: {e}") from e
+    if len(vocab) != config.vocab_size:
+        raise CheckpointError(
+            f"{folder / VOCAB_FILE}: {len(vocab)} tokens, but {folder / CONFIG_FILE} says vocab_size={config.vocab_size}"
+        )
+    weights = folder / WEIGHTS_FILE
+    if not weights.exists():
+        raise CheckpointError(f"{weights}: missing")
+    try:
+        # strict=True: every tensor must be there with the right shape; the mixin's default is lenient.
+        model = LyricModel.from_pretrained(str(folder), strict=True, map_location=str(device))
+    except Exception as e:  # truncated file, wrong shapes, missing or extra tensors
+        raise CheckpointError(f"{weights}: does not fit {folder / CONFIG_FILE} ({e})") from e
+    model.to(device).eval()
+    return Checkpoint(
+        model=model,
+        vocab=vocab,
+        path=folder,
+        metrics=read_json(folder / METRICS_FILE) or {},
+        fingerprint=read_json(folder / FINGERPRINT_FILE),
+    )

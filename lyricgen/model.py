@@ -1,0 +1,98 @@
+"""The model: embedding → recurrent cell (RNN, LSTM or GRU) → dropout → linear → next-word logits.
+
+Shapes follow nn.RNN's default layout, the one the tutorials teach: (seq_len, batch, ...).
+"""
+
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from huggingface_hub import PyTorchModelHubMixin
+
+CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+# An LSTM's hidden state is the pair (h, c); RNN and GRU have h alone.
+Hidden = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
+
+
+@dataclass
+class ModelConfig:
+    vocab_size: int  # number of tokens, special tokens included (rows of the embedding)
+    cell: str = "lstm"  # "rnn" | "lstm" | "gru": the recurrent cell
+    embed_dim: int = 256  # length of each word vector (input_size of the cell)
+    hidden_dim: int = 256  # length of the hidden state h_t
+    num_layers: int = 1  # stacked recurrent layers
+    dropout: float = 0.5  # dropout on the embeddings and on the cell's output, in training only
+    tie_weights: bool = True  # output layer shares the embedding matrix (needs embed_dim == hidden_dim)
+
+    def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}, not {self.cell!r}")
+        if self.tie_weights and self.embed_dim != self.hidden_dim:
+            raise ValueError("tie_weights needs embed_dim == hidden_dim")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class LyricModel(
+    nn.Module,
+    PyTorchModelHubMixin,
+    library_name="lyricgen",
+    tags=["text-generation", "rnn", "chinese", "lyrics"],
+    repo_url="https://github.com/lyricgen/lyricgen",
+):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        self.embedding = nn.Embedding(config.vocab_size, config.embed_dim)
+        self.drop = nn.Dropout(config.dropout)
+        self.rnn = CELLS[config.cell](
+            config.embed_dim,
+            config.hidden_dim,
+            num_layers=config.num_layers,
+            dropout=config.dropout if config.num_layers > 1 else 0.0,
+        )
+        self.head = nn.Linear(config.hidden_dim, config.vocab_size)
+        if config.tie_weights:
+            # Sharing the matrix halves the parameters and helps a lot on a corpus this small:
+            # a word's input vector and its output vector learn from the same examples.
+            self.head.weight = self.embedding.weight
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        nn.init.uniform_(self.embedding.weight, -0.1, 0.1)
+        nn.init.zeros_(self.head.bias)
+
+    @property
+    def device(self) -> torch.device:
+        return self.embedding.weight.device
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def init_hidden(self, batch_size: int) -> Hidden:
+        shape = (self.config.num_layers, batch_size, self.config.hidden_dim)
+        h = torch.zeros(shape, device=self.device)
+        return (h, torch.zeros_like(h)) if self.config.cell == "lstm" else h
+
+    def forward(self, ids: torch.Tensor, hidden: Hidden | None = None) -> tuple[torch.Tensor, Hidden]:
+        """ids (seq_len, batch) → logits (seq_len, batch, vocab_size) and the hidden state after the last step."""
+        x = self.drop(self.embedding(ids))  # (seq_len, batch, embed_dim)
+        out, hidden = self.rnn(x, hidden)  # (seq_len, batch, hidden_dim)
+        logits = self.head(self.drop(out))  # (seq_len, batch, vocab_size)
+        return logits, hidden
+
+
+def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean negative log-likelihood (nats) of targets (seq_len, batch) under logits (seq_len, batch, vocab)."""
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+
+
+def detach(hidden: Hidden) -> Hidden:
+    """Keep the hidden state's values but cut its history, so back-propagation stops at this batch."""
+    if isinstance(hidden, tuple):
+        return tuple(h.detach() for h in hidden)
+    return hidden.detach()

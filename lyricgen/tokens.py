@@ -1,0 +1,67 @@
+"""Text → tokens: jieba word segmentation, one lyric line at a time.
+
+A lyric file is a list of lines; each line becomes its words followed by the line-break token
+EOL, and the whole text starts with EOL too, so that the first word of a file is predicted
+"at the start of a line", exactly like every other first word.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+
+import jieba
+
+UNK = "<unk>"  # stands for every word that is not in the vocabulary
+EOL = "<eol>"  # the line break between two lyric lines
+SPECIALS = (UNK, EOL)
+
+_init_lock = threading.Lock()
+_initialized = False
+
+
+def init_jieba() -> None:
+    """Load jieba's dictionary once per process (about a second); later calls are free."""
+    global _initialized
+    if _initialized:
+        return
+    with _init_lock:
+        if not _initialized:
+            jieba.setLogLevel(logging.WARNING)
+            jieba.initialize()
+            _initialized = True
+
+
+def split_words(text: str) -> list[str]:
+    """jieba's words of one line, without the whitespace tokens jieba keeps between them."""
+    init_jieba()
+    return [word for word in jieba.lcut(text.strip()) if word.strip()]
+
+
+def read_lines(path: str) -> list[str]:
+    """The non-empty, stripped lines of a UTF-8 text file."""
+    with open(path, encoding="utf-8") as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def lines_to_tokens(lines: Iterable[str]) -> list[str]:
+    """[EOL, words of line 1..., EOL, words of line 2..., EOL]: the token stream models are trained on."""
+    tokens = [EOL]
+    for line in lines:
+        tokens.extend(split_words(line))
+        tokens.append(EOL)
+    return tokens
+
+
+def join_words(words: Iterable[str]) -> str:
+    """Tokens back to text: Chinese words touch, Latin words keep a space, EOL is a new line."""
+    out: list[str] = []
+    for word in words:
+        if word == EOL:
+            out.append("\n")
+            continue
+        if out and out[-1][-1:].isascii() and out[-1][-1:].isalnum() and word[:1].isascii() and word[:1].isalnum():
+            out.append(" ")
+        out.append(word)
+    return "".join(out)
