@@ -11,10 +11,12 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 import torch
+from safetensors import safe_open
+from safetensors.torch import load_model
 
 from .model import CELLS, LyricModel, ModelConfig
 from .vocab import Vocab
@@ -67,6 +69,8 @@ def save_checkpoint(
         vocab.save(str(tmp / VOCAB_FILE))
         if metrics is not None:
             write_json(tmp / METRICS_FILE, metrics)
+            with open(tmp / "README.md", "a", encoding="utf-8") as f:
+                f.write(model_card(model.config, metrics))
         if fingerprint is not None:
             write_json(tmp / FINGERPRINT_FILE, fingerprint)
         for f in tmp.iterdir():  # make the bytes durable before the folder becomes visible
@@ -79,6 +83,24 @@ def save_checkpoint(
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def model_card(config: ModelConfig, metrics: dict) -> str:
+    """The body of the folder's README.md (the hub shows it): what the model is and how well it does."""
+    lines = [
+        "",
+        f"# lyricgen {config.cell.upper()}: a word-level Chinese lyrics language model",
+        "",
+        f"`{config.cell}` cell, embedding {config.embed_dim}, hidden {config.hidden_dim}, "
+        f"{config.num_layers} layer(s), vocabulary {config.vocab_size} (`vocab.json`).",
+    ]
+    if "val_ppl" in metrics:
+        lines.append(f"Validation perplexity {metrics['val_ppl']:.2f}; Kneser-Ney {metrics.get('ngram_order', 5)}-gram "
+                     f"on the same split and vocabulary: {metrics.get('ngram_val_ppl', float('nan')):.2f}.")
+    if "command" in metrics:
+        lines.append(f"Trained with `{metrics['command']}`; every figure is in `metrics.json`.")
+    lines.append("Load with `lyricgen.checkpoint.load_checkpoint(folder_or_repo_id)` (strict loading).")
+    return "\n".join(lines) + "\n"
 
 
 def _old_path(out_dir: Path) -> Path:
@@ -123,18 +145,24 @@ def read_config(path: Path) -> ModelConfig:
             raw = json.load(f)
     except FileNotFoundError as e:
         raise CheckpointError(f"{path}: missing") from e
+    except OSError as e:  # a folder in the file's place, no permission, ...
+        raise CheckpointError(f"{path}: cannot be read ({e})") from e
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise CheckpointError(f"{path}: not valid JSON ({e})") from e
     if not isinstance(raw, dict):
         raise CheckpointError(f"{path}: expected a JSON object")
     types = {"vocab_size": int, "cell": str, "embed_dim": int, "hidden_dim": int,
-             "num_layers": int, "dropout": float, "tie_weights": bool}
+             "num_layers": int, "dropout": float, "embed_dropout": float,
+             "weight_drop": float, "tie_weights": bool}
     known = {f.name for f in fields(ModelConfig)}
     unknown = set(raw) - known
     if unknown:
         raise CheckpointError(f"{path}: unknown keys {sorted(unknown)}")
+    optional = {f.name for f in fields(ModelConfig) if f.default is not MISSING}
     for key, typ in types.items():
         if key not in raw:
+            if key in optional:  # a folder from before the field existed: the default applies
+                continue
             raise CheckpointError(f"{path}: missing key {key!r}")
         value = raw[key]
         ok = isinstance(value, typ) and not (typ is int and isinstance(value, bool))
@@ -142,10 +170,13 @@ def read_config(path: Path) -> ModelConfig:
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not ok:
             raise CheckpointError(f"{path}: {key!r} must be {typ.__name__}, got {value!r}")
-    if raw["cell"] not in CELLS:
+    if raw.get("cell", "lstm") not in CELLS:
         raise CheckpointError(f"{path}: cell must be one of {sorted(CELLS)}, got {raw['cell']!r}")
-    if min(raw["vocab_size"], raw["embed_dim"], raw["hidden_dim"], raw["num_layers"]) < 1:
+    if min(raw.get(k, 1) for k in ("vocab_size", "embed_dim", "hidden_dim", "num_layers")) < 1:
         raise CheckpointError(f"{path}: sizes must be positive")
+    for key, typ in types.items():  # every float of the config is a dropout probability
+        if typ is float and key in raw and not 0 <= raw[key] < 1:
+            raise CheckpointError(f"{path}: {key!r} must be a probability in [0, 1), got {raw[key]!r}")
     try:
         return ModelConfig(**raw)
     except ValueError as e:
@@ -153,13 +184,48 @@ def read_config(path: Path) -> ModelConfig:
 
 
 def read_json(path: Path) -> dict | None:
+    """An optional JSON object (metrics.json, fingerprint.json): None when the file is absent."""
     if not path.exists():
         return None
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f)
+            data = json.load(f)
+    except OSError as e:
+        raise CheckpointError(f"{path}: cannot be read ({e})") from e
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise CheckpointError(f"{path}: not valid JSON ({e})") from e
+    if not isinstance(data, dict):  # the app reads keys from both: a list or a number would fail later, unnamed
+        raise CheckpointError(f"{path}: expected a JSON object")
+    return data
+
+
+def read_weights(path: Path, config: ModelConfig, config_path: Path) -> LyricModel:
+    """model.safetensors → a LyricModel built from config, on the CPU, refusing anything that does not fit.
+
+    Three checks, each naming the file: the file is a complete safetensors file (a truncated copy
+    fails on its header); it holds exactly the tensors, in the shapes, that config.json implies;
+    and no tensor holds NaN or infinity, which would make every generated distribution NaN.
+    """
+    if not path.is_file():
+        raise CheckpointError(f"{path}: missing")
+    try:
+        with safe_open(str(path), framework="pt"):  # reads and checks the header against the file's size
+            pass
+    except Exception as e:  # safetensors raises its own error types for a bad header or a short file
+        raise CheckpointError(f"{path}: not a complete safetensors file; truncated or damaged? ({e})") from e
+    try:
+        model = LyricModel(config)
+    except (RuntimeError, ValueError, TypeError, OverflowError, MemoryError) as e:  # sizes beyond reach
+        raise CheckpointError(f"{config_path}: cannot build the model it describes ({e})") from e
+    try:
+        # safetensors' own loader knows that tied weights are stored once; strict: none missing, none extra.
+        load_model(model, str(path), strict=True, device="cpu")
+    except Exception as e:  # a tensor missing, extra or of another shape
+        raise CheckpointError(f"{path}: does not fit {config_path} ({e})") from e
+    for name, tensor in model.state_dict().items():
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise CheckpointError(f"{path}: tensor {name!r} holds NaN or infinite values")
+    return model
 
 
 def load_checkpoint(path_or_repo: str | Path, device: torch.device | str | None = None) -> Checkpoint:
@@ -171,20 +237,16 @@ def load_checkpoint(path_or_repo: str | Path, device: torch.device | str | None 
         vocab = Vocab.load(str(folder / VOCAB_FILE))
     except FileNotFoundError as e:
         raise CheckpointError(f"{folder / VOCAB_FILE}: missing") from e
+    except OSError as e:
+        raise CheckpointError(f"{folder / VOCAB_FILE}: cannot be read ({e})") from e
     except (ValueError, json.JSONDecodeError, UnicodeDecodeError) as e:
         raise CheckpointError(f"{folder / VOCAB_FILE}: {e}") from e
     if len(vocab) != config.vocab_size:
-        raise CheckpointError(
-            f"{folder / VOCAB_FILE}: {len(vocab)} tokens, but {folder / CONFIG_FILE} says vocab_size={config.vocab_size}"
-        )
-    weights = folder / WEIGHTS_FILE
-    if not weights.exists():
-        raise CheckpointError(f"{weights}: missing")
-    try:
-        # strict=True: every tensor must be there with the right shape; the mixin's default is lenient.
-        model = LyricModel.from_pretrained(str(folder), strict=True, map_location=str(device))
-    except Exception as e:  # truncated file, wrong shapes, missing or extra tensors
-        raise CheckpointError(f"{weights}: does not fit {folder / CONFIG_FILE} ({e})") from e
+        raise CheckpointError(f"{folder / VOCAB_FILE}: {len(vocab)} tokens, "
+                              f"but {folder / CONFIG_FILE} says vocab_size={config.vocab_size}")
+    # Built from the config read_config checked (not from_pretrained, which parses config.json again
+    # its own way and accepts missing tensors unless told otherwise).
+    model = read_weights(folder / WEIGHTS_FILE, config, folder / CONFIG_FILE)
     model.to(device).eval()
     return Checkpoint(
         model=model,

@@ -24,7 +24,9 @@ class ModelConfig:
     embed_dim: int = 256  # length of each word vector (input_size of the cell)
     hidden_dim: int = 256  # length of the hidden state h_t
     num_layers: int = 1  # stacked recurrent layers
-    dropout: float = 0.5  # dropout on the embeddings and on the cell's output, in training only
+    dropout: float = 0.5  # dropout on the cell's input and output, in training only (same mask at every step)
+    embed_dropout: float = 0.1  # in training, drop whole words' vectors: the model must cope without any one word
+    weight_drop: float = 0.0  # in training, drop entries of the hidden-to-hidden matrices (DropConnect)
     tie_weights: bool = True  # output layer shares the embedding matrix (needs embed_dim == hidden_dim)
 
     def __post_init__(self) -> None:
@@ -42,13 +44,12 @@ class LyricModel(
     PyTorchModelHubMixin,
     library_name="lyricgen",
     tags=["text-generation", "rnn", "chinese", "lyrics"],
-    repo_url="https://github.com/lyricgen/lyricgen",
 ):
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
         self.embedding = nn.Embedding(config.vocab_size, config.embed_dim)
-        self.drop = nn.Dropout(config.dropout)
+        self.drop = LockedDropout(config.dropout)
         self.rnn = CELLS[config.cell](
             config.embed_dim,
             config.hidden_dim,
@@ -78,12 +79,49 @@ class LyricModel(
         h = torch.zeros(shape, device=self.device)
         return (h, torch.zeros_like(h)) if self.config.cell == "lstm" else h
 
+    def _embed(self, ids: torch.Tensor) -> torch.Tensor:
+        weight = self.embedding.weight
+        p = self.config.embed_dropout
+        if self.training and p > 0:
+            keep = torch.rand(weight.size(0), 1, device=weight.device) >= p  # (vocab_size, 1): one draw per word
+            weight = weight * keep / (1 - p)
+        return F.embedding(ids, weight)
+
+    def _recur(self, x: torch.Tensor, hidden: Hidden | None) -> tuple[torch.Tensor, Hidden]:
+        p = self.config.weight_drop
+        if not (self.training and p > 0):
+            return self.rnn(x, hidden)
+        # DropConnect on W_hh regularizes the recurrence itself, the part dropout on inputs and
+        # outputs never touches; the cell's own weights stay as they are, only this call sees holes.
+        params = {
+            name: F.dropout(w, p) if name.startswith("weight_hh") else w for name, w in self.rnn.named_parameters()
+        }
+        return torch.func.functional_call(self.rnn, params, (x, hidden))
+
     def forward(self, ids: torch.Tensor, hidden: Hidden | None = None) -> tuple[torch.Tensor, Hidden]:
         """ids (seq_len, batch) → logits (seq_len, batch, vocab_size) and the hidden state after the last step."""
-        x = self.drop(self.embedding(ids))  # (seq_len, batch, embed_dim)
-        out, hidden = self.rnn(x, hidden)  # (seq_len, batch, hidden_dim)
+        x = self.drop(self._embed(ids))  # (seq_len, batch, embed_dim)
+        out, hidden = self._recur(x, hidden)  # (seq_len, batch, hidden_dim)
         logits = self.head(self.drop(out))  # (seq_len, batch, vocab_size)
         return logits, hidden
+
+
+class LockedDropout(nn.Module):
+    """Dropout with one mask per sequence, shared by all time steps (variational dropout).
+
+    A fresh mask at every step would blur the signal the cell carries through time; a fixed
+    mask removes the same units all along the window, which regularizes RNNs much better.
+    """
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: (seq_len, batch, dim)
+        if not self.training or self.p == 0:
+            return x
+        mask = torch.empty(1, x.size(1), x.size(2), device=x.device).bernoulli_(1 - self.p) / (1 - self.p)
+        return x * mask
 
 
 def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

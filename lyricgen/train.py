@@ -25,12 +25,12 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from .checkpoint import best_device, save_checkpoint, write_json
+from .checkpoint import CheckpointError, best_device, save_checkpoint, write_json
 from .data import batchify, bptt_batches, split_lines
 from .evaluate import mean_nll
 from .fingerprint import build_fingerprint
 from .generate import generate_steps, new_generator
-from .model import CELLS, LyricModel, ModelConfig, cross_entropy, detach
+from .model import CELLS, Hidden, LyricModel, ModelConfig, cross_entropy, detach
 from .ngram import KneserNey
 from .tokens import EOL, lines_to_tokens, read_lines, split_words
 from .vocab import Vocab
@@ -39,17 +39,19 @@ from .vocab import Vocab
 @dataclass
 class TrainConfig:
     cell: str = "lstm"  # recurrent cell: rnn | lstm | gru
-    embed_dim: int = 256  # word vector size (same for all three cells, so they compare fairly)
-    hidden_dim: int = 256  # hidden state size
+    embed_dim: int = 480  # word vector size (same for all three cells, so they compare fairly)
+    hidden_dim: int = 480  # hidden state size; 480 keeps the LSTM folder under 15 MB
     num_layers: int = 1  # stacked layers
-    dropout: float = 0.5  # on embeddings and cell outputs; the corpus is tiny, so regularize hard
+    dropout: float = 0.6  # on embeddings and cell outputs; the corpus is tiny, so regularize hard
+    embed_dropout: float = 0.1  # drop whole word vectors in training
+    weight_drop: float = 0.0  # DropConnect on the hidden-to-hidden weights in training
     tie_weights: bool = True  # share embedding and output matrices
     min_count: int = 2  # words seen fewer times in training become <unk>
-    unk_alpha: float = 1.0  # each epoch a word seen c times is fed as <unk> with probability a/(a+c)
+    unk_alpha: float = 3.0  # each epoch a word seen c times is fed as <unk> with probability a/(a+c)
     val_fraction: float = 0.1  # the last 10% of lines are the validation split
     batch_size: int = 16  # parallel columns of text
     bptt: int = 32  # tokens per truncated back-propagation window
-    lr: float = 2e-3  # AdamW learning rate
+    lr: float = 1e-3  # AdamW learning rate (one value for all three cells: they compare like with like)
     weight_decay: float = 0.01  # AdamW decoupled weight decay
     clip: float = 0.5  # gradient-norm clipping: RNN gradients can explode
     epochs: int = 40  # at most this many passes over the training split
@@ -95,6 +97,20 @@ def save_resume(path: Path, model: LyricModel, optimizer: torch.optim.Optimizer,
     shutil.rmtree(old, ignore_errors=True)
 
 
+def recover_resume(path: Path) -> None:
+    """A kill between save_resume's two renames leaves only PATH.old, which is complete: put it back."""
+    old = path.with_name(path.name + ".old")
+    if old.exists() and not path.exists():
+        os.replace(old, path)
+
+
+def discard_resume(path: Path) -> None:
+    """Delete PATH (and PATH.old), state.json first: a kill part-way leaves a folder --resume ignores."""
+    shutil.rmtree(path.with_name(path.name + ".old"), ignore_errors=True)
+    (path / "state.json").unlink(missing_ok=True)
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def load_resume(path: Path, model: LyricModel, optimizer: torch.optim.Optimizer) -> dict:
     with open(path / "state.json", encoding="utf-8") as f:
         state = json.load(f)
@@ -108,6 +124,27 @@ def load_resume(path: Path, model: LyricModel, optimizer: torch.optim.Optimizer)
     optimizer.load_state_dict({"state": opt_state, "param_groups": state.pop("param_groups")})
     torch.set_rng_state(tensors["rng.torch"])
     return state
+
+
+def train_step(
+    model: LyricModel,
+    optimizer: torch.optim.Optimizer,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    hidden: Hidden,
+    clip: float,
+) -> tuple[float, Hidden]:
+    """One optimizer step on one batch (inputs, targets: (seq_len, batch)); returns the batch's mean loss and
+    the hidden state after it, for the next batch to start from."""
+    # Carry the hidden state across batches (the columns continue), but detach it:
+    # gradients flow back at most one batch (bptt steps).
+    logits, hidden = model(inputs, detach(hidden))
+    loss = cross_entropy(logits, targets)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return loss.item(), hidden
 
 
 def unk_probabilities(ids: torch.Tensor, vocab_size: int, unk_id: int, eol_id: int, alpha: float) -> torch.Tensor:
@@ -163,7 +200,8 @@ def train(cfg: TrainConfig, corpus: str, out: str, resume: bool = False, device:
 
     model_config = ModelConfig(
         vocab_size=len(vocab), cell=cfg.cell, embed_dim=cfg.embed_dim, hidden_dim=cfg.hidden_dim,
-        num_layers=cfg.num_layers, dropout=cfg.dropout, tie_weights=cfg.tie_weights,
+        num_layers=cfg.num_layers, dropout=cfg.dropout, embed_dropout=cfg.embed_dropout,
+        weight_drop=cfg.weight_drop, tie_weights=cfg.tie_weights,
     )
     model = LyricModel(model_config).to(dev)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -172,26 +210,35 @@ def train(cfg: TrainConfig, corpus: str, out: str, resume: bool = False, device:
     ngram_loss = ngram.mean_nll(val_ids)
     state = {"epoch": 0, "best_val_loss": math.inf, "best_epoch": 0, "bad_epochs": 0,
              "lr": cfg.lr, "history": [], "train_seconds": 0.0, "train_tokens": 0}
+    if resume:
+        recover_resume(resume_dir(out_path))
     if resume and (resume_dir(out_path) / "state.json").exists():
-        state = load_resume(resume_dir(out_path), model, optimizer)
+        try:
+            state = load_resume(resume_dir(out_path), model, optimizer)
+        except Exception as e:  # damaged, or written by a run with other settings (cell, sizes, corpus)
+            raise CheckpointError(f"{resume_dir(out_path)}: cannot resume from it ({e}); "
+                                  "was it written with other settings? Delete it to start over") from e
         print(f"resuming after epoch {state['epoch']}", file=sys.stderr)
     else:
         initial = mean_nll(model, val_ids)
         state["history"].append({"epoch": 0, "train_loss": None, "val_loss": initial, "val_ppl": math.exp(initial)})
 
     line_words = [split_words(line) for line in split.train_lines]
+    val_words = sum(t != EOL for t in val_tokens)
+    val_unk = sum(1 for t in val_tokens if t != EOL and t not in vocab)
+    command = [os.path.basename(sys.executable), "-m", "lyricgen.train", *sys.argv[1:]]
     base_metrics = {
         "cell": cfg.cell,
         "parameters": model.num_parameters(),
         "vocab_size": len(vocab),
         "train_tokens": len(train_ids),
         "val_tokens": len(val_ids) - 1,
-        "val_unk_rate": sum(1 for t in val_tokens if t != EOL and t not in vocab) / max(1, sum(t != EOL for t in val_tokens)),
+        "val_unk_rate": val_unk / max(1, val_words),
         "ngram_order": cfg.ngram_order,
         "ngram_val_ppl": math.exp(ngram_loss),
         "device": str(dev),
         "corpus_sha256": sha256_of(corpus),
-        "command": " ".join(shlex.quote(a) for a in [os.path.basename(sys.executable), "-m", "lyricgen.train", *sys.argv[1:]]),
+        "command": " ".join(shlex.quote(a) for a in command),
         "train_config": asdict(cfg),
         "torch_version": torch.__version__,
     }
@@ -225,19 +272,11 @@ def train(cfg: TrainConfig, corpus: str, out: str, resume: bool = False, device:
         total_loss, total_tokens, t0 = 0.0, 0, time.time()
         bar = tqdm(batches, desc=f"{cfg.cell} epoch {epoch}", unit="batch", leave=False, disable=None)
         for inputs, targets in bar:
-            # Carry the hidden state across batches (the columns continue), but detach it:
-            # gradients flow back at most bptt steps.
-            hidden = detach(hidden)
-            logits, hidden = model(inputs, hidden)
-            loss = cross_entropy(logits, targets)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
-            optimizer.step()
-            total_loss += loss.item() * targets.numel()
+            loss, hidden = train_step(model, optimizer, inputs, targets, hidden, cfg.clip)
+            total_loss += loss * targets.numel()
             total_tokens += targets.numel()
             elapsed = time.time() - t0
-            bar.set_postfix(loss=f"{loss.item():.3f}", ppl=f"{math.exp(loss.item()):.1f}",
+            bar.set_postfix(loss=f"{loss:.3f}", ppl=f"{math.exp(loss):.1f}",
                             tok_s=f"{total_tokens / max(elapsed, 1e-9):.0f}")
         seconds = time.time() - t0
         train_loss = total_loss / total_tokens
@@ -269,10 +308,11 @@ def train(cfg: TrainConfig, corpus: str, out: str, resume: bool = False, device:
     metrics.update(verbatim_share(best.model, vocab, {tuple(w) for w in line_words if w}, cfg.samples, cfg.seed))
     metrics["total_wall_seconds"] = time.time() - start_time
     save_checkpoint(best.model, vocab, out_path, metrics, best.fingerprint)
-    shutil.rmtree(resume_dir(out_path), ignore_errors=True)
+    discard_resume(resume_dir(out_path))
     print(f"{cfg.cell}: best val ppl {metrics['val_ppl']:.2f} at epoch {metrics['best_epoch']} "
           f"({metrics['ppl_ratio_to_ngram']:.3f} × the {cfg.ngram_order}-gram's {metrics['ngram_val_ppl']:.2f}); "
-          f"{metrics['verbatim_share']:.1%} of sampled lines verbatim in training; saved to {out_path}", file=sys.stderr)
+          f"{metrics['verbatim_share']:.1%} of sampled lines verbatim in training; saved to {out_path}",
+          file=sys.stderr)
     return metrics
 
 

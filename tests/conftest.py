@@ -77,5 +77,6 @@ def tiny_weights(tmp_path_factory, tiny_corpus) -> dict[str, Path]:
     out = {}
     for cell in ("rnn", "lstm", "gru"):
         out[cell] = root / cell
-        train(TrainConfig(cell=cell, epochs=2, val_fraction=0.2, **TINY), str(tiny_corpus), str(out[cell]), device="cpu")
+        cfg = TrainConfig(cell=cell, epochs=2, val_fraction=0.2, **TINY)
+        train(cfg, str(tiny_corpus), str(out[cell]), device="cpu")
     return out

@@ -1,0 +1,246 @@
+"""The Gradio app: input checks, handlers called directly, and the served app driven by gradio_client.
+
+Most tests use the tiny checkpoints (fast); one drives the app on the shipped weights.
+"""
+
+from __future__ import annotations
+
+import math
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import gradio as gr
+import httpx
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+import app
+from lyricgen import service
+from lyricgen.checkpoint import CheckpointError
+from lyricgen.tokens import UNK
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_weights) -> dict:
+    return service.load_models(tiny_weights["lstm"].parent, "cpu")
+
+
+def run_all(handler, *args) -> list[tuple[str, str]]:
+    return list(handler(*args))
+
+
+# ---------------------------------------------------------------------------------------------
+# Input checks (server side: whatever the browser's sliders allowed)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("星" * (service.MAX_START_CHARS + 1), 10, 0.8, 0, ""), "too long"),
+        (("星星", 0, 0.8, 0, ""), "length must be between"),
+        (("星星", service.MAX_LENGTH + 1, 0.8, 0, ""), "length must be between"),
+        (("星星", 10.5, 0.8, 0, ""), "whole number"),
+        (("星星", 10, -0.1, 0, ""), "temperature must be between"),
+        (("星星", 10, math.nan, 0, ""), "temperature must be a number"),
+        (("星星", 10, "hot", 0, ""), "temperature must be a number"),
+        (("星星", 10, 0.8, -1, ""), "top-k must be between"),
+        (("星星", 10, 0.8, 0, "abc"), "seed must be a whole number"),
+        (("星星", 10, 0.8, 0, "-5"), "seed must be between"),
+        ((["not", "text"], 10, 0.8, 0, ""), "must be text"),
+    ],
+)
+def test_bad_generate_inputs_are_refused_in_both_languages(args, message):
+    with pytest.raises(service.InputError) as info:
+        service.check_generate(*args)
+    assert message in info.value.en
+    assert info.value.zh and str(info.value) == f"{info.value.zh} / {info.value.en}"
+
+
+def test_good_generate_inputs_are_normalized():
+    request = service.check_generate(None, 20.0, 0, None, " 42 ")
+    assert (request.start_text, request.length, request.temperature, request.top_k, request.seed) == ("", 20, 0.0,
+                                                                                                     None, 42)
+    assert service.check_generate("星星", 5, 1, 10, None).top_k == 10
+    assert service.check_generate("星星", 5, 1, 0, "").seed is None
+
+
+def test_weights_root_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv(service.WEIGHTS_ENV, raising=False)
+    assert service.weights_root("weights") == Path("weights")
+    monkeypatch.setenv(service.WEIGHTS_ENV, str(tmp_path))
+    assert service.weights_root("weights") == tmp_path
+
+
+def test_load_models_refuses_an_empty_root_and_a_mislabelled_cell(tiny_weights, tmp_path):
+    with pytest.raises(CheckpointError, match="no weights folder"):
+        service.load_models(tmp_path)
+    (tmp_path / "rnn").symlink_to(tiny_weights["gru"], target_is_directory=True)
+    with pytest.raises(CheckpointError, match="holds a gru model, not rnn"):
+        service.load_models(tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Handlers called directly
+
+
+def test_generate_streams_one_update_per_word(tiny):
+    updates = run_all(app.make_generate_handler(tiny), "明月", 6, 0.8, "gru", 0, "7")
+    assert len(updates) == 1 + 6  # the start text alone, then one update per generated token
+    texts = [text for text, _ in updates]
+    assert texts[0] == "明月" and all(t.startswith("明月") for t in texts)
+    assert "`7`" in updates[-1][1]  # the seed used is shown
+
+
+def test_same_seed_same_lyrics_and_a_random_seed_is_reported(tiny):
+    handler = app.make_generate_handler(tiny)
+    first = run_all(handler, "明月", 12, 1.0, "rnn", 5, "123")[-1]
+    assert run_all(handler, "明月", 12, 1.0, "rnn", 5, "123")[-1] == first
+    text, info = run_all(handler, "明月", 12, 1.0, "rnn", 5, "")[-1]
+    seed = info.split("`")[1]  # the first code span is the seed
+    assert run_all(handler, "明月", 12, 1.0, "rnn", 5, seed)[-1] == (text, info)
+
+
+def test_greedy_generation_is_deterministic_and_never_unknown(tiny):
+    handler = app.make_generate_handler(tiny)
+    first = run_all(handler, "床前", 15, 0, "lstm", 0, "")[-1][0]
+    assert run_all(handler, "床前", 15, 0, "lstm", 0, "")[-1][0] == first
+    assert UNK not in first
+
+
+def test_unknown_start_words_are_explained_not_fatal(tiny):
+    text, info = run_all(app.make_generate_handler(tiny), "量子计算机 Zorglub", 3, 0.8, "lstm", 0, "1")[-1]
+    assert text.startswith("量子计算机 Zorglub") or text.startswith("量子计算机Zorglub")
+    assert "Zorglub" in info and UNK in info
+
+
+def test_bad_input_becomes_a_gradio_error(tiny):
+    with pytest.raises(gr.Error, match="too long"):
+        run_all(app.make_generate_handler(tiny), "x" * 1000, 5, 0.8, "lstm", 0, "")
+    with pytest.raises(gr.Error, match="no model 'transformer'"):
+        run_all(app.make_generate_handler(tiny), "明月", 5, 0.8, "transformer", 0, "")
+    with pytest.raises(gr.Error, match="at least one word"):
+        app.make_tokenize_handler(tiny)("   ", "lstm")
+
+
+def test_tokenize_shows_ids_vectors_and_shapes(tiny):
+    table, shapes, image = app.make_tokenize_handler(tiny)("明月光 Zorglub", "gru")
+    vocab = tiny["gru"].vocab
+    words = list(table["词 word"])
+    assert "Zorglub" in words
+    row = table[table["词 word"] == "Zorglub"].iloc[0]
+    assert row["id"] == vocab.unk_id and UNK in row["词表中 in vocab"]
+    embed_dim = tiny["gru"].model.config.embed_dim  # 16: all dims fit in the table
+    assert [c for c in table.columns if c.startswith("d")] == [f"d{j}" for j in range(min(8, embed_dim))]
+    n = len(words)
+    assert f"`({n},)`" in shapes and f"`({n}, {embed_dim})`" in shapes and f"`({n}, 1, {embed_dim})`" in shapes
+    assert image.height == 28 + n * 22 and image.width > embed_dim
+
+
+def test_model_tab_tables(tiny):
+    summary = service.model_summary(tiny)
+    assert list(summary["模型 model"]) == ["RNN", "LSTM", "GRU"]
+    curves = service.training_curves(tiny["lstm"])
+    assert set(curves["curve"]) == {"训练 train", "验证 validation"}
+    assert curves["epoch"].min() == 0  # the untrained model has a validation loss but no training loss
+    card = service.model_card(tiny["lstm"])
+    assert f"{tiny['lstm'].metrics['val_ppl']:.1f}" in card and "baseline" in card
+
+
+# ---------------------------------------------------------------------------------------------
+# The app served, driven like a student's browser would (through the queue)
+
+
+@pytest.fixture(scope="module")
+def served(tiny) -> Iterator[tuple[Client, str]]:
+    demo = app.build_demo(tiny)
+    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
+                show_error=False)
+    try:
+        yield Client(demo.local_url, verbose=False, download_files=False), demo.local_url
+    finally:
+        demo.close()
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_client_generates_with_every_cell(served, cell):
+    client, _ = served
+    text, info = client.predict("明月", 8, 0.8, cell, 0, "3", api_name="/generate")
+    assert text.startswith("明月") and "`3`" in info and service.CELL_NAMES[cell] in info
+
+
+def test_client_sees_the_stream(served):
+    client, _ = served
+    job = client.submit("明月", 10, 0, "lstm", 0, "", api_name="/generate")
+    outputs = list(job)
+    assert len(outputs) >= 2 and outputs[-1] == job.result()
+
+
+def test_client_tokenizes(served):
+    client, _ = served
+    table, shapes, _image = client.predict("明月光", "rnn", api_name="/tokenize")
+    assert table["headers"][:3] == ["#", "词 word", "id"] and table["data"]
+    assert "seq_len, batch, input_size" in shapes
+
+
+def test_client_gets_a_readable_error_for_bad_input(served):
+    client, _ = served
+    with pytest.raises(AppError, match="too long"):
+        client.predict("星" * 5000, 8, 0.8, "lstm", 0, "", api_name="/generate")
+    with pytest.raises(AppError, match="seed must be a whole number"):
+        client.predict("星", 8, 0.8, "lstm", 0, "abc", api_name="/generate")
+    with pytest.raises(AppError, match="maximum"):  # gradio 6 checks slider bounds too; service checks again
+        client.predict("星", 10**6, 0.8, "lstm", 0, "", api_name="/generate")
+
+
+def test_direct_posts_cannot_skip_the_queue(served):
+    _, url = served
+    response = httpx.post(f"{url}gradio_api/run/generate", json={"data": ["明月", 300, 0.8, "lstm", 0, ""]})
+    assert response.status_code >= 400 and "queue" in response.text
+
+
+def test_share_without_network_keeps_serving_locally(tiny, monkeypatch, capsys):
+    """gradio prints a hint and carries on when the share server cannot be reached; serve() says so plainly."""
+    import gradio.networking
+
+    def no_network(*args, **kwargs):  # what setup_tunnel does offline (and would do in a sandboxed CI)
+        raise RuntimeError("Could not get share link from Gradio API Server.")
+
+    monkeypatch.setattr(gradio.networking, "setup_tunnel", no_network)
+    demo = app.build_demo(tiny)
+    try:
+        url = app.serve(demo, "127.0.0.1", free_port(), share=True, auth=("teacher", "secret"), block=False)
+        assert url is None
+        assert "Could not create a public share link" in capsys.readouterr().err
+        client = Client(demo.local_url, auth=("teacher", "secret"), verbose=False, download_files=False)
+        assert client.predict("明月", 3, 0, "gru", 0, "", api_name="/generate")[0].startswith("明月")
+    finally:
+        demo.close()
+
+
+def test_parse_auth():
+    assert app.parse_auth("teacher:se:cret") == ("teacher", "se:cret")
+    assert app.parse_auth(None) is None
+    with pytest.raises(ValueError):
+        app.parse_auth("teacher")
+
+
+def test_the_shipped_app_generates_with_its_own_weights():
+    """app.demo as `python app.py` serves it: all three shipped models loaded once, at import."""
+    assert set(app.CHECKPOINTS) == {"rnn", "lstm", "gru"}
+    app.demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(app.demo.local_url, verbose=False, download_files=False)
+        for cell in app.CHECKPOINTS:
+            first = client.predict("星星", 20, 0.9, cell, 40, "2024", api_name="/generate")
+            assert client.predict("星星", 20, 0.9, cell, 40, "2024", api_name="/generate") == first
+            assert first[0].startswith("星星") and len(first[0]) > len("星星")
+    finally:
+        app.demo.close()

@@ -1,0 +1,427 @@
+"""Look inside the RNN: every insight number recomputed here another way, on the tiny trained checkpoints."""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from lyricgen.checkpoint import Checkpoint, load_checkpoint
+from lyricgen.fingerprint import build_fingerprint
+from lyricgen.generate import generate_text, make_prompt
+from lyricgen.insight import (
+    MAX_TEXT_CHARS,
+    InsightError,
+    check_text,
+    heatmap_image,
+    pick_cell,
+    prob_color,
+)
+from lyricgen.insight_cells import hidden_states, open_box, open_box_markdown, trace_images
+from lyricgen.insight_embedding import embedding_map, nearest_words
+from lyricgen.insight_memory import check_memorization, fingerprint_of, memorization_html
+from lyricgen.insight_words import (
+    NextWordResult,
+    WordStep,
+    candidates_table,
+    colored_html,
+    compare_cells,
+    compare_table,
+    next_words,
+    score_line,
+    top_candidates,
+)
+from lyricgen.model import LyricModel, ModelConfig
+from lyricgen.tokens import EOL, SPECIALS, lines_to_tokens
+
+CELLS = ["rnn", "lstm", "gru"]
+SENTENCE = "明月几时有，把酒问青天"  # a line of the tiny corpus's poems, plus a comma
+
+
+@pytest.fixture(scope="module")
+def ckpts(tiny_weights) -> dict[str, Checkpoint]:
+    return {cell: load_checkpoint(tiny_weights[cell], "cpu") for cell in CELLS}
+
+
+def two_layer(ckpt: Checkpoint, cell: str) -> Checkpoint:
+    """A randomly initialised 2-layer model of another size on the same vocabulary."""
+    torch.manual_seed(0)
+    config = ModelConfig(vocab_size=len(ckpt.vocab), cell=cell, embed_dim=12, hidden_dim=10, num_layers=2,
+                         dropout=0.3, tie_weights=False)
+    model = LyricModel(config).eval()
+    return Checkpoint(model, ckpt.vocab, Path("."))
+
+
+def stepwise_reference(model: LyricModel, ids: list[int]) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """model.rnn fed one token at a time, its state carried: h (and c) of every layer after every step,
+    each (seq_len, num_layers, hidden_dim)."""
+    hs, cs, state = [], [], None
+    with torch.no_grad():
+        x = model.embedding(torch.tensor(ids)).unsqueeze(1)  # (seq_len, 1, embed_dim)
+        for t in range(len(ids)):
+            _, state = model.rnn(x[t : t + 1], state)
+            h, c = state if isinstance(state, tuple) else (state, None)
+            hs.append(h[:, 0])
+            if c is not None:
+                cs.append(c[:, 0])
+    return torch.stack(hs), (torch.stack(cs) if cs else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hidden states and gates
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("cell", CELLS)
+def test_hand_computed_states_match_pytorch(ckpts, cell, layers):
+    ckpt = ckpts[cell] if layers == 1 else two_layer(ckpts[cell], cell)
+    trace = hidden_states(ckpt, SENTENCE)
+    ids = make_prompt(ckpt.vocab, SENTENCE).ids
+    assert trace.token_ids == ids and trace.tokens[0] == EOL and len(trace.layers) == layers
+    assert trace.max_abs_diff < 1e-5
+    h_ref, c_ref = stepwise_reference(ckpt.model, ids)
+    hidden = ckpt.model.config.hidden_dim
+    for k, layer in enumerate(trace.layers):
+        assert layer.h.shape == (len(ids), hidden)  # (time, units)
+        assert np.abs(layer.h - h_ref[:, k].numpy()).max() < 1e-5
+        if cell == "lstm":
+            assert np.abs(layer.gates["c"] - c_ref[:, k].numpy()).max() < 1e-5
+    # and the whole-sequence call's output is the top layer's h at every step
+    with torch.no_grad():
+        out, _ = ckpt.model.rnn(ckpt.model.embedding(torch.tensor(ids)).unsqueeze(1))
+    assert np.abs(trace.layers[-1].h - out[:, 0].numpy()).max() < 1e-5
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_gates_obey_the_cell_equations(ckpts, cell):
+    trace = hidden_states(ckpts[cell], SENTENCE)
+    layer = trace.layers[0]
+    h_prev = np.vstack([np.zeros((1, layer.h.shape[1])), layer.h[:-1]])  # h_{t-1}, h_0 = 0
+    if cell == "rnn":
+        assert layer.gates == {}
+        assert np.abs(layer.h).max() < 1
+    elif cell == "lstm":
+        i, f, g, o, c = (layer.gates[n] for n in "ifgoc")
+        assert min(i.min(), f.min(), o.min()) >= 0 and max(i.max(), f.max(), o.max()) <= 1
+        c_prev = np.vstack([np.zeros((1, c.shape[1])), c[:-1]])
+        np.testing.assert_allclose(c, f * c_prev + i * g, atol=1e-6)
+        np.testing.assert_allclose(layer.h, o * np.tanh(c), atol=1e-6)
+    else:
+        r, z, n = (layer.gates[name] for name in "rzn")
+        assert min(r.min(), z.min()) >= 0 and max(r.max(), z.max()) <= 1
+        np.testing.assert_allclose(layer.h, (1 - z) * n + z * h_prev, atol=1e-6)
+    assert len(trace.table()) == len(trace.tokens)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_trace_images_one_per_quantity(ckpts, cell):
+    trace = hidden_states(ckpts[cell], SENTENCE)
+    images = trace_images(trace)
+    assert list(images) == ["h", *trace.layers[0].gates]
+    steps = len(trace.tokens)
+    for image, caption in images.values():
+        assert image.height == steps * 14 and image.width > ckpts[cell].model.config.hidden_dim
+        assert " " in caption
+    with pytest.raises(ValueError):
+        trace_images(trace, layer=1)
+
+
+def test_hidden_states_feed_unknown_words_as_unk(ckpts):
+    trace = hidden_states(ckpts["gru"], "量子 明月")
+    assert "量子" in trace.unknown and "量子" in trace.tokens
+    assert trace.token_ids[trace.tokens.index("量子")] == ckpts["gru"].vocab.unk_id
+
+
+def test_heatmap_colours_follow_the_sign():
+    values = np.array([[-1.0, 0.0, 1.0], [0.5, -0.5, 0.0]])  # (time, units)
+    image = heatmap_image(values, limit=1.0, cell_w=10, cell_h=10, row_labels=False)
+    assert image.size == (30, 20)
+    blue, white, red = (image.getpixel((5 + 10 * j, 5)) for j in range(3))
+    assert blue[2] > blue[0] and red[0] > red[2] and min(white) > 240
+    labelled = heatmap_image(values)
+    assert labelled.size[1] == 2 * 14 and labelled.size[0] > 3
+    gate = heatmap_image(np.array([[0.0, 1.0]]), diverging=False, limit=1.0, cell_w=4, row_labels=False)
+    assert sum(gate.getpixel((1, 1))) > sum(gate.getpixel((5, 1)))  # white for 0, dark for 1
+    with pytest.raises(ValueError):
+        heatmap_image(np.zeros((0, 3)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Open the box
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_open_box_terms_add_up_to_nn_rnn(ckpts, layers):
+    ckpt = ckpts["rnn"] if layers == 1 else two_layer(ckpts["rnn"], "rnn")
+    box = open_box(ckpt, SENTENCE, units=4)
+    assert box.max_abs_diff < 1e-5
+    ids = make_prompt(ckpt.vocab, SENTENCE).ids
+    h_ref, _ = stepwise_reference(ckpt.model, ids)
+    assert np.abs(box.h - h_ref[:, 0].numpy()).max() < 1e-5  # layer 0 at every step
+    hidden, embed = ckpt.model.config.hidden_dim, ckpt.model.config.embed_dim
+    assert box.shapes["W_ih"] == (hidden, embed) and box.shapes["W_hh"] == (hidden, hidden)
+    assert box.shapes["b_ih"] == box.shapes["b_hh"] == (hidden,)
+    assert len(box.steps) == len(ids) and box.steps[0].h_prev == [0.0] * 4
+    w_ih = ckpt.model.rnn.weight_ih_l0.detach()
+    for step in box.steps:
+        terms = {k: np.array(v) for k, v in step.terms.items()}
+        assert all(len(v) == 4 for v in terms.values())
+        parts = terms["W_ih x_t"] + terms["b_ih"] + terms["W_hh h_{t-1}"] + terms["b_hh"]
+        np.testing.assert_allclose(terms["sum"], parts, atol=1e-6)
+        np.testing.assert_allclose(terms["h_t = tanh(sum)"], np.tanh(terms["sum"]), atol=1e-6)
+        np.testing.assert_allclose(terms["h_t = tanh(sum)"], box.h[step.t, :4], atol=1e-6)
+        x = ckpt.model.embedding.weight.detach()[step.token_id]
+        np.testing.assert_allclose(terms["W_ih x_t"], (w_ih @ x)[:4].numpy(), atol=1e-5)
+    assert len(box.table()) == len(ids) * 6
+
+
+def test_open_box_markdown_explains_and_escapes(ckpts):
+    box = open_box(ckpts["rnn"], "明月 <b>|")
+    text = open_box_markdown(box)
+    assert "tanh" in text and "W_hh" in text and "形状" in text and "shape" in text
+    assert "<b>" not in text and "&lt;" in text
+    assert f"{box.max_abs_diff:.2e}" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# Next word
+
+
+def test_top_candidates_are_sorted_and_flatter_when_hotter(ckpts):
+    ckpt = ckpts["lstm"]
+    with torch.no_grad():
+        logits = ckpt.model(torch.tensor(make_prompt(ckpt.vocab, "明月").ids).unsqueeze(1))[0][-1, 0]
+    cold = top_candidates(logits, ckpt.vocab, 0.5)
+    hot = top_candidates(logits, ckpt.vocab, 2.0)
+    assert len(cold) == 10 and [c.token_id for c in cold] == [c.token_id for c in hot]
+    assert ckpt.vocab.unk_id not in [c.token_id for c in cold]  # banned, as in generation
+    for cands in (cold, hot):
+        for column in ([c.prob_t1 for c in cands], [c.prob for c in cands]):
+            assert column == sorted(column, reverse=True)
+            assert sum(column) <= 1 + 1e-6
+    assert [c.prob_t1 for c in cold] == [c.prob_t1 for c in hot]  # "before" does not depend on T
+    assert cold[0].prob > cold[0].prob_t1 > hot[0].prob  # hotter: the favourite loses mass
+    assert hot[-1].prob / hot[0].prob > cold[-1].prob / cold[0].prob  # ... and the ranks move closer
+    probs = torch.softmax(logits[1:] / 2.0, 0)  # independently, <unk> (id 0) left out
+    assert hot[0].prob == pytest.approx(float(probs.max()), rel=1e-5)
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.7, 1.0, 1.6])
+def test_next_words_records_what_sampling_used(ckpts, temperature):
+    ckpt = ckpts["gru"]
+    result = next_words(ckpt, "明月", length=15, temperature=temperature, seed=3)
+    assert len(result.steps) == 15 and result.seed == 3
+    assert result.text == generate_text(ckpt.model, ckpt.vocab, "明月", 15, temperature, seed=3)
+    ids = make_prompt(ckpt.vocab, "明月").ids + [s.token_id for s in result.steps]
+    with torch.no_grad():
+        logits, _ = ckpt.model(torch.tensor(ids[:-1]).unsqueeze(1))  # (seq_len - 1, 1, vocab_size)
+    raw = torch.softmax(logits[-15:, 0].double(), -1)  # the model's own next-word distributions
+    for step, p in zip(result.steps, raw, strict=True):
+        assert 0 < step.prob <= 1 and 0 < step.prob_t1 <= 1
+        assert step.surprisal == pytest.approx(-math.log2(float(p[step.token_id])), rel=1e-4)
+        # at T = 1 with <unk> banned, the rest share <unk>'s mass: p_t1 = p / (1 - p_unk)
+        assert step.prob_t1 == pytest.approx(float(p[step.token_id] / (1 - p[ckpt.vocab.unk_id])), rel=1e-4)
+        chosen = [c for c in step.candidates if c.token_id == step.token_id]
+        if chosen:
+            assert chosen[0].prob == pytest.approx(step.prob) and chosen[0].prob_t1 == pytest.approx(step.prob_t1)
+        if temperature == 0:
+            assert step.prob == 1.0 and step.candidates[0].token_id == step.token_id
+        if temperature == 1.0:
+            assert all(c.prob == c.prob_t1 for c in step.candidates)
+    table = candidates_table(result, 0)
+    assert table.shape == (10, 5) and (table["被选中 chosen"] == "✓").sum() <= 1
+
+
+def test_next_words_with_top_k_gives_zero_outside_it(ckpts):
+    result = next_words(ckpts["rnn"], "春风", length=5, temperature=1.2, top_k=3, seed=1)
+    for step in result.steps:
+        assert all(c.prob == 0 for c in step.candidates[3:])
+        assert sum(c.prob for c in step.candidates) == pytest.approx(1)
+
+
+def test_colored_html_escapes_and_colours(ckpts):
+    result = next_words(ckpts["lstm"], "<script>明月", length=8, temperature=1.0, seed=2)
+    page = colored_html(result)
+    assert "<script>" not in page and "&lt;" in page
+    assert page.count("<span title=") == 8
+    assert prob_color(result.steps[0].prob_t1) in page
+    fake = NextWordResult([], [], [WordStep(0, '"><img>', 5, 0.5, 0.25, 2.0, []),
+                                   WordStep(1, EOL, 1, 0.9, 0.9, 0.1, [])], 0, 1.0, None)
+    page = colored_html(fake)
+    assert "<img>" not in page and "<br>" in page
+    assert prob_color(1e-9) == prob_color(1e-3) != prob_color(1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Compare cells
+
+
+def test_compare_cells_surprisal_is_recomputed_independently(ckpts):
+    outputs = compare_cells(ckpts, "明月", seed=5, temperature=0.9, length=12)
+    assert [o.cell for o in outputs] == CELLS
+    again = compare_cells(ckpts, "明月", seed=5, temperature=0.9, length=12)
+    assert [o.text for o in outputs] == [o.text for o in again]
+    for o in outputs:
+        ckpt = ckpts[o.cell]
+        assert o.text == generate_text(ckpt.model, ckpt.vocab, "明月", 12, 0.9, seed=5)
+        ids = make_prompt(ckpt.vocab, "明月").ids + ckpt.vocab.encode(o.words)
+        with torch.no_grad():
+            logits, _ = ckpt.model(torch.tensor(ids[:-1]).unsqueeze(1))
+        nats = F.cross_entropy(logits[:, 0], torch.tensor(ids[1:]), reduction="none")[-12:]
+        assert o.mean_surprisal == pytest.approx(float(nats.mean()) / math.log(2), rel=1e-4)
+        assert o.val_ppl == pytest.approx(ckpt.metrics["val_ppl"])
+    table = compare_table(outputs)
+    assert len(table) == 3 and all(o.seed == 5 for o in outputs)
+    drawn = compare_cells(ckpts, "明月", seed=None, length=3)
+    assert len({o.seed for o in drawn}) == 1  # one random seed, shared by every cell
+
+
+# ---------------------------------------------------------------------------------------------
+# Score a line
+
+
+def test_score_line_is_minus_log2_softmax(ckpts):
+    text = "明月几时有 量子"
+    score = score_line(ckpts, text)
+    tokens = lines_to_tokens([text])
+    assert score.tokens == tokens[1:] and score.tokens[-1] == EOL  # the line's end is scored
+    assert score.known == [t == EOL or t in ckpts["rnn"].vocab for t in tokens[1:]] and not all(score.known)
+    for cell, ckpt in ckpts.items():
+        ids = torch.tensor(ckpt.vocab.encode(tokens))
+        with torch.no_grad():
+            logits, _ = ckpt.model(ids[:-1].unsqueeze(1))
+        expected = -torch.log2(torch.softmax(logits[:, 0].double(), -1)[torch.arange(len(ids) - 1), ids[1:]])
+        np.testing.assert_allclose(score.surprisal[cell], expected.numpy(), rtol=1e-4)
+        assert score.perplexity[cell] == pytest.approx(2 ** float(expected.mean()), rel=1e-4)
+    table = score.table()
+    assert len(table) == len(tokens) - 1 and {"RNN (bits)", "LSTM (bits)", "GRU (bits)"} <= set(table.columns)
+
+
+# ---------------------------------------------------------------------------------------------
+# Embedding neighbours and map
+
+
+def test_a_word_made_identical_is_the_nearest(ckpts):
+    ckpt = copy.deepcopy(ckpts["lstm"])
+    vocab, weight = ckpt.vocab, ckpt.model.embedding.weight
+    a, b = vocab.index["明月"], len(vocab) - 1  # the rarest word, surely not near by chance
+    with torch.no_grad():
+        weight[b] = weight[a] * 3  # same direction, other length: cosine 1
+        weight[vocab.eol_id] = weight[a]  # a special token never counts as a neighbour
+    result = nearest_words(ckpt, "明月", k=5)
+    assert result.known and len(result.table) == 5
+    assert result.table["word"].iloc[0] == vocab.tokens[b] and result.table["cosine"].iloc[0] == pytest.approx(1)
+    assert "明月" not in set(result.table["word"]) and not set(SPECIALS) & set(result.table["word"])
+    assert list(result.table["cosine"]) == sorted(result.table["cosine"], reverse=True)
+    assert nearest_words(ckpts["lstm"], "明月", k=5).table["word"].iloc[0] != vocab.tokens[b]  # the copy only
+
+
+def test_unknown_word_gets_its_pieces_and_relatives(ckpts):
+    result = nearest_words(ckpts["gru"], "明月夜航船")
+    assert not result.known and result.table.empty
+    assert "".join(result.pieces) == "明月夜航船" and len(result.pieces_known) == len(result.pieces)
+    assert result.sharing and all(set(w) & set("明月夜航船") for w in result.sharing)
+    assert "明月" in result.sharing
+
+
+def test_pca_map_shape_and_query(ckpts):
+    ckpt = ckpts["rnn"]
+    df = embedding_map(ckpt, n=20)
+    assert df.shape == (20, 5) and list(df.columns) == ["x", "y", "word", "id", "is_query"]
+    assert list(df["id"]) == list(range(2, 22)) and not df["is_query"].any()
+    assert abs(df["x"].mean()) < 1e-4 and df["x"].var() >= df["y"].var()  # centred; first axis widest
+    share = df.attrs["explained"]
+    assert 1 >= share[0] >= share[1] > 0
+    rare = ckpt.vocab.tokens[-1]
+    with_query = embedding_map(ckpt, n=20, query=rare)
+    assert len(with_query) == 21 and with_query["is_query"].sum() == 1
+    assert with_query[with_query["is_query"]]["word"].item() == rare
+    np.testing.assert_allclose(with_query[["x", "y"]].to_numpy()[:20], df[["x", "y"]].to_numpy(), atol=1e-5)
+    inside = embedding_map(ckpt, n=20, query=ckpt.vocab.tokens[5])
+    assert len(inside) == 20 and inside["is_query"].sum() == 1
+    # the distance between two words on the map is their distance along the two axes
+    vectors = ckpt.model.embedding.weight.detach()[2:22].numpy()
+    centred = vectors - vectors.mean(0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    np.testing.assert_allclose(np.abs(df[["x", "y"]].to_numpy()), np.abs(centred @ vt[:2].T), atol=1e-4)
+
+
+# ---------------------------------------------------------------------------------------------
+# Memorization
+
+
+def test_memorization_marks_training_lines_and_runs():
+    train = [["春风", "又", "绿", "江南", "岸"], ["明月", "何时", "照", "我", "还"], ["千山", "鸟", "飞", "绝"]]
+    fingerprint = build_fingerprint(train)
+    stream = ["春风", "又", "绿", "江南", "岸", EOL,  # a training line, whole
+              "我", "爱", "量子", EOL,  # new
+              "我", "绿", "江南", "岸", EOL, "明月", "何时", "照", "我", "好", EOL]  # a run across a line break
+    report = check_memorization(stream, fingerprint)
+    assert [line.seen for line in report.lines] == [True, False, False, False]
+    # the line break counts as one of the 6 tokens of a run, as in the training fingerprint
+    assert report.lines[2].copied == [False, True, True, True] and report.lines[3].copied == [True] * 4 + [False]
+    assert not any(report.lines[1].copied) and not any(report.lines[0].copied)  # 5 words: too short for a run
+    assert report.spans == [(11, 19)]
+    assert report.seen_share == pytest.approx(1 / 4) and report.copied_word_share == pytest.approx(7 / 17)
+    page = memorization_html(report)
+    assert page.count("verbatim from training") == 1 and page.count("照抄片段 copied run\"") == 7
+    assert "25%" in report.summary()
+
+
+def test_memorization_with_a_checkpoint_fingerprint(ckpts):
+    fingerprint = fingerprint_of(ckpts["rnn"])
+    report = check_memorization("床前明月光\n我们的<b>量子</b>\n", fingerprint)  # the first poem line is in training
+    assert [line.seen for line in report.lines] == [True, False]
+    page = memorization_html(report)
+    assert "<b>" not in page and "&lt;b&gt;" in page
+    bare = Checkpoint(ckpts["rnn"].model, ckpts["rnn"].vocab, Path("."), fingerprint=None)
+    with pytest.raises(ValueError, match="fingerprint"):
+        fingerprint_of(bare)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input
+
+
+def test_bad_inputs_raise_bilingual_value_errors(ckpts):
+    ckpt = ckpts["rnn"]
+    too_long = "月" * (MAX_TEXT_CHARS + 1)
+    calls = [
+        lambda: hidden_states(ckpt, ""),
+        lambda: hidden_states(ckpt, too_long),
+        lambda: hidden_states(ckpt, None),
+        lambda: open_box(ckpt, "   "),
+        lambda: open_box(ckpts["lstm"], "明月"),  # the box is the plain RNN's
+        lambda: score_line(ckpts, ""),
+        lambda: score_line(ckpts, too_long),
+        lambda: score_line({"transformer": ckpt}, "明月"),
+        lambda: compare_cells({"cnn": ckpt}, "明月"),
+        lambda: compare_cells({}, "明月"),
+        lambda: pick_cell(ckpts, "transformer"),
+        lambda: next_words(ckpt, too_long),
+        lambda: next_words(ckpt, "明月", length=0),
+        lambda: next_words(ckpt, "明月", temperature=-1),
+        lambda: next_words(ckpt, "明月", temperature=float("nan")),
+        lambda: next_words(ckpt, "明月", top_k=0),
+        lambda: next_words(ckpt, "明月", seed=-1),
+        lambda: next_words(ckpt, "明月", length=True),
+        lambda: nearest_words(ckpt, ""),
+        lambda: nearest_words(ckpt, "明月", k=0),
+        lambda: embedding_map(ckpt, n=1),
+        lambda: check_memorization([], fingerprint_of(ckpt)),
+        lambda: check_memorization("", fingerprint_of(ckpt)),
+        lambda: candidates_table(next_words(ckpt, "明月", length=2, seed=0), 5),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError) as info:
+            call()
+        assert isinstance(info.value, InsightError)
+        assert " / " in str(info.value) and any("\u4e00" <= ch <= "\u9fff" for ch in info.value.zh)
+    assert pick_cell(ckpts, "gru") is ckpts["gru"]
+    assert check_text("  明月 ") == "明月"
+    assert next_words(ckpt, "", length=3, seed=0).prompt_words == []  # blank start: from a line's start
