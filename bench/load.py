@@ -1,6 +1,6 @@
 """Load: 30 students at once, each generating 100 words again and again against `python app.py`.
 
-    python bench/load.py [--users 30] [--seconds 60] [--length 100] [--weights FOLDER] [--check]
+    python bench/load.py [--users 30] [--seconds 60] [--length 100] [--weights FOLDER] [--app app.py] [--check]
 
 Starts `python app.py --port P` (--weights sets LYRICGEN_WEIGHTS; default: the app's own weights/),
 waits for its page, then runs --users threads, each with its own gradio_client Client, calling
@@ -75,18 +75,18 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(weights: str | None) -> tuple[subprocess.Popen, str]:
+def start_server(app: str, weights: str | None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     if weights:
         env["LYRICGEN_WEIGHTS"] = str(Path(weights).resolve())
-    server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], env=env, cwd=ROOT,
+    server = subprocess.Popen([sys.executable, app, "--port", str(port)], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"app.py exited with status {server.returncode}:\n{server.stderr.read()}")
+            raise SystemExit(f"{app} exited with status {server.returncode}:\n{server.stderr.read()}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -94,7 +94,7 @@ def start_server(weights: str | None) -> tuple[subprocess.Popen, str]:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
     server.kill()
-    raise SystemExit(f"app.py did not answer within {START_TIMEOUT_S:.0f} s")
+    raise SystemExit(f"{app} did not answer within {START_TIMEOUT_S:.0f} s")
 
 
 def user(index: int, url: str, length: int, ready: threading.Barrier, stop_at: list[float],
@@ -129,10 +129,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long each user keeps asking")
     parser.add_argument("--length", type=int, default=100, help="words per request")
     parser.add_argument("--weights", default=None, help="weights root for the app (default: its weights/)")
+    parser.add_argument("--app", default="app.py", help="the app script to serve, run from the repository root")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
 
-    server, url = start_server(args.weights)
+    server, url = start_server(args.app, args.weights)
     try:
         rss_before = rss_mb(server.pid)
         results = Results()

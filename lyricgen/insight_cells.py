@@ -22,8 +22,9 @@ import torch
 from PIL import Image
 
 from .checkpoint import Checkpoint
+from .checks import InputError, check_text
 from .generate import make_prompt
-from .insight import InsightError, check_text, esc, evaluating, heatmap_image
+from .insight import MAX_TEXT_CHARS, esc, evaluating, heatmap_image
 from .model import LyricModel
 from .tokens import UNK
 
@@ -139,10 +140,10 @@ def trace_ids(model: LyricModel, ids: list[int]) -> tuple[list[LayerTrace], floa
 def hidden_states(ckpt: Checkpoint, text: str) -> HiddenTrace:
     """Run the cell by hand over [<eol>, words of text...]: h_t of every layer at every step, and the
     gates (LSTM: i, f, g, o, c; GRU: r, z, n), each an array (steps, units)."""
-    text = check_text(text, "句子", "sentence")
+    text = check_text(text, MAX_TEXT_CHARS, "句子", "sentence", blank_ok=False)
     prompt = make_prompt(ckpt.vocab, text)
     if not prompt.words:
-        raise InsightError("这句话里没有词", "the sentence has no words")
+        raise InputError("这句话里没有词", "the sentence has no words")
     layers, gap = trace_ids(ckpt.model, prompt.ids)
     tokens = ckpt.vocab.decode(prompt.ids[:1]) + prompt.words  # the words as typed, even unknown ones
     return HiddenTrace(ckpt.model.config.cell, tokens, prompt.ids, prompt.unknown, layers, gap)
@@ -156,7 +157,7 @@ def trace_images(trace: HiddenTrace, layer: int = 0) -> dict[str, tuple[Image.Im
     models; only the LSTM's cell state c is unbounded, and is scaled to its own largest value.
     """
     if not 0 <= layer < len(trace.layers):
-        raise InsightError(f"没有第 {layer} 层，共 {len(trace.layers)} 层",
+        raise InputError(f"没有第 {layer} 层，共 {len(trace.layers)} 层",
                            f"no layer {layer}; there are {len(trace.layers)} layers")
     data = trace.layers[layer]
     images = {}
@@ -213,14 +214,14 @@ def open_box(ckpt: Checkpoint, text: str, units: int = 4) -> OpenBox:
     with layer 0 of the plain RNN cell; checked against nn.RNN's own output."""
     model = ckpt.model
     if model.config.cell != "rnn":
-        raise InsightError(f"“打开盒子”只用于普通 RNN，这是 {model.config.cell.upper()}",
+        raise InputError(f"“打开盒子”只用于普通 RNN，这是 {model.config.cell.upper()}",
                            f"'open the box' is for the plain RNN cell, not {model.config.cell.upper()}")
     if getattr(model.rnn, "nonlinearity", "tanh") != "tanh":
-        raise InsightError("这个 RNN 不用 tanh", "this RNN does not use tanh")
-    text = check_text(text, "句子", "sentence")
+        raise InputError("这个 RNN 不用 tanh", "this RNN does not use tanh")
+    text = check_text(text, MAX_TEXT_CHARS, "句子", "sentence", blank_ok=False)
     prompt = make_prompt(ckpt.vocab, text)
     if not prompt.words:
-        raise InsightError("这句话里没有词", "the sentence has no words")
+        raise InputError("这句话里没有词", "the sentence has no words")
     units = max(1, min(units, model.config.hidden_dim))
     w_ih, w_hh, b_ih, b_hh = layer_weights(model, 0)
     index = torch.tensor(prompt.ids, dtype=torch.long, device=model.device)  # (seq_len,)

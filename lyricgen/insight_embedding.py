@@ -13,7 +13,8 @@ import pandas as pd
 import torch
 
 from .checkpoint import Checkpoint
-from .insight import MAX_WORD_CHARS, InsightError, check_text
+from .checks import InputError, check_text, check_whole
+from .insight import MAX_WORD_CHARS
 from .tokens import SPECIALS, split_words
 
 DEFAULT_NEIGHBOURS = 10
@@ -44,9 +45,8 @@ def nearest_words(ckpt: Checkpoint, word: str, k: int = DEFAULT_NEIGHBOURS) -> N
     An unknown word gets no neighbours; instead, jieba's split of it and the vocabulary words that
     share one of its characters, most shared characters first, then most frequent.
     """
-    word = check_text(word, "词", "word", limit=MAX_WORD_CHARS)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100:
-        raise InsightError("邻居个数必须是 1 到 100 之间的整数", "the number of neighbours must be from 1 to 100")
+    word = check_text(word, MAX_WORD_CHARS, "词", "word", blank_ok=False)
+    k = check_whole(k, 1, 100, "邻居个数", "number of neighbours")
     vocab = ckpt.vocab
     if word not in vocab:
         pieces = split_words(word)
@@ -85,15 +85,13 @@ def embedding_map(ckpt: Checkpoint, n: int = DEFAULT_MAP_WORDS, query: str | Non
     more row; an unknown (or blank) query marks nothing. df.attrs["explained"] holds the share of the
     variance each axis keeps: a low share means the flat picture hides most of the structure.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_MAP_WORDS:
-        raise InsightError(f"词数必须是 2 到 {MAX_MAP_WORDS} 之间的整数",
-                           f"the number of words must be from 2 to {MAX_MAP_WORDS}")
-    query = check_text(query, "词", "word", limit=MAX_WORD_CHARS, allow_empty=True)
+    n = check_whole(n, 2, MAX_MAP_WORDS, "词数", "number of words")
+    query = check_text(query, MAX_WORD_CHARS, "词", "word")
     vocab = ckpt.vocab
     first = len(SPECIALS)
     ids = list(range(first, min(len(vocab), first + n)))
     if len(ids) < 2:
-        raise InsightError("词表太小，画不出地图", "the vocabulary is too small for a map")
+        raise InputError("词表太小，画不出地图", "the vocabulary is too small for a map")
     query_id = vocab.index.get(query) if query else None
     if query_id is not None and query_id not in ids:
         ids.append(query_id)

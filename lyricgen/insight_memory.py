@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .checkpoint import Checkpoint
+from .checks import InputError, check_text
 from .fingerprint import Fingerprint
-from .insight import InsightError, check_text, esc
+from .insight import esc
 from .tokens import EOL, join_words, split_words
 
 MAX_MEMORY_WORDS = 2000  # words checked at once: far more than one generation
@@ -62,9 +63,9 @@ class MemoryReport:
 
 
 def fingerprint_of(ckpt: Checkpoint) -> Fingerprint:
-    """The checkpoint's fingerprint, or an InsightError when its folder has no fingerprint.json."""
+    """The checkpoint's fingerprint, or an InputError when its folder has no fingerprint.json."""
     if not ckpt.fingerprint:
-        raise InsightError("这个模型没有指纹文件（fingerprint.json），无法检查照抄",
+        raise InputError("这个模型没有指纹文件（fingerprint.json），无法检查照抄",
                            "this model has no fingerprint.json, so copying cannot be checked")
     return Fingerprint(ckpt.fingerprint)
 
@@ -76,17 +77,17 @@ def to_stream(words_or_text: Sequence[str] | str) -> list[str]:
     is, since those are the very words the model produced.
     """
     if isinstance(words_or_text, str):
-        text = check_text(words_or_text, "歌词", "lyrics", limit=MAX_MEMORY_WORDS * 4)
+        text = check_text(words_or_text, MAX_MEMORY_WORDS * 4, "歌词", "lyrics", blank_ok=False)
         stream: list[str] = []
         for line in text.splitlines():
             stream.extend(split_words(line))
             stream.append("\n")
         return stream
     if len(words_or_text) > MAX_MEMORY_WORDS:
-        raise InsightError(f"词太多了：最多 {MAX_MEMORY_WORDS} 个", f"too many words: at most {MAX_MEMORY_WORDS}")
+        raise InputError(f"词太多了：最多 {MAX_MEMORY_WORDS} 个", f"too many words: at most {MAX_MEMORY_WORDS}")
     stream = ["\n" if w in (EOL, "\n") else w for w in words_or_text]
     if not any(w != "\n" for w in stream):
-        raise InsightError("没有可检查的词", "there are no words to check")
+        raise InputError("没有可检查的词", "there are no words to check")
     return stream
 
 

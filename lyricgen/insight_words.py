@@ -14,18 +14,9 @@ import pandas as pd
 import torch
 
 from .checkpoint import Checkpoint
+from .checks import InputError, check_cells, check_text, parse_seed
 from .generate import generate_steps, make_prompt, new_generator, next_distribution
-from .insight import (
-    InsightError,
-    check_checkpoints,
-    check_seed,
-    check_settings,
-    check_text,
-    esc,
-    evaluating,
-    prob_color,
-    prob_legend_html,
-)
+from .insight import MAX_TEXT_CHARS, check_settings, esc, evaluating, prob_color, prob_legend_html
 from .tokens import EOL, UNK, join_words, lines_to_tokens
 from .vocab import Vocab
 
@@ -102,11 +93,11 @@ def next_words(ckpt: Checkpoint, start_text: str, length: int = 30, temperature:
                top_k: int | None = None, seed: int | None = None) -> NextWordResult:
     """Generate `length` tokens after start_text (blank: from the start of a line), keeping for each
     step its probabilities and its top-10 candidates before and after the temperature."""
-    start_text = check_text(start_text, "开头文字", "start text", allow_empty=True)
-    check_settings(length, temperature, top_k)
+    start_text = check_text(start_text, MAX_TEXT_CHARS, "开头文字", "start text")
+    length, temperature, top_k = check_settings(length, temperature, top_k)
     vocab = ckpt.vocab
     prompt = make_prompt(vocab, start_text)
-    generator, seed = new_generator(check_seed(seed))
+    generator, seed = new_generator(parse_seed(seed))
     steps = []
     with evaluating(ckpt.model):
         for i, step in enumerate(generate_steps(ckpt.model, vocab, prompt.ids, length, temperature, top_k, generator)):
@@ -121,7 +112,7 @@ def next_words(ckpt: Checkpoint, start_text: str, length: int = 30, temperature:
 def candidates_table(result: NextWordResult, index: int) -> pd.DataFrame:
     """The candidates of generated step `index` as a table: rank, word, p at T = 1, p at T, chosen?"""
     if not 0 <= index < len(result.steps):
-        raise InsightError(f"没有第 {index} 步，共 {len(result.steps)} 步",
+        raise InputError(f"没有第 {index} 步，共 {len(result.steps)} 步",
                            f"no step {index}; there are {len(result.steps)} steps")
     step = result.steps[index]
     return pd.DataFrame([{
@@ -133,22 +124,35 @@ def candidates_table(result: NextWordResult, index: int) -> pd.DataFrame:
     } for rank, c in enumerate(step.candidates, 1)])
 
 
-def colored_html(result: NextWordResult, by_sampled: bool = False) -> str:
+def word_span(token: str, p: float, tip: str, selected: bool = False) -> str:
+    """One word as HTML on a background coloured by its probability p, tip shown on hover; a line break
+    (EOL) as ↵ followed by a real one. selected: outlined, to point at one step."""
+    shown = "↵" if token == EOL else esc(token)
+    outline = "outline:2px solid #333;" if selected else ""
+    span = (f'<span title="{esc(tip)}" style="background:{prob_color(p)};border-radius:3px;'
+            f'padding:0 1px;margin:0 1px;{outline}">{shown}</span>')
+    return span + ("<br>" if token == EOL else "")
+
+
+def words_html(prompt_words: list[str], spans: list[str], legend: bool = True) -> str:
+    """The start words in grey, then the coloured spans, then (legend) the colour key."""
+    parts = [f'<span style="color:#666">{esc(join_words(prompt_words))}</span>'] if prompt_words else []
+    body = "".join(parts + spans)
+    return f'<div style="line-height:1.9;font-size:1.1em">{body}</div>{prob_legend_html() if legend else ""}'
+
+
+def colored_html(result: NextWordResult, by_sampled: bool = False, selected: int | None = None) -> str:
     """The lyrics as HTML: start words plain, each generated word on a background coloured by its
     probability (at temperature 1 by default: how expected it was; by_sampled: in the distribution
-    it was drawn from). Hovering a word shows its step number and probabilities."""
-    parts = [f'<span style="color:#666">{esc(join_words(result.prompt_words))}</span>'] if result.prompt_words else []
+    it was drawn from). Hovering a word shows its step number and probabilities; step `selected`
+    is outlined."""
+    spans = []
     for step in result.steps:
         p = step.prob if by_sampled else step.prob_t1
         sampled = f" p(T={result.temperature:g})={step.prob:.4f}" if result.temperature != 1 else ""
-        tip = esc(f"#{step.index} p(T=1)={step.prob_t1:.4f}{sampled} · {step.surprisal:.2f} bits")
-        shown = "↵" if step.token == EOL else esc(step.token)
-        parts.append(f'<span title="{tip}" style="background:{prob_color(p)};border-radius:3px;'
-                     f'padding:0 1px;margin:0 1px">{shown}</span>')
-        if step.token == EOL:
-            parts.append("<br>")
-    body = "".join(parts)
-    return f'<div style="line-height:1.9;font-size:1.1em">{body}</div>{prob_legend_html()}'
+        tip = f"#{step.index} p(T=1)={step.prob_t1:.4f}{sampled} · {step.surprisal:.2f} bits"
+        spans.append(word_span(step.token, p, tip, step.index == selected))
+    return words_html(result.prompt_words, spans)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,10 +177,11 @@ def compare_cells(checkpoints: dict[str, Checkpoint], start_text: str, seed: int
     The same seed means the same stream of random numbers: where two models' distributions agree,
     they pick the same words, so the differences come from the models, not from luck.
     """
-    check_checkpoints(checkpoints)
-    start_text = check_text(start_text, "开头文字", "start text", allow_empty=True)
-    check_settings(length, temperature, top_k)
-    if check_seed(seed) is None:
+    check_cells(checkpoints)
+    start_text = check_text(start_text, MAX_TEXT_CHARS, "开头文字", "start text")
+    length, temperature, top_k = check_settings(length, temperature, top_k)
+    seed = parse_seed(seed)
+    if seed is None:
         _, seed = new_generator(None)  # one random seed, shared by every cell
     outputs = []
     for cell, ckpt in checkpoints.items():
@@ -240,12 +245,12 @@ def score_line(checkpoints: dict[str, Checkpoint], text: str) -> LineScore:
     Several lines are fine (one <eol> between them). Unknown words are scored as <unk>, the model's
     probability of "some word I do not know", and flagged in `known`.
     """
-    check_checkpoints(checkpoints)
-    text = check_text(text, "句子", "line")
+    check_cells(checkpoints)
+    text = check_text(text, MAX_TEXT_CHARS, "句子", "line", blank_ok=False)
     lines = [line for line in text.splitlines() if line.strip()]
     tokens = lines_to_tokens(lines)  # [<eol>, words..., <eol>, ...]
     if len(tokens) == len(lines) + 1:
-        raise InsightError("这句话里没有词", "the line has no words")
+        raise InputError("这句话里没有词", "the line has no words")
     # The shipped cells share one vocabulary; should they not, a word is "known" only if all know it.
     known = [t == EOL or all(t in c.vocab for c in checkpoints.values()) for t in tokens[1:]]
     result = LineScore(tokens[1:], known)

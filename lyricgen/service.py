@@ -7,8 +7,10 @@ whose message (Chinese, then English) the app turns into a gr.Error for the stud
 
 from __future__ import annotations
 
-import math
+import ctypes
+import ctypes.util
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,13 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from .checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from .checks import CELL_NAMES as CELL_NAMES
+from .checks import MAX_SEED as MAX_SEED
+from .checks import MAX_TEMPERATURE as MAX_TEMPERATURE
+from .checks import MAX_TOP_K as MAX_TOP_K
+from .checks import InputError as InputError
+from .checks import check_number, check_text, check_whole, parse_seed
+from .checks import pick as pick
 from .generate import generate_steps, make_prompt, new_generator
 from .tokens import UNK, join_words, split_words
 
@@ -26,27 +35,19 @@ from .tokens import UNK, join_words, split_words
 MAX_START_CHARS = 200  # start text for generation
 MAX_TOKENIZE_CHARS = 200  # sentence for the tokenize tab
 MIN_LENGTH, MAX_LENGTH, DEFAULT_LENGTH = 1, 300, 60  # tokens to generate (words and line breaks)
-MAX_TEMPERATURE, DEFAULT_TEMPERATURE = 2.0, 0.8
-MAX_TOP_K = 1000  # 0 means "no top-k": sample from the whole vocabulary
-MAX_SEED = 2**31 - 1  # new_generator draws seeds below 2**31, so a shown seed can always be typed back
+DEFAULT_TEMPERATURE = 0.8
 
-# A class of 30 at once: 8 requests run together (a request is a few hundred tiny model steps),
-# the others wait their turn in a queue long enough for everyone to press the button twice.
-CONCURRENCY_LIMIT = 8
+# A class of 30 at once: 2 requests run together, the others wait their turn in a queue long enough
+# for everyone to press the button twice. More at once is slower, not faster: the handlers share one
+# interpreter lock, and 8 threads taking turns on it served 30 users' 100-word requests about 40 %
+# slower than 2 did on a 2-core machine (bench/load.py). The model steps themselves use torch's threads.
+CONCURRENCY_LIMIT = 2
 QUEUE_MAX_SIZE = 64
+STREAM_EVERY_S = 0.04  # generate_stream(..., every_s=STREAM_EVERY_S): at most 25 page updates a second
 
 WEIGHTS_ENV = "LYRICGEN_WEIGHTS"  # another weights root, holding rnn/, lstm/ and gru/
-CELL_ORDER = ["rnn", "lstm", "gru"]
-CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+CELL_ORDER = list(CELL_NAMES)  # rnn, lstm, gru
 SHOWN_DIMS = 8  # embedding dimensions shown as table columns (the heatmap shows them all)
-
-
-class InputError(ValueError):
-    """An input a student can fix; the message is Chinese, then English."""
-
-    def __init__(self, zh: str, en: str):
-        super().__init__(f"{zh} / {en}")
-        self.zh, self.en = zh, en
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,65 +78,12 @@ def load_models(root: str | Path, device: torch.device | str | None = None) -> d
     return checkpoints
 
 
-def pick(checkpoints: dict[str, Checkpoint], cell: str | None) -> Checkpoint:
-    """The checkpoint of a cell chosen in the UI (or sent by a client: anything may arrive)."""
-    if cell not in checkpoints:
-        names = ", ".join(CELL_NAMES[c] for c in checkpoints)
-        raise InputError(f"没有这种模型：{cell!r}，可选 {names}", f"no model {cell!r}; choose one of {names}")
-    return checkpoints[cell]
-
-
 def device_of(checkpoints: dict[str, Checkpoint]) -> str:
     return str(next(iter(checkpoints.values())).model.device)
 
 
 # ---------------------------------------------------------------------------------------------
-# Input checks
-
-
-def check_text(text: object, limit: int, what_zh: str, what_en: str) -> str:
-    if text is None:
-        text = ""
-    if not isinstance(text, str):
-        raise InputError(f"{what_zh}必须是文字", f"the {what_en} must be text")
-    if len(text) > limit:
-        raise InputError(
-            f"{what_zh}太长了：{len(text)} 个字符，最多 {limit} 个",
-            f"the {what_en} is too long: {len(text)} characters, at most {limit}",
-        )
-    return text
-
-
-def check_number(value: object, low: float, high: float, what_zh: str, what_en: str) -> float:
-    # bool is an int in Python, but True as a length is surely a mistake.
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise InputError(f"{what_zh}必须是数字", f"the {what_en} must be a number")
-    if not low <= value <= high:
-        raise InputError(
-            f"{what_zh}必须在 {low:g} 到 {high:g} 之间（现在是 {value:g}）",
-            f"the {what_en} must be between {low:g} and {high:g} (got {value:g})",
-        )
-    return value
-
-
-def check_whole(value: object, low: int, high: int, what_zh: str, what_en: str) -> int:
-    number = check_number(value, low, high, what_zh, what_en)
-    if number != int(number):
-        raise InputError(f"{what_zh}必须是整数", f"the {what_en} must be a whole number")
-    return int(number)
-
-
-def parse_seed(seed: object) -> int | None:
-    """Blank means "pick one for me"; anything else must be a whole number in [0, MAX_SEED]."""
-    if seed is None or (isinstance(seed, str) and not seed.strip()):
-        return None
-    if isinstance(seed, str):
-        try:
-            seed = int(seed.strip())
-        except ValueError:
-            raise InputError("种子必须是整数，或留空（随机）",
-                             "the seed must be a whole number, or blank for random") from None
-    return check_whole(seed, 0, MAX_SEED, "种子", "seed")
+# Input checks (the rules themselves are in checks.py, shared with the insight tabs)
 
 
 @dataclass
@@ -161,6 +109,22 @@ def check_generate(start_text: object, length: object, temperature: object, top_
     )
 
 
+def limit_allocator_arenas(arenas: int = 2) -> bool:
+    """Cap glibc malloc's per-thread arenas (what MALLOC_ARENA_MAX=2 does), as a server starts.
+
+    Every Gradio worker thread would otherwise get a memory arena of its own that is never given
+    back: under 30 users the server grew about 100 MB that way (bench/load.py), 44 MB when capped.
+    Returns False where there is no glibc (macOS, Windows, musl): nothing to do there.
+    """
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return True  # the person starting the server chose already
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(-8, arenas))  # -8 is M_ARENA_MAX in glibc's malloc.h
+    except (OSError, AttributeError):
+        return False
+
+
 # ---------------------------------------------------------------------------------------------
 # Generate tab
 
@@ -171,18 +135,28 @@ class GenerateUpdate:
     info: str  # Markdown: seed, unknown words, model and device
 
 
-def generate_stream(ckpt: Checkpoint, request: GenerateRequest) -> Iterator[GenerateUpdate]:
-    """Yield the growing lyrics once per generated word, so the page can show them appear."""
+def generate_stream(ckpt: Checkpoint, request: GenerateRequest, every_s: float = 0.0) -> Iterator[GenerateUpdate]:
+    """Yield the growing lyrics as words are generated, so the page can show them appear.
+
+    every_s = 0: one update per word. every_s > 0: an update once at least every_s seconds have
+    passed since the last one, and always the first (the start text) and the last (every word).
+    Each update costs the server far more than the word itself (Gradio sends it as a message of
+    its own, about 1.5 ms of one core, against 0.1-0.3 ms for a model step), so a class of 30
+    asking at once needs STREAM_EVERY_S: the page still updates 25 times a second.
+    """
     prompt = make_prompt(ckpt.vocab, request.start_text)
     generator, seed = new_generator(request.seed)
     info = generation_info(ckpt, request, prompt.words, prompt.unknown, seed)
     words = list(prompt.words)
     yield GenerateUpdate(join_words(words), info)
+    last_sent = time.monotonic()
     steps = generate_steps(ckpt.model, ckpt.vocab, prompt.ids, request.length, request.temperature,
                            request.top_k, generator)
-    for step in steps:
+    for n, step in enumerate(steps, 1):
         words.append(step.token)
-        yield GenerateUpdate(join_words(words), info)
+        if n == request.length or time.monotonic() - last_sent >= every_s:
+            yield GenerateUpdate(join_words(words), info)
+            last_sent = time.monotonic()
 
 
 def generation_info(ckpt: Checkpoint, request: GenerateRequest, words: list[str], unknown: list[str],

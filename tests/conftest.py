@@ -4,6 +4,8 @@ line) and tiny checkpoints trained from it, so the suite needs neither ../shared
 from __future__ import annotations
 
 import os
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -80,3 +82,33 @@ def tiny_weights(tmp_path_factory, tiny_corpus) -> dict[str, Path]:
         cfg = TrainConfig(cell=cell, epochs=2, val_fraction=0.2, **TINY)
         train(cfg, str(tiny_corpus), str(out[cell]), device="cpu")
     return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def tiny(tiny_weights) -> dict:
+    """The tiny checkpoints loaded as the app loads its weights, {cell: Checkpoint}."""
+    from lyricgen import service
+
+    return service.load_models(tiny_weights["lstm"].parent, "cpu")
+
+
+@pytest.fixture(scope="session")
+def served(tiny) -> Iterator[tuple]:
+    """The app around the tiny checkpoints, launched in-process: (gradio_client.Client, url)."""
+    from gradio_client import Client
+
+    import app
+
+    demo = app.build_demo(tiny)
+    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
+                show_error=False)
+    try:
+        yield Client(demo.local_url, verbose=False, download_files=False), demo.local_url
+    finally:
+        demo.close()

@@ -1,18 +1,19 @@
 """The Gradio app: input checks, handlers called directly, and the served app driven by gradio_client.
 
-Most tests use the tiny checkpoints (fast); one drives the app on the shipped weights.
+Most tests use the tiny checkpoints (fast); one drives the app on the shipped weights. The
+fixtures `tiny` and `served` (the app launched in-process) are in conftest.py, shared with
+test_app_insight.py.
 """
 
 from __future__ import annotations
 
 import math
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import gradio as gr
 import httpx
 import pytest
+from conftest import free_port
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -20,17 +21,6 @@ import app
 from lyricgen import service
 from lyricgen.checkpoint import CheckpointError
 from lyricgen.tokens import UNK
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def tiny(tiny_weights) -> dict:
-    return service.load_models(tiny_weights["lstm"].parent, "cpu")
 
 
 def run_all(handler, *args) -> list[tuple[str, str]]:
@@ -92,11 +82,22 @@ def test_load_models_refuses_an_empty_root_and_a_mislabelled_cell(tiny_weights, 
 
 
 def test_generate_streams_one_update_per_word(tiny):
-    updates = run_all(app.make_generate_handler(tiny), "明月", 6, 0.8, "gru", 0, "7")
+    request = service.check_generate("明月", 6, 0.8, 0, "7")
+    updates = list(service.generate_stream(tiny["gru"], request))
     assert len(updates) == 1 + 6  # the start text alone, then one update per generated token
-    texts = [text for text, _ in updates]
+    texts = [u.text for u in updates]
     assert texts[0] == "明月" and all(t.startswith("明月") for t in texts)
-    assert "`7`" in updates[-1][1]  # the seed used is shown
+    assert len(set(texts)) == len(texts)  # each update adds a word
+    assert "`7`" in updates[-1].info  # the seed used is shown
+
+
+def test_generate_stream_throttled_still_ends_with_every_word(tiny):
+    request = service.check_generate("明月", 40, 0.8, 0, "7")
+    every_word = list(service.generate_stream(tiny["gru"], request))
+    throttled = list(service.generate_stream(tiny["gru"], request, every_s=3600.0))
+    assert [u.text for u in throttled] == [every_word[0].text, every_word[-1].text]  # first and last only
+    updates = run_all(app.make_generate_handler(tiny), "明月", 40, 0.8, "gru", 0, "7")
+    assert updates[0][0] == "明月" and updates[-1] == (every_word[-1].text, every_word[-1].info)
 
 
 def test_same_seed_same_lyrics_and_a_random_seed_is_reported(tiny):
@@ -156,17 +157,6 @@ def test_model_tab_tables(tiny):
 
 # ---------------------------------------------------------------------------------------------
 # The app served, driven like a student's browser would (through the queue)
-
-
-@pytest.fixture(scope="module")
-def served(tiny) -> Iterator[tuple[Client, str]]:
-    demo = app.build_demo(tiny)
-    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
-                show_error=False)
-    try:
-        yield Client(demo.local_url, verbose=False, download_files=False), demo.local_url
-    finally:
-        demo.close()
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])

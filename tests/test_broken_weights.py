@@ -7,8 +7,12 @@ and nothing else (a KeyError from deep inside torch, say) may escape instead.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -215,3 +219,43 @@ def test_random_damage_never_escapes_as_another_error(folder, tmp_path, file, po
         load_checkpoint(damaged, "cpu")
     except CheckpointError as e:
         assert str(damaged) in str(e)
+
+
+# --- the app itself: refuses to start, naming the file --------------------------------------------
+
+def truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:1000])
+
+
+APP_BREAKS = {  # what to damage in a copy of the tiny weights root → the file the message must name
+    "truncated weights": ("gru/model.safetensors", truncate),
+    "vocabulary one short": ("rnn/vocab.json", lambda p: edit_json(p, lambda tokens: tokens[:-1])),
+    "config with a wrong type": ("lstm/config.json", lambda p: edit_json(p, lambda c: {**c, "hidden_dim": "16"})),
+}
+
+
+def test_the_app_refuses_to_start_on_broken_weights(tiny_weights, tmp_path):
+    """`python app.py` on a damaged weights root exits non-zero with a message naming the file, serving nothing."""
+    root_dir = Path(__file__).resolve().parent.parent
+    servers = {}
+    for name, (file, damage) in APP_BREAKS.items():  # started together: each spends seconds importing
+        weights = tmp_path / name.replace(" ", "-")
+        shutil.copytree(tiny_weights["lstm"].parent, weights)
+        damage(weights / file)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env = {**os.environ, "LYRICGEN_WEIGHTS": str(weights), "GRADIO_ANALYTICS_ENABLED": "False"}
+        process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=root_dir, env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        servers[name] = (process, weights / file, port)
+    for name, (process, broken, port) in servers.items():
+        try:
+            out, err = process.communicate(timeout=120)
+        finally:
+            process.kill()
+        assert process.returncode == 1, (name, out, err)
+        assert "cannot start" in err and str(broken) in err, (name, err)
+        assert "Traceback" not in err and "Running on" not in out + err, (name, out, err)
+        with socket.socket() as s:  # nothing was left listening
+            assert s.connect_ex(("127.0.0.1", port)) != 0

@@ -1,8 +1,9 @@
 """The app in a real browser: headless Chromium (the system's, never a downloaded one) via Playwright.
 
-Opens the page, generates lyrics, switches tabs, reads the token table, and saves a screenshot of
-each tab to docs/screenshots/ (used by the README). Skipped when Chromium or Playwright is missing,
-except on CI (CI=true), where a missing browser is a failure.
+Opens the page, generates lyrics, switches tabs, reads the token table, runs every "look inside"
+panel, and saves a screenshot of each tab to docs/screenshots/ (used by the README). The app is built
+around the shipped weights (or $LYRICGEN_WEIGHTS), so the screenshots show the real models.
+Skipped when Chromium or Playwright is missing, except on CI (CI=true), where a missing browser is a failure.
 """
 
 from __future__ import annotations
@@ -98,3 +99,78 @@ def test_generate_tokenize_and_model_tabs(page):
         page.get_by_role("heading", name=name).first.wait_for()
     page.wait_for_timeout(1500)  # the line plots draw after the tab shows
     screenshot(page, "model")
+
+
+def inside(page, tab: str, panel_id: str):
+    """Open a "look inside" sub-tab; returns its panel, so lookups stay inside it."""
+    page.get_by_role("tab", name="看看模型内部 Look inside").click()
+    page.get_by_role("tab", name=tab).click()
+    panel = page.locator(f"#{panel_id}")
+    panel.wait_for()
+    return panel
+
+
+def test_look_inside_tabs(page):
+    from playwright.sync_api import expect
+
+    cells = app.CHECKPOINTS
+
+    # Next word: coloured words, then another step's candidates before and after the temperature.
+    panel = inside(page, "下一个词 Next word", "tab-next-words")
+    panel.get_by_role("button", name="生成 Generate").click()
+    expect(panel.locator("#next-words-info")).to_contain_text("step 0")
+    assert panel.locator("#next-words-text span[title]").count() == 30
+    first = panel.locator("#next-words-text").inner_text()
+    box = panel.locator("#next-words-step input[type=range]").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] / 2)  # let go of the slider near 10
+    chosen = int(panel.locator("#next-words-step input[type=number]").input_value())
+    assert chosen > 0
+    expect(panel.locator("#next-words-info")).to_contain_text(f"step {chosen}")
+    assert panel.locator("#next-words-text").inner_text() == first  # the same lyrics: the seed is kept
+    page.wait_for_timeout(1500)  # the bar charts draw after the data lands
+    screenshot(page, "next_words")
+
+    # Compare cells: three columns, one table row per cell.
+    panel = inside(page, "三种单元对比 Compare cells", "tab-compare")
+    panel.get_by_role("button", name="对比 Compare").click()
+    for name in cells:
+        expect(panel.locator("#compare-text")).to_contain_text(service.CELL_NAMES[name])
+    expect(panel.locator("#compare-table")).to_contain_text("bits")
+    screenshot(page, "compare")
+
+    # Hidden states: the LSTM's h_t and gates as pictures, checked against nn.LSTM.
+    panel = inside(page, "隐藏状态 Hidden states", "tab-hidden-states")
+    panel.get_by_role("button", name="看隐藏状态 Show hidden states").click()
+    expect(panel.locator("#hidden-info")).to_contain_text("✓ < 1e-5")
+    panel.locator("#hidden-heatmaps img").wait_for()  # h, i, f, g, o, c stacked in one picture
+    screenshot(page, "hidden_states")
+
+    # Open the box: the RNN formula by hand, equal to nn.RNN.
+    panel = inside(page, "打开黑箱 Open the box", "tab-open-box")
+    panel.get_by_role("button", name="打开 Open").click()
+    expect(panel.locator("#open-box")).to_contain_text("they agree")
+    screenshot(page, "open_box")
+
+    # Neighbours: a table per cell and the PCA map.
+    panel = inside(page, "词向量近邻 Neighbours", "tab-neighbours")
+    panel.get_by_role("button", name="找近邻 Find neighbours").click()
+    expect(panel.locator("#neighbours-table")).to_contain_text("GRU cos")
+    expect(panel.locator("#neighbours-info")).to_contain_text("PCA")
+    page.wait_for_timeout(1500)
+    screenshot(page, "neighbours")
+
+    # Memorization: lyrics the RNN writes greedily from a blank start, checked against the fingerprint.
+    lyrics = list(service.generate_stream(cells["rnn"], service.check_generate("", 80, 0, 0, "1")))[-1].text
+    panel = inside(page, "记忆检查 Memorization", "tab-memorized")
+    panel.locator("#memorized-input textarea").fill(lyrics)
+    panel.get_by_role("radio", name="RNN").check()
+    panel.get_by_role("button", name="检查 Check").click()
+    expect(panel.locator("#memorized-result")).to_contain_text("training lyrics")
+    screenshot(page, "memorized")
+
+    # Score a line: a perplexity per cell.
+    panel = inside(page, "给一句打分 Score a line", "tab-score-line")
+    panel.get_by_role("button", name="打分 Score").click()
+    for name in cells:
+        expect(panel.locator("#score-summary")).to_contain_text(service.CELL_NAMES[name])
+    screenshot(page, "score_line")

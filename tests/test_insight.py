@@ -12,16 +12,10 @@ import torch
 import torch.nn.functional as F
 
 from lyricgen.checkpoint import Checkpoint, load_checkpoint
+from lyricgen.checks import InputError, check_text, pick
 from lyricgen.fingerprint import build_fingerprint
 from lyricgen.generate import generate_text, make_prompt
-from lyricgen.insight import (
-    MAX_TEXT_CHARS,
-    InsightError,
-    check_text,
-    heatmap_image,
-    pick_cell,
-    prob_color,
-)
+from lyricgen.insight import MAX_TEXT_CHARS, heatmap_image, prob_color
 from lyricgen.insight_cells import hidden_states, open_box, open_box_markdown, trace_images
 from lyricgen.insight_embedding import embedding_map, nearest_words
 from lyricgen.insight_memory import check_memorization, fingerprint_of, memorization_html
@@ -402,7 +396,7 @@ def test_bad_inputs_raise_bilingual_value_errors(ckpts):
         lambda: score_line({"transformer": ckpt}, "明月"),
         lambda: compare_cells({"cnn": ckpt}, "明月"),
         lambda: compare_cells({}, "明月"),
-        lambda: pick_cell(ckpts, "transformer"),
+        lambda: pick(ckpts, "transformer"),
         lambda: next_words(ckpt, too_long),
         lambda: next_words(ckpt, "明月", length=0),
         lambda: next_words(ckpt, "明月", temperature=-1),
@@ -420,8 +414,8 @@ def test_bad_inputs_raise_bilingual_value_errors(ckpts):
     for call in calls:
         with pytest.raises(ValueError) as info:
             call()
-        assert isinstance(info.value, InsightError)
+        assert isinstance(info.value, InputError)
         assert " / " in str(info.value) and any("\u4e00" <= ch <= "\u9fff" for ch in info.value.zh)
-    assert pick_cell(ckpts, "gru") is ckpts["gru"]
-    assert check_text("  明月 ") == "明月"
+    assert pick(ckpts, "gru") is ckpts["gru"]
+    assert check_text("  明月 ", MAX_TEXT_CHARS, "词", "word") == "明月"
     assert next_words(ckpt, "", length=3, seed=0).prompt_words == []  # blank start: from a line's start

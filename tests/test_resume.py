@@ -116,11 +116,12 @@ def test_crash_while_writing_a_file_then_resume(tiny_corpus, tmp_path, monkeypat
     """Die inside the save itself, half-way through writing the weights of epoch 2."""
     out = tmp_path / "lstm"
     real_save = checkpoint_module.LyricModel.save_pretrained
-    saves = [0]
+    saves, published = [0], {}
 
     def dying_save(self, folder, *args, **kwargs):
         saves[0] += 1
         if saves[0] == 2:
+            published.update({f.name: f.read_bytes() for f in out.iterdir()})  # epoch 1's best, as it stands
             (Path(folder) / "model.safetensors").write_bytes(b"half a file")
             raise Crash("killed while writing")
         return real_save(self, folder, *args, **kwargs)
@@ -129,7 +130,8 @@ def test_crash_while_writing_a_file_then_resume(tiny_corpus, tmp_path, monkeypat
     with pytest.raises(Crash):
         train(TrainConfig(**SETTINGS), str(tiny_corpus), str(out), device="cpu")
     monkeypatch.undo()
-    assert load_checkpoint(out, "cpu").metrics["best_epoch"] == 1  # epoch 1's folder, untouched
+    assert load_checkpoint(out, "cpu").metrics["best_epoch"] == 1  # epoch 1's folder, untouched:
+    assert published and {f.name: f.read_bytes() for f in out.iterdir()} == published  # byte for byte
     train(TrainConfig(**SETTINGS), str(tiny_corpus), str(out), resume=True, device="cpu")
     assert_same_result(out, reference)
 

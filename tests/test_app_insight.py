@@ -1,0 +1,150 @@
+"""The "look inside" tabs served: each endpoint driven through gradio_client against the app built
+around the tiny checkpoints (fixture `served` in conftest.py), its answers checked against numbers
+recomputed here or read from the checkpoints themselves."""
+
+from __future__ import annotations
+
+import math
+
+import gradio as gr
+import pytest
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+import app
+from lyricgen.checks import InputError
+from lyricgen.insight_cells import hidden_states as trace_by_hand
+
+CJK_AND_LATIN = ("\u4e00", "\u9fff")
+
+
+def rows(table: dict) -> list[dict]:
+    """A Dataframe as the client receives it ({"headers", "data"}) → a list of {header: value}."""
+    return [dict(zip(table["headers"], row, strict=True)) for row in table["data"]]
+
+
+def bars(plot: dict) -> dict[str, float]:
+    """A BarPlot's data as the client receives it → {"rank. word": probability}, likeliest first."""
+    return {label: p for label, p in plot["data"]}
+
+
+def test_client_next_words_colours_words_and_shows_the_temperature(served, tiny):
+    client, _ = served
+    html, info, before, after = client.predict("明月", "lstm", 8, 0.5, "3", 2, api_name="/next_words")
+    assert html.count("<span title=") == 8 and "outline:2px" in html  # every generated word; step 2 outlined
+    assert "`3`" in info and "step 2" in info
+    p_before, p_after = bars(before), bars(after)
+    assert list(p_before) == list(p_after) and len(p_before) == min(10, len(tiny["lstm"].vocab) - 1)
+    assert list(p_before.values()) == sorted(p_before.values(), reverse=True)
+    assert max(p_after.values()) >= max(p_before.values())  # below 1, the temperature sharpens
+    assert sum(p_before.values()) <= 1 + 1e-6
+    # The same seed and inputs give the same lyrics; moving the step keeps them.
+    again = client.predict("明月", "lstm", 8, 0.5, "3", 5, api_name="/next_words")
+    strip = lambda page: page.replace("outline:2px solid #333;", "")  # noqa: E731
+    assert strip(again[0]) == strip(html) and "step 5" in again[1]
+    # A step past the end shows the last one; temperature 1 changes nothing.
+    _, info, before, after = client.predict("明月", "gru", 4, 1.0, "9", 50, api_name="/next_words")
+    assert "step 3" in info and bars(before) == bars(after)
+
+
+def test_client_compare_runs_every_cell_with_one_seed(served, tiny):
+    client, _ = served
+    html, table, info = client.predict("明月", "11", 0.9, 12, api_name="/compare")
+    per_cell = rows(table)
+    assert [r["模型 cell"] for r in per_cell] == ["RNN", "LSTM", "GRU"]
+    for r, ckpt in zip(per_cell, tiny.values(), strict=True):
+        assert r["验证困惑度 val ppl"] == pytest.approx(ckpt.metrics["val_ppl"], abs=0.05)
+        assert r["生成文本困惑度 ppl of own text"] == pytest.approx(2 ** r["平均惊讶度 mean surprisal (bits)"],
+                                                                  rel=0.01)
+        assert r["文本 text"].startswith("明月")
+    assert all(name in html for name in ("RNN", "LSTM", "GRU")) and "`11`" in info
+    assert client.predict("明月", "11", 0.9, 12, api_name="/compare")[1] == table  # same seed, same lyrics
+
+
+@pytest.mark.parametrize(("cell", "pictures"), [("rnn", 1), ("lstm", 6), ("gru", 4)])
+def test_client_hidden_states_returns_heatmaps(served, tiny, cell, pictures):
+    client, _ = served
+    picture, table, info = client.predict("明月几时有", cell, api_name="/hidden_states")
+    view = app.views.hidden_states_view(tiny, "明月几时有", cell)
+    assert len(view.images) == pictures  # h_t; LSTM: + i, f, g, o, c; GRU: + r, z, n
+    assert view.images[0][1].startswith("隐藏状态 hidden state")
+    with Image.open(picture["path"]) as served_picture:  # the heatmaps stacked, each under a caption
+        assert served_picture.size == view.picture.size
+        assert served_picture.height > sum(image.height for image, _ in view.images)
+    trace = trace_by_hand(tiny[cell], "明月几时有")
+    assert [r["输入 input"] for r in rows(table)] == trace.tokens
+    assert "✓ < 1e-5" in info and trace.max_abs_diff < 1e-5
+
+
+def test_client_open_box_shows_shapes_and_agrees_with_nn_rnn(served, tiny):
+    client, _ = served
+    box = client.predict("明月光", 3, api_name="/open_box")
+    hidden = tiny["rnn"].model.config.hidden_dim
+    embed = tiny["rnn"].model.config.embed_dim
+    assert f"`({hidden}, {embed})`" in box and f"`({hidden}, {hidden})`" in box
+    assert "h_t = \\tanh" in box and "they agree" in box
+    assert f"the first 3 of {hidden} units" in box
+
+
+def test_client_neighbours_known_and_unknown_words(served, tiny):
+    client, _ = served
+    word = tiny["gru"].vocab.tokens[5]
+    table, info, points = client.predict(word, "gru", api_name="/neighbours")
+    nearest = rows(table)
+    assert len(nearest) == 10 and {"RNN", "LSTM", "GRU", "GRU cos"} <= set(table["headers"])
+    assert all(-1 <= r["GRU cos"] <= 1 for r in nearest) and word not in [r["GRU"] for r in nearest]
+    kinds = [row[3] for row in points["data"]]
+    assert kinds.count(app.views.QUERY) == 1 and "PCA" in info
+    table, info, points = client.predict("明月Zorglub", "lstm", api_name="/neighbours")
+    assert table["data"] == [] or rows(table) == []
+    assert "jieba" in info and "明月" in info
+    assert app.views.QUERY not in [row[3] for row in points["data"]]
+
+
+def test_client_memorized_marks_lines_from_training(served):
+    client, _ = served
+    html, table = client.predict("床前明月光\n我们的量子\n", "lstm", api_name="/memorized")
+    assert html.count("verbatim from training") == 1  # the first poem line is in the tiny corpus
+    assert [r["训练集原句 verbatim"] for r in rows(table)] == ["⚠", ""]
+
+
+def test_client_score_line_perplexity_is_two_to_the_mean_surprisal(served, tiny):
+    client, _ = served
+    summary, html, table = client.predict("明月几时有\n把酒问青天", api_name="/score_line")
+    words = rows(table)
+    assert words[-1]["词 word"] == "<eol>" and "<eol>" in [w["词 word"] for w in words[:-1]]
+    for r in rows(summary):
+        bits = [w[f"{r['模型 cell']} (bits)"] for w in words]
+        mean = sum(bits) / len(bits)
+        assert r["平均惊讶度 mean surprisal (bits)"] == pytest.approx(mean, abs=0.01)
+        assert r["困惑度 perplexity"] == pytest.approx(2 ** r["平均惊讶度 mean surprisal (bits)"], rel=1e-3)
+    assert html.count("<b>") == len(tiny)
+
+
+@pytest.mark.parametrize(
+    ("api_name", "args", "message"),
+    [
+        ("/next_words", ("月" * 201, "lstm", 8, 0.8, "", 0), "too long"),
+        ("/next_words", ("明月", "lstm", 8, 0.8, "abc", 0), "seed must be a whole number"),
+        ("/compare", ("月" * 201, "1", 0.8, 8), "too long"),
+        ("/hidden_states", ("   ", "gru"), "sentence is empty"),
+        ("/open_box", ("明月" * 20, 4), "too long"),
+        ("/neighbours", ("", "rnn"), "word is empty"),
+        ("/memorized", ("", "lstm"), "lyrics is empty"),
+        ("/score_line", (" \n ",), "line is empty"),
+    ],
+)
+def test_client_gets_bilingual_errors_from_every_inside_tab(served, api_name, args, message):
+    client, _ = served
+    with pytest.raises(AppError, match=message) as info:
+        client.predict(*args, api_name=api_name)
+    assert any(CJK_AND_LATIN[0] <= ch <= CJK_AND_LATIN[1] for ch in str(info.value))
+
+
+def test_inside_handlers_turn_input_errors_into_gradio_errors(tiny):
+    with pytest.raises(gr.Error, match="step must be between"):
+        app.make_next_words_handler(tiny)("明月", "lstm", 8, 0.8, "", -1)
+    with pytest.raises(gr.Error, match="no RNN model is loaded"):
+        app.make_open_box_handler({"lstm": tiny["lstm"]})("明月", 4)
+    with pytest.raises(InputError, match="number of units"):
+        app.views.open_box_view(tiny, "明月", math.inf)
