@@ -424,7 +424,6 @@ def build_demo(checkpoints: Checkpoints) -> gr.Blocks:
 
 
 # Loaded once, when the module is imported (by `python app.py`, a Space, or a test).
-service.limit_allocator_arenas()  # before the worker threads start: memory stays flat under a class's load
 # Broken weights stop the app here, with a message naming the file, rather than serve garbage.
 init_jieba()
 try:
@@ -479,6 +478,9 @@ def main(argv: list[str] | None = None) -> None:
         auth = parse_auth(args.auth)
     except ValueError as e:
         parser.error(str(e))
+    # For the server process only (tests import this module and keep torch's defaults):
+    service.limit_allocator_arenas()  # before the worker threads start: memory stays flat under a class's load
+    service.share_cpu_threads()  # requests running together do not fight over the same cores
     serve(demo, args.host, args.port, args.share, auth)
 
 

@@ -8,11 +8,15 @@ test_app_insight.py.
 from __future__ import annotations
 
 import math
+import os
+import platform
+import sys
 from pathlib import Path
 
 import gradio as gr
 import httpx
 import pytest
+import torch
 from conftest import free_port
 from gradio_client import Client
 from gradio_client.exceptions import AppError
@@ -234,3 +238,15 @@ def test_the_shipped_app_generates_with_its_own_weights():
             assert first[0].startswith("星星") and len(first[0]) > len("星星")
     finally:
         app.demo.close()
+
+
+def test_server_process_settings(monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        threads = service.share_cpu_threads()
+        assert threads == max(1, (os.cpu_count() or 1) // service.CONCURRENCY_LIMIT) == torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert service.limit_allocator_arenas(8) is True  # mallopt accepted it (8: glibc's usual cap on 1 core)
