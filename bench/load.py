@@ -21,21 +21,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gradio_client import Client
+from server import ROOT, answers, child_env, free_port, stop  # bench/server.py, beside this script
 
-ROOT = Path(__file__).resolve().parent.parent
 CELLS = ("rnn", "lstm", "gru")
 STARTS = ("星星", "下雨的夜晚", "我想你", "夏天的风", "")  # what students type, the empty start included
 TARGET_P95_S, TARGET_GROWTH_MB = 3.0, 50.0
@@ -56,12 +53,6 @@ class Results:
                 self.errors[error] += 1
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def rss_mb(pid: int) -> float:
     """Resident set size of a process, from /proc (Linux), in MB (10^6 bytes)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -79,21 +70,15 @@ def cpu_s(pid: int) -> float:
 def start_server(app: str, weights: str | None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    if weights:
-        env["LYRICGEN_WEIGHTS"] = str(Path(weights).resolve())
-    server = subprocess.Popen([sys.executable, app, "--port", str(port)], env=env, cwd=ROOT,
+    server = subprocess.Popen([sys.executable, app, "--port", str(port)], env=child_env(weights), cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"{app} exited with status {server.returncode}:\n{server.stderr.read()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return server, url
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
+        if answers(url):
+            return server, url
+        time.sleep(0.1)
     server.kill()
     raise SystemExit(f"{app} did not answer within {START_TIMEOUT_S:.0f} s")
 
@@ -163,12 +148,7 @@ def main(argv: list[str] | None = None) -> None:
         time.sleep(1.0)  # let the server finish its bookkeeping for the last requests
         rss_after = rss_mb(server.pid)
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
 
     done, failed = len(results.latencies), sum(results.errors.values())
     p50 = statistics.median(results.latencies) if done else float("nan")

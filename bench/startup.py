@@ -17,47 +17,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from server import ROOT, answers, child_env, free_port, stop  # bench/server.py, beside this script
+
 TARGET_EXTRA_S = 2.0
 POLL_S = 0.02
 TIMEOUT_S = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def child_env(weights: str | None) -> dict[str, str]:
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    if weights:
-        env["LYRICGEN_WEIGHTS"] = str(Path(weights).resolve())
-    return env
 
 
 def time_imports(env: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import torch, gradio"], env=env, cwd=ROOT, check=True)
     return time.perf_counter() - start
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
 
 
 def time_app(env: dict[str, str]) -> float:
@@ -77,12 +52,7 @@ def time_app(env: dict[str, str]) -> float:
                 raise SystemExit(f"app.py did not answer within {TIMEOUT_S:.0f} s")
             time.sleep(POLL_S)
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
 
 
 def main(argv: list[str] | None = None) -> None:
