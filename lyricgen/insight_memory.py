@@ -67,7 +67,14 @@ def fingerprint_of(ckpt: Checkpoint) -> Fingerprint:
     if not ckpt.fingerprint:
         raise InputError("这个模型没有指纹文件（fingerprint.json），无法检查照抄",
                            "this model has no fingerprint.json, so copying cannot be checked")
-    return Fingerprint(ckpt.fingerprint)
+    # Building the hash sets takes milliseconds; do it once per loaded checkpoint, not per request.
+    cached = _FINGERPRINTS.get(id(ckpt.fingerprint))
+    if cached is None or cached[0] is not ckpt.fingerprint:
+        cached = _FINGERPRINTS[id(ckpt.fingerprint)] = (ckpt.fingerprint, Fingerprint(ckpt.fingerprint))
+    return cached[1]
+
+
+_FINGERPRINTS: dict[int, tuple[dict, Fingerprint]] = {}  # id(fingerprint.json data) → (that data, its sets)
 
 
 def to_stream(words_or_text: Sequence[str] | str) -> list[str]:
