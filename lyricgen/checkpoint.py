@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_model
 
+from .fingerprint import Fingerprint
 from .model import CELLS, LyricModel, ModelConfig
 from .vocab import Vocab
 
@@ -39,7 +41,7 @@ class Checkpoint:
     vocab: Vocab
     path: Path  # the local folder it was loaded from
     metrics: dict = field(default_factory=dict)  # metrics.json, or {} when the folder has none
-    fingerprint: dict | None = None  # fingerprint.json, when present
+    fingerprint: Fingerprint | None = None  # fingerprint.json's hash sets, when the folder has one
 
 
 def best_device() -> torch.device:
@@ -52,27 +54,41 @@ def write_json(path: Path, data) -> None:
         json.dump(data, f, ensure_ascii=False, indent=1)
 
 
-def save_checkpoint(
-    model: LyricModel,
-    vocab: Vocab,
-    out_dir: str | Path,
-    metrics: dict | None = None,
-    fingerprint: dict | None = None,
-) -> None:
-    """Write a complete folder beside out_dir, then swap it in: an interrupt never leaves a broken folder."""
+def read_json(path: Path, required: bool = False) -> dict | None:
+    """A JSON object from path; None when the file is absent and not required.
+
+    Every failure is a CheckpointError naming the file: a folder in its place, bad JSON, or a
+    list or number where an object belongs (the caller reads keys from it, and would fail later, unnamed).
+    """
+    if not path.exists() and not required:
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError as e:
+        raise CheckpointError(f"{path}: missing") from e
+    except OSError as e:
+        raise CheckpointError(f"{path}: cannot be read ({e})") from e
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"{path}: not valid JSON ({e})") from e
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{path}: expected a JSON object")
+    return data
+
+
+def atomic_replace(out_dir: str | Path, write: Callable[[Path], None]) -> None:
+    """Let write(folder) fill a fresh folder beside out_dir, then swap it in for out_dir.
+
+    An interrupt at any moment leaves either the old folder or the new one, never half of each:
+    the new one is complete and on disk before the first rename, and a kill between the two
+    renames leaves .NAME.old, which recover() puts back.
+    """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    _recover(out_dir)
+    recover(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        model.save_pretrained(tmp)
-        vocab.save(str(tmp / VOCAB_FILE))
-        if metrics is not None:
-            write_json(tmp / METRICS_FILE, metrics)
-            with open(tmp / "README.md", "a", encoding="utf-8") as f:
-                f.write(model_card(model.config, metrics))
-        if fingerprint is not None:
-            write_json(tmp / FINGERPRINT_FILE, fingerprint)
+        write(tmp)
         for f in tmp.iterdir():  # make the bytes durable before the folder becomes visible
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
@@ -85,7 +101,43 @@ def save_checkpoint(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def model_card(config: ModelConfig, metrics: dict) -> str:
+def recover(out_dir: Path) -> None:
+    """If an atomic_replace was killed between its two renames, put the previous folder back."""
+    old = _old_path(out_dir)
+    if old.exists():
+        if out_dir.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(old, out_dir)
+
+
+def _old_path(out_dir: Path) -> Path:
+    return out_dir.with_name(f".{out_dir.name}.old")
+
+
+def save_checkpoint(
+    model: LyricModel,
+    vocab: Vocab,
+    out_dir: str | Path,
+    metrics: dict | None = None,
+    fingerprint: Fingerprint | None = None,
+) -> None:
+    """Write a complete weights folder, swapped in atomically: an interrupt never leaves a broken folder."""
+
+    def write(folder: Path) -> None:
+        model.save_pretrained(folder)
+        vocab.save(str(folder / VOCAB_FILE))
+        if metrics is not None:
+            write_json(folder / METRICS_FILE, metrics)
+            with open(folder / "README.md", "a", encoding="utf-8") as f:
+                f.write(readme_card(model.config, metrics))
+        if fingerprint is not None:
+            write_json(folder / FINGERPRINT_FILE, fingerprint.to_json())
+
+    atomic_replace(out_dir, write)
+
+
+def readme_card(config: ModelConfig, metrics: dict) -> str:
     """The body of the folder's README.md (the hub shows it): what the model is and how well it does."""
     lines = [
         "",
@@ -103,20 +155,6 @@ def model_card(config: ModelConfig, metrics: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _old_path(out_dir: Path) -> Path:
-    return out_dir.with_name(f".{out_dir.name}.old")
-
-
-def _recover(out_dir: Path) -> None:
-    """If a save was killed between its two renames, put the previous folder back."""
-    old = _old_path(out_dir)
-    if old.exists():
-        if out_dir.exists():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(old, out_dir)
-
-
 def resolve_folder(path_or_repo: str | Path) -> Path:
     """A local folder as it is; anything else is a Hugging Face Hub model id ("user/name").
 
@@ -124,7 +162,7 @@ def resolve_folder(path_or_repo: str | Path) -> Path:
     import, huggingface_hub answers from its local cache alone.
     """
     path = Path(path_or_repo)
-    _recover(path)
+    recover(path)
     if path.is_dir():
         return path
     text = str(path_or_repo)
@@ -140,17 +178,7 @@ def resolve_folder(path_or_repo: str | Path) -> Path:
 
 def read_config(path: Path) -> ModelConfig:
     """config.json → ModelConfig, refusing missing keys and wrong types with a message naming the file."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            raw = json.load(f)
-    except FileNotFoundError as e:
-        raise CheckpointError(f"{path}: missing") from e
-    except OSError as e:  # a folder in the file's place, no permission, ...
-        raise CheckpointError(f"{path}: cannot be read ({e})") from e
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"{path}: not valid JSON ({e})") from e
-    if not isinstance(raw, dict):
-        raise CheckpointError(f"{path}: expected a JSON object")
+    raw = read_json(path, required=True)
     types = {"vocab_size": int, "cell": str, "embed_dim": int, "hidden_dim": int,
              "num_layers": int, "dropout": float, "embed_dropout": float,
              "weight_drop": float, "tie_weights": bool}
@@ -181,22 +209,6 @@ def read_config(path: Path) -> ModelConfig:
         return ModelConfig(**raw)
     except ValueError as e:
         raise CheckpointError(f"{path}: {e}") from e
-
-
-def read_json(path: Path) -> dict | None:
-    """An optional JSON object (metrics.json, fingerprint.json): None when the file is absent."""
-    if not path.exists():
-        return None
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except OSError as e:
-        raise CheckpointError(f"{path}: cannot be read ({e})") from e
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"{path}: not valid JSON ({e})") from e
-    if not isinstance(data, dict):  # the app reads keys from both: a list or a number would fail later, unnamed
-        raise CheckpointError(f"{path}: expected a JSON object")
-    return data
 
 
 def read_weights(path: Path, config: ModelConfig, config_path: Path) -> LyricModel:
@@ -256,5 +268,35 @@ def load_checkpoint(path_or_repo: str | Path, device: torch.device | str | None 
         vocab=vocab,
         path=folder,
         metrics=read_json(folder / METRICS_FILE) or {},
-        fingerprint=read_json(folder / FINGERPRINT_FILE),
+        fingerprint=read_fingerprint(folder / FINGERPRINT_FILE),
     )
+
+
+def read_fingerprint(path: Path) -> Fingerprint | None:
+    """fingerprint.json as hash sets, built once here so that no request pays for it; None when absent."""
+    data = read_json(path)
+    if data is None:
+        return None
+    try:
+        return Fingerprint.from_json(data)
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f"{path}: not a fingerprint ({type(e).__name__}: {e})") from e
+
+
+def load_cells(root: str | Path, device: torch.device | str | None = None) -> dict[str, Checkpoint]:
+    """Load root/rnn, root/lstm and root/gru (those present) once, onto device (default: GPU if any).
+
+    Each folder must hold the cell its name says: a mix-up would label one model as another.
+    """
+    root = Path(root)
+    checkpoints: dict[str, Checkpoint] = {}
+    for cell in CELLS:
+        if not (root / cell).is_dir():
+            continue
+        ckpt = load_checkpoint(root / cell, device)
+        if ckpt.model.config.cell != cell:
+            raise CheckpointError(f"{root / cell}: holds a {ckpt.model.config.cell} model, not {cell}")
+        checkpoints[cell] = ckpt
+    if not checkpoints:
+        raise CheckpointError(f"{root}: no weights folder named {', '.join(CELLS)}")
+    return checkpoints

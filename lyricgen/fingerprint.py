@@ -22,27 +22,37 @@ def line_key(words: Sequence[str]) -> str:
     return digest("\u0001".join(words))
 
 
-def build_fingerprint(lines_words: Iterable[Sequence[str]], run_words: int = RUN_WORDS) -> dict:
-    """lines_words: the training lines, each as its jieba words."""
-    lines, runs = set(), set()
-    stream: list[str] = []
-    for words in lines_words:
-        if words:
-            lines.add(line_key(words))
-        stream.extend(words)
-        stream.append("\n")  # runs may cross a line break, as copied lyrics do
-    for i in range(len(stream) - run_words + 1):
-        window = stream[i : i + run_words]
-        if "\n" not in (window[0], window[-1]):
-            runs.add(line_key(window))
-    return {"run_words": run_words, "lines": sorted(lines), "runs": sorted(runs)}
-
-
 class Fingerprint:
-    def __init__(self, data: dict):
-        self.run_words = int(data["run_words"])
-        self.lines = set(data["lines"])
-        self.runs = set(data["runs"])
+    """The hashes of the training lines and of every run of run_words words, as sets for quick look-ups."""
+
+    def __init__(self, run_words: int, lines: Iterable[str], runs: Iterable[str]):
+        self.run_words = int(run_words)
+        self.lines = set(lines)
+        self.runs = set(runs)
+
+    @classmethod
+    def build(cls, lines_words: Iterable[Sequence[str]], run_words: int = RUN_WORDS) -> Fingerprint:
+        """lines_words: the training lines, each as its jieba words."""
+        lines, runs = set(), set()
+        stream: list[str] = []
+        for words in lines_words:
+            if words:
+                lines.add(line_key(words))
+            stream.extend(words)
+            stream.append("\n")  # runs may cross a line break, as copied lyrics do
+        for i in range(len(stream) - run_words + 1):
+            window = stream[i : i + run_words]
+            if "\n" not in (window[0], window[-1]):
+                runs.add(line_key(window))
+        return cls(run_words, lines, runs)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Fingerprint:
+        """fingerprint.json's object → a Fingerprint; KeyError or TypeError when a field is missing or wrong."""
+        return cls(data["run_words"], data["lines"], data["runs"])
+
+    def to_json(self) -> dict:
+        return {"run_words": self.run_words, "lines": sorted(self.lines), "runs": sorted(self.runs)}
 
     def line_seen(self, words: Sequence[str]) -> bool:
         return bool(words) and line_key(words) in self.lines

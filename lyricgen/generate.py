@@ -1,6 +1,7 @@
 """Generation: feed the start words, then sample one word at a time, carrying the hidden state.
 
-    python -m lyricgen.generate --weights weights/gru --start 星星 --length 50 --temperature 0.8 [--top-k K] [--seed S]
+    python -m lyricgen.generate --weights weights/gru --start 星星 --length 50 --temperature 0.8 \
+        [--top-k K] [--top-p P] [--seed S]
 
 Each new word costs one model step on one token: the prefix is never run again.
 """
@@ -20,6 +21,21 @@ from .tokens import join_words, split_words
 from .vocab import Vocab
 
 
+@dataclass(frozen=True)
+class GenerationSettings:
+    """What one generation request asks for: the one request type of the CLI, the app and the engine.
+
+    Checked where it enters (the app's lyricgen.web.validate, the CLI's argparse): here it is trusted.
+    """
+
+    start_text: str  # any text; jieba-split, words the vocabulary lacks are fed as <unk>
+    length: int  # tokens to generate (words and line breaks)
+    temperature: float  # 0 = greedy; below 1 sharper, above 1 flatter
+    top_k: int | None = None  # sample only among the k likeliest words; None = the whole vocabulary
+    top_p: float = 1.0  # nucleus sampling: the smallest set of words holding this much probability; 1 = off
+    seed: int | None = None  # same seed, same words; None = a random seed, reported back
+
+
 @dataclass
 class Prompt:
     words: list[str]  # jieba's words of the start text
@@ -32,7 +48,9 @@ class Step:
     token_id: int
     token: str
     prob: float  # probability of this token in the distribution it was drawn from
-    logits: torch.Tensor  # (vocab_size,) raw next-word logits before this token, on the CPU
+    # (vocab_size,) raw next-word logits before this token, on the CPU; None where the engine
+    # (lyricgen.engine) was not asked to keep them
+    logits: torch.Tensor | None
 
 
 def make_prompt(vocab: Vocab, start_text: str) -> Prompt:
@@ -40,10 +58,14 @@ def make_prompt(vocab: Vocab, start_text: str) -> Prompt:
     return Prompt(words, [vocab.eol_id, *vocab.encode(words)], [w for w in words if w not in vocab])
 
 
-def next_distribution(logits: torch.Tensor, temperature: float, top_k: int | None, banned: list[int]) -> torch.Tensor:
-    """logits (vocab_size,) → probabilities after banning ids, top-k and temperature.
+def next_distribution(
+    logits: torch.Tensor, temperature: float, top_k: int | None, banned: list[int], top_p: float = 1.0
+) -> torch.Tensor:
+    """logits (vocab_size,) → probabilities after banning ids, temperature, top-k, then top-p.
 
-    Temperature 0 is greedy: all the mass on the best word. The caller's logits are left as they are.
+    Temperature 0 is greedy: all the mass on the best word. top_p < 1 keeps the smallest set of
+    likeliest words holding at least top_p of the probability (never fewer than one word), renormalized.
+    The caller's logits are left as they are.
     """
     # Each tensor operation costs a few microseconds however small the tensor, and this runs once per
     # generated word beside a model step of about 200 µs: one new tensor, then in-place work on it.
@@ -58,7 +80,24 @@ def next_distribution(logits: torch.Tensor, temperature: float, top_k: int | Non
         # Dividing by the temperature first does not change which words are the top k.
         kth = torch.topk(scores, top_k, sorted=False).values.min()
         scores.masked_fill_(scores < kth, float("-inf"))
-    return torch.softmax(scores, dim=-1)
+    probs = torch.softmax(scores, dim=-1)
+    return nucleus(probs, top_p) if top_p < 1 else probs
+
+
+def nucleus(probs: torch.Tensor, top_p: float) -> torch.Tensor:
+    """probs (vocab_size,) → the smallest set of likeliest words whose mass is ≥ top_p, renormalized.
+
+    At least the likeliest word is kept, whatever top_p. Ties are broken by id (a stable sort),
+    so the same distribution always keeps the same set.
+    """
+    ranked, order = torch.sort(probs, descending=True, stable=True)  # (vocab_size,) each
+    # float64: summing thousands of float32 shares must not fall just short of top_p.
+    mass = torch.cumsum(ranked, 0, dtype=torch.float64)
+    # mass[i] is the share of the i + 1 likeliest words: keep up to the first i where it reaches top_p.
+    keep = min(int(torch.searchsorted(mass, top_p)) + 1, probs.numel())
+    kept = torch.zeros_like(probs)
+    kept[order[:keep]] = ranked[:keep]
+    return kept.div_(kept.sum())
 
 
 def sample(probs: torch.Tensor, generator: torch.Generator | None = None) -> int:
@@ -77,6 +116,24 @@ def sample(probs: torch.Tensor, generator: torch.Generator | None = None) -> int
     return index
 
 
+def pick_token(
+    logits: torch.Tensor,
+    temperature: float,
+    top_k: int | None,
+    top_p: float,
+    banned: list[int],
+    generator: torch.Generator | None,
+) -> tuple[int, float]:
+    """The next token id from logits (vocab_size,) and its probability in the distribution it was drawn from.
+
+    The one place a token is chosen, for generate_steps and lyricgen.engine alike: the same calls in
+    the same order consume a seeded generator identically, so both give the same words.
+    """
+    probs = next_distribution(logits, temperature, top_k, banned, top_p)
+    token_id = sample(probs, generator) if temperature > 0 else int(probs.argmax())
+    return token_id, float(probs[token_id])
+
+
 def new_generator(seed: int | None) -> tuple[torch.Generator, int]:
     """A private random generator (never the global one) and the seed it uses."""
     if seed is None:
@@ -92,6 +149,7 @@ def generate_steps(
     temperature: float = 0.8,
     top_k: int | None = None,
     generator: torch.Generator | None = None,
+    top_p: float = 1.0,
 ) -> Iterator[Step]:
     """Yield `length` new tokens one by one. <unk> is never emitted."""
     banned = [vocab.unk_id]
@@ -110,10 +168,18 @@ def generate_steps(
         with torch.inference_mode():
             if i:  # the step for the word just yielded; none after the last word, whose logits nobody reads
                 last, hidden = step(model, token_id, hidden)
-            probs = next_distribution(last, temperature, top_k, banned)
-            token_id = sample(probs, generator) if temperature > 0 else int(probs.argmax())
-            prob = float(probs[token_id])
+            token_id, prob = pick_token(last, temperature, top_k, top_p, banned, generator)
         yield Step(token_id, vocab.tokens[token_id], prob, last)
+
+
+def generate_from_settings(model: LyricModel, vocab: Vocab, settings: GenerationSettings
+                           ) -> tuple[Prompt, int, Iterator[Step]]:
+    """The unbatched generation of one request: its prompt, the seed used and its steps (lazily)."""
+    prompt = make_prompt(vocab, settings.start_text)
+    generator, seed = new_generator(settings.seed)
+    steps = generate_steps(model, vocab, prompt.ids, settings.length, settings.temperature, settings.top_k,
+                           generator, top_p=settings.top_p)
+    return prompt, seed, steps
 
 
 def _forward_step(model: LyricModel, token_id: int, hidden: Hidden) -> tuple[torch.Tensor, Hidden]:
@@ -133,25 +199,33 @@ def _cpu_step(model: LyricModel, token_id: int, hidden: Hidden) -> tuple[torch.T
     equations on the same parameters. In eval mode dropout is the identity, so embedding → cell
     layers → head is all of forward; tests/test_core.py checks the logits against a whole-prefix run.
     """
-    rnn = model.rnn
     x = model.embedding.weight[token_id].unsqueeze(0)  # (1, embed_dim): batch 1
+    x, new_hidden = cell_layers(model, x, hidden)
+    return model.head(x)[0], new_hidden
+
+
+def cell_layers(model: LyricModel, x: torch.Tensor, hidden: Hidden) -> tuple[torch.Tensor, Hidden]:
+    """x (batch, embed_dim) through every layer of the cell, one time step: the top layer's output
+    (batch, hidden_dim) and the new hidden state, (num_layers, batch, hidden_dim) as nn.RNN returns it.
+    """
+    rnn = model.rnn
     weights = rnn.all_weights  # per layer: [w_ih, w_hh, b_ih, b_hh], the cell functions' argument order
     if rnn.mode == "LSTM":
         h, c = hidden
         hs, cs = [], []
         for k in range(rnn.num_layers):
-            x, c_k = torch.lstm_cell(x, (h[k], c[k]), *weights[k])  # each (1, hidden_dim)
+            x, c_k = torch.lstm_cell(x, (h[k], c[k]), *weights[k])  # each (batch, hidden_dim)
             hs.append(x)
             cs.append(c_k)
-        new_hidden: Hidden = (torch.stack(hs), torch.stack(cs))  # (num_layers, 1, hidden_dim) each, as nn.LSTM
+        new_hidden: Hidden = (torch.stack(hs), torch.stack(cs))  # (num_layers, batch, hidden_dim) each
     else:
         cell = {"GRU": torch.gru_cell, "RNN_TANH": torch.rnn_tanh_cell, "RNN_RELU": torch.rnn_relu_cell}[rnn.mode]
         hs = []
         for k in range(rnn.num_layers):
             x = cell(x, hidden[k], *weights[k])
             hs.append(x)
-        new_hidden = torch.stack(hs)  # (num_layers, 1, hidden_dim), as nn.RNN / nn.GRU return it
-    return model.head(x)[0], new_hidden
+        new_hidden = torch.stack(hs)  # (num_layers, batch, hidden_dim)
+    return x, new_hidden
 
 
 def generate_text(
@@ -162,11 +236,11 @@ def generate_text(
     temperature: float = 0.8,
     top_k: int | None = None,
     seed: int | None = None,
+    top_p: float = 1.0,
 ) -> str:
     """The start text followed by `length` generated tokens, as lyrics text."""
-    prompt = make_prompt(vocab, start_text)
-    generator, _ = new_generator(seed)
-    steps = generate_steps(model, vocab, prompt.ids, length, temperature, top_k, generator)
+    settings = GenerationSettings(start_text, length, temperature, top_k, top_p, seed)
+    prompt, _, steps = generate_from_settings(model, vocab, settings)
     return join_words([*prompt.words, *(s.token for s in steps)])
 
 
@@ -177,17 +251,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--length", type=int, default=50, help="tokens to generate (words and line breaks)")
     parser.add_argument("--temperature", type=float, default=0.8, help="0 = greedy")
     parser.add_argument("--top-k", type=int, default=None, help="sample only from the k likeliest words")
+    parser.add_argument("--top-p", type=float, default=1.0,
+                        help="sample only from the likeliest words holding this much probability (1 = all)")
     parser.add_argument("--seed", type=int, default=None, help="same seed, same output")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     args = parser.parse_args(argv)
     if args.length < 0 or not args.temperature >= 0:
         parser.error("--length and --temperature must be non-negative")
+    if not 0 < args.top_p <= 1:
+        parser.error("--top-p must be in (0, 1]")
     ckpt = load_checkpoint(args.weights, args.device)
-    prompt = make_prompt(ckpt.vocab, args.start)
+    settings = GenerationSettings(args.start, args.length, args.temperature, args.top_k, args.top_p, args.seed)
+    prompt, seed, steps = generate_from_settings(ckpt.model, ckpt.vocab, settings)
     if prompt.unknown:
         print(f"[unknown words, fed as {ckpt.vocab.tokens[ckpt.vocab.unk_id]}: {' '.join(prompt.unknown)}]")
-    generator, seed = new_generator(args.seed)
-    steps = generate_steps(ckpt.model, ckpt.vocab, prompt.ids, args.length, args.temperature, args.top_k, generator)
     print(join_words([*prompt.words, *(s.token for s in steps)]))
     print(f"[seed {seed}]")
 

@@ -18,9 +18,10 @@ from pathlib import Path
 from huggingface_hub import CommitOperationAdd, HfApi
 
 from .checkpoint import FOLDER_FILES, CheckpointError, load_checkpoint
-from .service import CELL_ORDER
+from .model import CELLS
 
 APP_FILES = ["app.py", "requirements.txt", "README.md"]
+PACKAGE_SUFFIXES = {".py", ".txt", ".json"}  # code, and the data files the package reads (the Lab's poems)
 
 
 def model_files(weights: str | Path) -> dict[str, Path]:
@@ -40,12 +41,18 @@ def space_files(root: str | Path) -> dict[str, Path]:
         files[name] = root / name
     if "sdk: gradio" not in front_matter(root / "README.md"):
         raise ValueError(f"{root / 'README.md'}: needs front matter with `sdk: gradio` to run as a Space")
-    for path in sorted((root / "lyricgen").glob("*.py")):
-        files[f"lyricgen/{path.name}"] = path
-    for cell in CELL_ORDER:
+    for path in package_files(root / "lyricgen"):
+        files[path.relative_to(root).as_posix()] = path
+    for cell in CELLS:
         for name, path in model_files(root / "weights" / cell).items():
             files[f"weights/{cell}/{name}"] = path
     return files
+
+
+def package_files(package: Path) -> list[Path]:
+    """Every file the package needs at run time, subpackages and data files included; no caches."""
+    return sorted(path for path in package.rglob("*")
+                  if path.is_file() and "__pycache__" not in path.parts and path.suffix in PACKAGE_SUFFIXES)
 
 
 def front_matter(readme: Path) -> str:

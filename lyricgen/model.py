@@ -4,7 +4,9 @@ Shapes follow nn.RNN's default layout, the one the tutorials teach: (seq_len, ba
 """
 
 
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
@@ -34,9 +36,6 @@ class ModelConfig:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, not {self.cell!r}")
         if self.tie_weights and self.embed_dim != self.hidden_dim:
             raise ValueError("tie_weights needs embed_dim == hidden_dim")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class LyricModel(
@@ -134,3 +133,14 @@ def detach(hidden: Hidden) -> Hidden:
     if isinstance(hidden, tuple):
         return tuple(h.detach() for h in hidden)
     return hidden.detach()
+
+
+@contextmanager
+def evaluating(model: nn.Module) -> Iterator[None]:
+    """Eval mode (no dropout) for the block, then the mode the model had: looking inside never trains."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)

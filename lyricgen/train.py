@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import math
 import os
 import shlex
@@ -25,10 +24,19 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from .checkpoint import CheckpointError, best_device, save_checkpoint, write_json
-from .data import batchify, bptt_batches, split_lines
+from .checkpoint import (
+    CheckpointError,
+    atomic_replace,
+    best_device,
+    load_checkpoint,
+    read_json,
+    recover,
+    save_checkpoint,
+    write_json,
+)
+from .data import Split, batchify, bptt_batches, split_lines
 from .evaluate import mean_nll
-from .fingerprint import build_fingerprint
+from .fingerprint import Fingerprint
 from .generate import generate_steps, new_generator
 from .model import CELLS, Hidden, LyricModel, ModelConfig, cross_entropy, detach
 from .ngram import KneserNey
@@ -71,6 +79,10 @@ def sha256_of(path: str) -> str:
     return h.hexdigest()
 
 
+RESUME_TENSORS = "state.safetensors"  # model, optimizer and random state after the last finished epoch
+RESUME_STATE = "state.json"  # the loop's counters and history; written last, so its presence means "complete"
+
+
 def resume_dir(out: Path) -> Path:
     return out.with_name(out.name + ".resume")
 
@@ -85,36 +97,24 @@ def save_resume(path: Path, model: LyricModel, optimizer: torch.optim.Optimizer,
     tensors["rng.torch"] = torch.get_rng_state()
     # Tied weights appear twice in the state dict; safetensors refuses shared memory, so clone.
     tensors = {k: v.clone() for k, v in tensors.items()}
-    tmp = path.with_name(path.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    save_file(tensors, str(tmp / "state.safetensors"))
-    write_json(tmp / "state.json", {**state, "param_groups": opt["param_groups"]})
-    old = path.with_name(path.name + ".old")
-    if path.exists():
-        os.replace(path, old)
-    os.replace(tmp, path)
-    shutil.rmtree(old, ignore_errors=True)
 
+    def write(folder: Path) -> None:
+        save_file(tensors, str(folder / RESUME_TENSORS))
+        write_json(folder / RESUME_STATE, {**state, "param_groups": opt["param_groups"]})
 
-def recover_resume(path: Path) -> None:
-    """A kill between save_resume's two renames leaves only PATH.old, which is complete: put it back."""
-    old = path.with_name(path.name + ".old")
-    if old.exists() and not path.exists():
-        os.replace(old, path)
+    atomic_replace(path, write)
 
 
 def discard_resume(path: Path) -> None:
-    """Delete PATH (and PATH.old), state.json first: a kill part-way leaves a folder --resume ignores."""
-    shutil.rmtree(path.with_name(path.name + ".old"), ignore_errors=True)
-    (path / "state.json").unlink(missing_ok=True)
+    """Delete PATH, its state first: a kill part-way leaves a folder --resume ignores."""
+    recover(path)
+    (path / RESUME_STATE).unlink(missing_ok=True)
     shutil.rmtree(path, ignore_errors=True)
 
 
 def load_resume(path: Path, model: LyricModel, optimizer: torch.optim.Optimizer) -> dict:
-    with open(path / "state.json", encoding="utf-8") as f:
-        state = json.load(f)
-    tensors = load_file(str(path / "state.safetensors"))
+    state = read_json(path / RESUME_STATE, required=True)
+    tensors = load_file(str(path / RESUME_TENSORS))
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, strict=True)
     opt_state: dict = {}
     for key, value in tensors.items():
@@ -182,107 +182,144 @@ def verbatim_share(model: LyricModel, vocab: Vocab, corpus_line_words: set, samp
     return {"sample_lines": lines, "verbatim_lines": copied, "verbatim_share": copied / max(1, lines)}
 
 
-def train(cfg: TrainConfig, corpus: str, out: str, resume: bool = False, device: str | None = None) -> dict:
-    start_time = time.time()
-    torch.manual_seed(cfg.seed)
-    dev = torch.device(device) if device else best_device()
-    out_path = Path(out)
+@dataclass
+class Corpus:
+    """The corpus as training sees it: the split, the vocabulary from the training lines alone, and ids."""
 
-    # text → tokens → ids; the vocabulary comes from the training split alone, so validation
-    # meets unknown words at the rate unseen lyrics will.
-    lines = read_lines(corpus)
-    split = split_lines(lines, cfg.val_fraction)
+    split: Split  # training lines, then the validation tail
+    vocab: Vocab  # built from the training split, so validation meets unknown words as unseen lyrics will
+    train_ids: torch.Tensor  # (num_train_tokens,)
+    val_ids: list[int]  # [<eol>, words..., <eol>, ...] of the validation lines
+    unk_prob: torch.Tensor  # (vocab_size,): per id, the chance to be fed as <unk> in an epoch
+    line_words: list[list[str]]  # the training lines' jieba words: the fingerprint and the verbatim check
+    val_unk_rate: float  # share of validation words the vocabulary lacks
+
+
+def read_corpus(cfg: TrainConfig, path: str) -> Corpus:
+    """text → tokens → ids, with the validation tail held out."""
+    split = split_lines(read_lines(path), cfg.val_fraction)
     train_tokens, val_tokens = lines_to_tokens(split.train_lines), lines_to_tokens(split.val_lines)
     vocab = Vocab.build(train_tokens, cfg.min_count)
-    train_ids, val_ids = vocab.encode(train_tokens), vocab.encode(val_tokens)
-    train_tensor = torch.tensor(train_ids, dtype=torch.long)
-    unk_prob = unk_probabilities(train_tensor, len(vocab), vocab.unk_id, vocab.eol_id, cfg.unk_alpha)
+    train_ids = torch.tensor(vocab.encode(train_tokens), dtype=torch.long)
+    val_words = [t for t in val_tokens if t != EOL]
+    return Corpus(
+        split=split,
+        vocab=vocab,
+        train_ids=train_ids,
+        val_ids=vocab.encode(val_tokens),
+        unk_prob=unk_probabilities(train_ids, len(vocab), vocab.unk_id, vocab.eol_id, cfg.unk_alpha),
+        line_words=[split_words(line) for line in split.train_lines],
+        val_unk_rate=sum(w not in vocab for w in val_words) / max(1, len(val_words)),
+    )
 
-    model_config = ModelConfig(
-        vocab_size=len(vocab), cell=cfg.cell, embed_dim=cfg.embed_dim, hidden_dim=cfg.hidden_dim,
+
+def build_model(cfg: TrainConfig, vocab_size: int, device: torch.device) -> LyricModel:
+    return LyricModel(ModelConfig(
+        vocab_size=vocab_size, cell=cfg.cell, embed_dim=cfg.embed_dim, hidden_dim=cfg.hidden_dim,
         num_layers=cfg.num_layers, dropout=cfg.dropout, embed_dropout=cfg.embed_dropout,
         weight_drop=cfg.weight_drop, tie_weights=cfg.tie_weights,
-    )
-    model = LyricModel(model_config).to(dev)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    )).to(device)
 
-    ngram = KneserNey(train_ids, len(vocab), cfg.ngram_order)
-    ngram_loss = ngram.mean_nll(val_ids)
-    state = {"epoch": 0, "best_val_loss": math.inf, "best_epoch": 0, "bad_epochs": 0,
-             "lr": cfg.lr, "history": [], "train_seconds": 0.0, "train_tokens": 0}
-    if resume:
-        recover_resume(resume_dir(out_path))
-    if resume and (resume_dir(out_path) / "state.json").exists():
-        try:
-            state = load_resume(resume_dir(out_path), model, optimizer)
-        except Exception as e:  # damaged, or written by a run with other settings (cell, sizes, corpus)
-            raise CheckpointError(f"{resume_dir(out_path)}: cannot resume from it ({e}); "
-                                  "was it written with other settings? Delete it to start over") from e
-        print(f"resuming after epoch {state['epoch']}", file=sys.stderr)
-    else:
-        initial = mean_nll(model, val_ids)
-        state["history"].append({"epoch": 0, "train_loss": None, "val_loss": initial, "val_ppl": math.exp(initial)})
 
-    line_words = [split_words(line) for line in split.train_lines]
-    val_words = sum(t != EOL for t in val_tokens)
-    val_unk = sum(1 for t in val_tokens if t != EOL and t not in vocab)
+def run_epoch(model: LyricModel, optimizer: torch.optim.Optimizer, corpus: Corpus, cfg: TrainConfig,
+              epoch: int, device: torch.device) -> tuple[float, int, float]:
+    """One pass over the training split in order → (mean training loss, tokens, seconds)."""
+    model.train()
+    hidden = model.init_hidden(cfg.batch_size)
+    # A fresh draw of words hidden as <unk> each epoch (seeded by epoch, so --resume repeats it).
+    epoch_ids = replace_with_unk(corpus.train_ids, corpus.unk_prob, corpus.vocab.unk_id, cfg.seed * 1000 + epoch)
+    data = batchify(epoch_ids, cfg.batch_size).to(device)  # (rows, batch)
+    batches = list(bptt_batches(data, cfg.bptt))[: 5 if cfg.dry_run else None]
+    total_loss, total_tokens, start = 0.0, 0, time.time()
+    bar = tqdm(batches, desc=f"{cfg.cell} epoch {epoch}", unit="batch", leave=False, disable=None)
+    for inputs, targets in bar:
+        loss, hidden = train_step(model, optimizer, inputs, targets, hidden, cfg.clip)
+        total_loss += loss * targets.numel()
+        total_tokens += targets.numel()
+        bar.set_postfix(loss=f"{loss:.3f}", ppl=f"{math.exp(loss):.1f}",
+                        tok_s=f"{total_tokens / max(time.time() - start, 1e-9):.0f}")
+    return total_loss / total_tokens, total_tokens, time.time() - start
+
+
+def fixed_metrics(cfg: TrainConfig, corpus: Corpus, corpus_path: str, model: LyricModel, ngram_loss: float,
+                  device: torch.device) -> dict:
+    """What metrics.json says about the run that no epoch changes."""
     command = [os.path.basename(sys.executable), "-m", "lyricgen.train", *sys.argv[1:]]
-    base_metrics = {
+    return {
         "cell": cfg.cell,
         "parameters": model.num_parameters(),
-        "vocab_size": len(vocab),
-        "train_tokens": len(train_ids),
-        "val_tokens": len(val_ids) - 1,
-        "val_unk_rate": val_unk / max(1, val_words),
+        "vocab_size": len(corpus.vocab),
+        "train_tokens": corpus.train_ids.numel(),
+        "val_tokens": len(corpus.val_ids) - 1,
+        "val_unk_rate": corpus.val_unk_rate,
         "ngram_order": cfg.ngram_order,
         "ngram_val_ppl": math.exp(ngram_loss),
-        "device": str(dev),
-        "corpus_sha256": sha256_of(corpus),
+        "device": str(device),
+        "corpus_sha256": sha256_of(corpus_path),
         "command": " ".join(shlex.quote(a) for a in command),
         "train_config": asdict(cfg),
         "torch_version": torch.__version__,
     }
 
-    def metrics_now() -> dict:
-        best = state["best_val_loss"]
-        return {
-            **base_metrics,
-            "epochs_run": state["epoch"],
-            "best_epoch": state["best_epoch"],
-            "val_loss": best,
-            "val_ppl": math.exp(best),
-            "ppl_ratio_to_ngram": math.exp(best - ngram_loss),
-            "tokens_per_s": state["train_tokens"] / max(1e-9, state["train_seconds"]),
-            "wall_seconds": state["train_seconds"],
-            "history": state["history"],
-        }
 
-    max_batches = 5 if cfg.dry_run else None
+def epoch_metrics(state: dict, ngram_loss: float) -> dict:
+    """What metrics.json says about the best epoch so far."""
+    best = state["best_val_loss"]
+    return {
+        "epochs_run": state["epoch"],
+        "best_epoch": state["best_epoch"],
+        "val_loss": best,
+        "val_ppl": math.exp(best),
+        "ppl_ratio_to_ngram": math.exp(best - ngram_loss),
+        "tokens_per_s": state["train_tokens"] / max(1e-9, state["train_seconds"]),
+        "wall_seconds": state["train_seconds"],
+        "history": state["history"],
+    }
+
+
+def start_state(cfg: TrainConfig, model: LyricModel, optimizer: torch.optim.Optimizer, val_ids: list[int],
+                resume_path: Path, resume: bool) -> dict:
+    """The state of a fresh run (epoch 0: the untrained model's validation loss), or the one saved in resume_path."""
+    if resume:
+        recover(resume_path)
+    if resume and (resume_path / RESUME_STATE).exists():
+        try:
+            state = load_resume(resume_path, model, optimizer)
+        except Exception as e:  # damaged, or written by a run with other settings (cell, sizes, corpus)
+            raise CheckpointError(f"{resume_path}: cannot resume from it ({e}); "
+                                  "was it written with other settings? Delete it to start over") from e
+        print(f"resuming after epoch {state['epoch']}", file=sys.stderr)
+        return state
+    initial = mean_nll(model, val_ids)
+    return {"epoch": 0, "best_val_loss": math.inf, "best_epoch": 0, "bad_epochs": 0, "lr": cfg.lr,
+            "history": [{"epoch": 0, "train_loss": None, "val_loss": initial, "val_ppl": math.exp(initial)}],
+            "train_seconds": 0.0, "train_tokens": 0}
+
+
+def train(cfg: TrainConfig, corpus_path: str, out: str, resume: bool = False, device: str | None = None) -> dict:
+    """Train one cell; OUT holds the best epoch's weights whenever validation improves. Returns metrics.json."""
+    start_time = time.time()
+    torch.manual_seed(cfg.seed)
+    dev = torch.device(device) if device else best_device()
+    out_path = Path(out)
+
+    corpus = read_corpus(cfg, corpus_path)
+    model = build_model(cfg, len(corpus.vocab), dev)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    ngram_loss = KneserNey(corpus.train_ids.tolist(), len(corpus.vocab), cfg.ngram_order).mean_nll(corpus.val_ids)
+    state = start_state(cfg, model, optimizer, corpus.val_ids, resume_dir(out_path), resume)
+    fixed = fixed_metrics(cfg, corpus, corpus_path, model, ngram_loss, dev)
+    fingerprint = Fingerprint.build(corpus.line_words)  # the same for every save: built once
+
     epochs = min(cfg.epochs, 3) if cfg.dry_run else cfg.epochs
     while state["epoch"] < epochs and state["bad_epochs"] < cfg.patience:
         epoch = state["epoch"] + 1
         for group in optimizer.param_groups:
             group["lr"] = state["lr"]
-        model.train()
-        hidden = model.init_hidden(cfg.batch_size)
-        # A fresh draw of words hidden as <unk> each epoch (seeded by epoch, so --resume repeats it).
-        epoch_ids = replace_with_unk(train_tensor, unk_prob, vocab.unk_id, cfg.seed * 1000 + epoch)
-        train_data = batchify(epoch_ids, cfg.batch_size).to(dev)  # (rows, batch)
-        batches = list(bptt_batches(train_data, cfg.bptt))[:max_batches]
-        total_loss, total_tokens, t0 = 0.0, 0, time.time()
-        bar = tqdm(batches, desc=f"{cfg.cell} epoch {epoch}", unit="batch", leave=False, disable=None)
-        for inputs, targets in bar:
-            loss, hidden = train_step(model, optimizer, inputs, targets, hidden, cfg.clip)
-            total_loss += loss * targets.numel()
-            total_tokens += targets.numel()
-            elapsed = time.time() - t0
-            bar.set_postfix(loss=f"{loss:.3f}", ppl=f"{math.exp(loss):.1f}",
-                            tok_s=f"{total_tokens / max(elapsed, 1e-9):.0f}")
-        seconds = time.time() - t0
-        train_loss = total_loss / total_tokens
-        val_loss = mean_nll(model, val_ids)
+        train_loss, tokens, seconds = run_epoch(model, optimizer, corpus, cfg, epoch, dev)
+        val_loss = mean_nll(model, corpus.val_ids)
         state["train_seconds"] += seconds
-        state["train_tokens"] += total_tokens
+        state["train_tokens"] += tokens
         state["epoch"] = epoch
         state["history"].append({"epoch": epoch, "train_loss": train_loss, "train_ppl": math.exp(train_loss),
                                  "val_loss": val_loss, "val_ppl": math.exp(val_loss), "lr": state["lr"],
@@ -290,10 +327,10 @@ def train(cfg: TrainConfig, corpus: str, out: str, resume: bool = False, device:
         improved = val_loss < state["best_val_loss"]
         print(f"{cfg.cell} | epoch {epoch:3d} | lr {state['lr']:.2e} | train ppl {math.exp(train_loss):8.2f} | "
               f"val ppl {math.exp(val_loss):8.2f} | n-gram val ppl {math.exp(ngram_loss):8.2f} | "
-              f"{total_tokens / seconds:6.0f} tok/s{' | best' if improved else ''}", file=sys.stderr)
+              f"{tokens / seconds:6.0f} tok/s{' | best' if improved else ''}", file=sys.stderr)
         if improved:
             state.update(best_val_loss=val_loss, best_epoch=epoch, bad_epochs=0)
-            save_checkpoint(model, vocab, out_path, metrics_now(), build_fingerprint(line_words))
+            save_checkpoint(model, corpus.vocab, out_path, {**fixed, **epoch_metrics(state, ngram_loss)}, fingerprint)
         else:
             # No progress: smaller steps, and one epoch closer to stopping.
             state["bad_epochs"] += 1
@@ -301,15 +338,13 @@ def train(cfg: TrainConfig, corpus: str, out: str, resume: bool = False, device:
         save_resume(resume_dir(out_path), model, optimizer, state)
 
     # The folder holds the best epoch's weights; finish its record with samples from that model.
-    from .checkpoint import load_checkpoint
-
     best = load_checkpoint(out_path, dev)
-    metrics = metrics_now()
+    metrics = {**fixed, **epoch_metrics(state, ngram_loss)}
     # Verbatim against the whole corpus, validation lines included: a copied line is copied either way.
-    corpus_line_words = {tuple(w) for w in line_words if w} | {tuple(split_words(x)) for x in split.val_lines}
-    metrics.update(verbatim_share(best.model, vocab, corpus_line_words, cfg.samples, cfg.seed))
+    corpus_lines = {tuple(w) for w in corpus.line_words if w} | {tuple(split_words(x)) for x in corpus.split.val_lines}
+    metrics.update(verbatim_share(best.model, corpus.vocab, corpus_lines, cfg.samples, cfg.seed))
     metrics["total_wall_seconds"] = time.time() - start_time
-    save_checkpoint(best.model, vocab, out_path, metrics, best.fingerprint)
+    save_checkpoint(best.model, corpus.vocab, out_path, metrics, fingerprint)
     discard_resume(resume_dir(out_path))
     print(f"{cfg.cell}: best val ppl {metrics['val_ppl']:.2f} at epoch {metrics['best_epoch']} "
           f"({metrics['ppl_ratio_to_ngram']:.3f} × the {cfg.ngram_order}-gram's {metrics['ngram_val_ppl']:.2f}); "

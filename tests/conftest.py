@@ -93,9 +93,9 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def tiny(tiny_weights) -> dict:
     """The tiny checkpoints loaded as the app loads its weights, {cell: Checkpoint}."""
-    from lyricgen import service
+    from lyricgen.checkpoint import load_cells
 
-    return service.load_models(tiny_weights["lstm"].parent, "cpu")
+    return load_cells(tiny_weights["lstm"].parent, "cpu")
 
 
 @pytest.fixture(scope="session")

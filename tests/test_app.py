@@ -22,13 +22,24 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 import app
-from lyricgen import service
-from lyricgen.checkpoint import CheckpointError
+from lyricgen.checkpoint import CheckpointError, load_cells
+from lyricgen.generate import GenerationSettings
 from lyricgen.tokens import UNK
+from lyricgen.web import limits, server
+from lyricgen.web.render import CELL_LABELS, HEADER_H
+from lyricgen.web.tabs import models
+from lyricgen.web.tabs.generate import GenerateTab
+from lyricgen.web.tabs.tokenize import HEATMAP_ROW_H, TokenizeTab
+from lyricgen.web.validate import InputError, check_generation
 
 
 def run_all(handler, *args) -> list[tuple[str, str]]:
     return list(handler(*args))
+
+
+def generate(checkpoints, every_s: float = limits.STREAM_EVERY_S):
+    """The Generate tab's handler, streaming at most one update every every_s seconds (0: one per word)."""
+    return GenerateTab(checkpoints, every_s).generate
 
 
 # ---------------------------------------------------------------------------------------------
@@ -38,9 +49,9 @@ def run_all(handler, *args) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("星" * (service.MAX_START_CHARS + 1), 10, 0.8, 0, ""), "too long"),
+        (("星" * (limits.MAX_TEXT_CHARS + 1), 10, 0.8, 0, ""), "too long"),
         (("星星", 0, 0.8, 0, ""), "length must be between"),
-        (("星星", service.MAX_LENGTH + 1, 0.8, 0, ""), "length must be between"),
+        (("星星", limits.MAX_LENGTH + 1, 0.8, 0, ""), "length must be between"),
         (("星星", 10.5, 0.8, 0, ""), "whole number"),
         (("星星", 10, -0.1, 0, ""), "temperature must be between"),
         (("星星", 10, math.nan, 0, ""), "temperature must be a number"),
@@ -52,33 +63,31 @@ def run_all(handler, *args) -> list[tuple[str, str]]:
     ],
 )
 def test_bad_generate_inputs_are_refused_in_both_languages(args, message):
-    with pytest.raises(service.InputError) as info:
-        service.check_generate(*args)
+    with pytest.raises(InputError) as info:
+        check_generation(*args)
     assert message in info.value.en
     assert info.value.zh and str(info.value) == f"{info.value.zh} / {info.value.en}"
 
 
 def test_good_generate_inputs_are_normalized():
-    request = service.check_generate(None, 20.0, 0, None, " 42 ")
-    assert (request.start_text, request.length, request.temperature, request.top_k, request.seed) == ("", 20, 0.0,
-                                                                                                     None, 42)
-    assert service.check_generate("星星", 5, 1, 10, None).top_k == 10
-    assert service.check_generate("星星", 5, 1, 0, "").seed is None
+    assert check_generation(None, 20.0, 0, None, " 42 ") == GenerationSettings("", 20, 0.0, None, 1.0, 42)
+    assert check_generation("星星", 5, 1, 10, None).top_k == 10
+    assert check_generation("星星", 5, 1, 0, "").seed is None
 
 
 def test_weights_root_follows_the_environment(monkeypatch, tmp_path):
-    monkeypatch.delenv(service.WEIGHTS_ENV, raising=False)
-    assert service.weights_root("weights") == Path("weights")
-    monkeypatch.setenv(service.WEIGHTS_ENV, str(tmp_path))
-    assert service.weights_root("weights") == tmp_path
+    monkeypatch.delenv(server.WEIGHTS_ENV, raising=False)
+    assert server.weights_root("weights") == Path("weights")
+    monkeypatch.setenv(server.WEIGHTS_ENV, str(tmp_path))
+    assert server.weights_root("weights") == tmp_path
 
 
 def test_load_models_refuses_an_empty_root_and_a_mislabelled_cell(tiny_weights, tmp_path):
     with pytest.raises(CheckpointError, match="no weights folder"):
-        service.load_models(tmp_path)
+        load_cells(tmp_path)
     (tmp_path / "rnn").symlink_to(tiny_weights["gru"], target_is_directory=True)
     with pytest.raises(CheckpointError, match="holds a gru model, not rnn"):
-        service.load_models(tmp_path)
+        load_cells(tmp_path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,26 +95,24 @@ def test_load_models_refuses_an_empty_root_and_a_mislabelled_cell(tiny_weights, 
 
 
 def test_generate_streams_one_update_per_word(tiny):
-    request = service.check_generate("明月", 6, 0.8, 0, "7")
-    updates = list(service.generate_stream(tiny["gru"], request))
+    updates = run_all(generate(tiny, every_s=0), "明月", 6, 0.8, "gru", 0, "7")
     assert len(updates) == 1 + 6  # the start text alone, then one update per generated token
-    texts = [u.text for u in updates]
+    texts = [text for text, _ in updates]
     assert texts[0] == "明月" and all(t.startswith("明月") for t in texts)
     assert len(set(texts)) == len(texts)  # each update adds a word
-    assert "`7`" in updates[-1].info  # the seed used is shown
+    assert "`7`" in updates[-1][1]  # the seed used is shown
 
 
 def test_generate_stream_throttled_still_ends_with_every_word(tiny):
-    request = service.check_generate("明月", 40, 0.8, 0, "7")
-    every_word = list(service.generate_stream(tiny["gru"], request))
-    throttled = list(service.generate_stream(tiny["gru"], request, every_s=3600.0))
-    assert [u.text for u in throttled] == [every_word[0].text, every_word[-1].text]  # first and last only
-    updates = run_all(app.make_generate_handler(tiny), "明月", 40, 0.8, "gru", 0, "7")
-    assert updates[0][0] == "明月" and updates[-1] == (every_word[-1].text, every_word[-1].info)
+    every_word = run_all(generate(tiny, every_s=0), "明月", 40, 0.8, "gru", 0, "7")
+    throttled = run_all(generate(tiny, every_s=3600.0), "明月", 40, 0.8, "gru", 0, "7")
+    assert throttled == [every_word[0], every_word[-1]]  # first and last only
+    updates = run_all(generate(tiny), "明月", 40, 0.8, "gru", 0, "7")
+    assert updates[0][0] == "明月" and updates[-1] == every_word[-1]
 
 
 def test_same_seed_same_lyrics_and_a_random_seed_is_reported(tiny):
-    handler = app.make_generate_handler(tiny)
+    handler = generate(tiny)
     first = run_all(handler, "明月", 12, 1.0, "rnn", 5, "123")[-1]
     assert run_all(handler, "明月", 12, 1.0, "rnn", 5, "123")[-1] == first
     text, info = run_all(handler, "明月", 12, 1.0, "rnn", 5, "")[-1]
@@ -114,29 +121,29 @@ def test_same_seed_same_lyrics_and_a_random_seed_is_reported(tiny):
 
 
 def test_greedy_generation_is_deterministic_and_never_unknown(tiny):
-    handler = app.make_generate_handler(tiny)
+    handler = generate(tiny)
     first = run_all(handler, "床前", 15, 0, "lstm", 0, "")[-1][0]
     assert run_all(handler, "床前", 15, 0, "lstm", 0, "")[-1][0] == first
     assert UNK not in first
 
 
 def test_unknown_start_words_are_explained_not_fatal(tiny):
-    text, info = run_all(app.make_generate_handler(tiny), "量子计算机 Zorglub", 3, 0.8, "lstm", 0, "1")[-1]
+    text, info = run_all(generate(tiny), "量子计算机 Zorglub", 3, 0.8, "lstm", 0, "1")[-1]
     assert text.startswith("量子计算机 Zorglub") or text.startswith("量子计算机Zorglub")
     assert "Zorglub" in info and UNK in info
 
 
 def test_bad_input_becomes_a_gradio_error(tiny):
     with pytest.raises(gr.Error, match="too long"):
-        run_all(app.make_generate_handler(tiny), "x" * 1000, 5, 0.8, "lstm", 0, "")
+        run_all(generate(tiny), "x" * 1000, 5, 0.8, "lstm", 0, "")
     with pytest.raises(gr.Error, match="no model 'transformer'"):
-        run_all(app.make_generate_handler(tiny), "明月", 5, 0.8, "transformer", 0, "")
+        run_all(generate(tiny), "明月", 5, 0.8, "transformer", 0, "")
     with pytest.raises(gr.Error, match="at least one word"):
-        app.make_tokenize_handler(tiny)("   ", "lstm")
+        TokenizeTab(tiny).tokenize("   ", "lstm")
 
 
 def test_tokenize_shows_ids_vectors_and_shapes(tiny):
-    table, shapes, image = app.make_tokenize_handler(tiny)("明月光 Zorglub", "gru")
+    table, shapes, image = TokenizeTab(tiny).tokenize("明月光 Zorglub", "gru")
     vocab = tiny["gru"].vocab
     words = list(table["词 word"])
     assert "Zorglub" in words
@@ -146,16 +153,16 @@ def test_tokenize_shows_ids_vectors_and_shapes(tiny):
     assert [c for c in table.columns if c.startswith("d")] == [f"d{j}" for j in range(min(8, embed_dim))]
     n = len(words)
     assert f"`({n},)`" in shapes and f"`({n}, {embed_dim})`" in shapes and f"`({n}, 1, {embed_dim})`" in shapes
-    assert image.height == 28 + n * 22 and image.width > embed_dim
+    assert image.height == HEADER_H + n * HEATMAP_ROW_H and image.width > embed_dim
 
 
 def test_model_tab_tables(tiny):
-    summary = service.model_summary(tiny)
-    assert list(summary["模型 model"]) == ["RNN", "LSTM", "GRU"]
-    curves = service.training_curves(tiny["lstm"])
+    summary = models.summary_table(tiny)
+    assert list(summary["模型 model"]) == [CELL_LABELS[cell] for cell in ("rnn", "lstm", "gru")]
+    curves = models.training_curves(tiny["lstm"])
     assert set(curves["curve"]) == {"训练 train", "验证 validation"}
     assert curves["epoch"].min() == 0  # the untrained model has a validation loss but no training loss
-    card = service.model_card(tiny["lstm"])
+    card = models.cell_card(tiny["lstm"])
     assert f"{tiny['lstm'].metrics['val_ppl']:.1f}" in card and "baseline" in card
 
 
@@ -167,7 +174,7 @@ def test_model_tab_tables(tiny):
 def test_client_generates_with_every_cell(served, cell):
     client, _ = served
     text, info = client.predict("明月", 8, 0.8, cell, 0, "3", api_name="/generate")
-    assert text.startswith("明月") and "`3`" in info and service.CELL_NAMES[cell] in info
+    assert text.startswith("明月") and "`3`" in info and CELL_LABELS[cell] in info
 
 
 def test_client_sees_the_stream(served):
@@ -190,7 +197,7 @@ def test_client_gets_a_readable_error_for_bad_input(served):
         client.predict("星" * 5000, 8, 0.8, "lstm", 0, "", api_name="/generate")
     with pytest.raises(AppError, match="seed must be a whole number"):
         client.predict("星", 8, 0.8, "lstm", 0, "abc", api_name="/generate")
-    with pytest.raises(AppError, match="maximum"):  # gradio 6 checks slider bounds too; service checks again
+    with pytest.raises(AppError, match="maximum"):  # gradio 6 checks slider bounds too; the handler checks again
         client.predict("星", 10**6, 0.8, "lstm", 0, "", api_name="/generate")
 
 
@@ -210,7 +217,7 @@ def test_share_without_network_keeps_serving_locally(tiny, monkeypatch, capsys):
     monkeypatch.setattr(gradio.networking, "setup_tunnel", no_network)
     demo = app.build_demo(tiny)
     try:
-        url = app.serve(demo, "127.0.0.1", free_port(), share=True, auth=("teacher", "secret"), block=False)
+        url = server.serve(demo, "127.0.0.1", free_port(), share=True, auth=("teacher", "secret"), block=False)
         assert url is None
         assert "Could not create a public share link" in capsys.readouterr().err
         client = Client(demo.local_url, auth=("teacher", "secret"), verbose=False, download_files=False)
@@ -220,10 +227,10 @@ def test_share_without_network_keeps_serving_locally(tiny, monkeypatch, capsys):
 
 
 def test_parse_auth():
-    assert app.parse_auth("teacher:se:cret") == ("teacher", "se:cret")
-    assert app.parse_auth(None) is None
+    assert server.parse_auth("teacher:se:cret") == ("teacher", "se:cret")
+    assert server.parse_auth(None) is None
     with pytest.raises(ValueError):
-        app.parse_auth("teacher")
+        server.parse_auth("teacher")
 
 
 def test_the_shipped_app_generates_with_its_own_weights():
@@ -241,12 +248,14 @@ def test_the_shipped_app_generates_with_its_own_weights():
 
 
 def test_server_process_settings(monkeypatch):
+    """The requests that run together never ask for more threads than the machine has cores."""
     before = torch.get_num_threads()
     try:
-        threads = service.share_cpu_threads()
-        assert threads == max(1, (os.cpu_count() or 1) // service.CONCURRENCY_LIMIT) == torch.get_num_threads()
+        threads = server.share_cpu_threads()
+        assert threads == torch.get_num_threads() >= 1
+        assert threads * limits.CONCURRENCY_LIMIT <= max(os.cpu_count() or 1, limits.CONCURRENCY_LIMIT)
     finally:
         torch.set_num_threads(before)
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
     if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
-        assert service.limit_allocator_arenas(8) is True  # mallopt accepted it (8: glibc's usual cap on 1 core)
+        assert server.limit_allocator_arenas(8) is True  # mallopt accepted it (8: glibc's usual cap on 1 core)

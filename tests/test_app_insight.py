@@ -11,9 +11,14 @@ import pytest
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-import app
-from lyricgen.checks import InputError
-from lyricgen.insight_cells import hidden_states as trace_by_hand
+from lyricgen.inspect.states import hidden_states as trace_by_hand
+from lyricgen.web import limits
+from lyricgen.web.render import CELL_LABELS
+from lyricgen.web.tabs.hidden_states import HiddenStatesTab, captioned_images
+from lyricgen.web.tabs.neighbours import QUERY
+from lyricgen.web.tabs.next_words import NextWordsTab
+from lyricgen.web.tabs.open_box import OpenBoxTab
+from lyricgen.web.validate import InputError
 
 CJK_AND_LATIN = ("\u4e00", "\u9fff")
 
@@ -34,7 +39,8 @@ def test_client_next_words_colours_words_and_shows_the_temperature(served, tiny)
     assert html.count("<span title=") == 8 and "outline:2px" in html  # every generated word; step 2 outlined
     assert "`3`" in info and "step 2" in info
     p_before, p_after = bars(before), bars(after)
-    assert list(p_before) == list(p_after) and len(p_before) == min(10, len(tiny["lstm"].vocab) - 1)
+    assert list(p_before) == list(p_after)
+    assert len(p_before) == min(limits.TOP_CANDIDATES, len(tiny["lstm"].vocab) - 1)
     assert list(p_before.values()) == sorted(p_before.values(), reverse=True)
     assert max(p_after.values()) >= max(p_before.values())  # below 1, the temperature sharpens
     assert sum(p_before.values()) <= 1 + 1e-6
@@ -51,13 +57,13 @@ def test_client_compare_runs_every_cell_with_one_seed(served, tiny):
     client, _ = served
     html, table, info = client.predict("明月", "11", 0.9, 12, api_name="/compare")
     per_cell = rows(table)
-    assert [r["模型 cell"] for r in per_cell] == ["RNN", "LSTM", "GRU"]
+    assert [r["模型 cell"] for r in per_cell] == [CELL_LABELS[cell] for cell in tiny]
     for r, ckpt in zip(per_cell, tiny.values(), strict=True):
         assert r["验证困惑度 val ppl"] == pytest.approx(ckpt.metrics["val_ppl"], abs=0.05)
         assert r["生成文本困惑度 ppl of own text"] == pytest.approx(2 ** r["平均惊讶度 mean surprisal (bits)"],
                                                                   rel=0.01)
         assert r["文本 text"].startswith("明月")
-    assert all(name in html for name in ("RNN", "LSTM", "GRU")) and "`11`" in info
+    assert all(CELL_LABELS[cell] in html for cell in tiny) and "`11`" in info
     assert client.predict("明月", "11", 0.9, 12, api_name="/compare")[1] == table  # same seed, same lyrics
 
 
@@ -65,13 +71,14 @@ def test_client_compare_runs_every_cell_with_one_seed(served, tiny):
 def test_client_hidden_states_returns_heatmaps(served, tiny, cell, pictures):
     client, _ = served
     picture, table, info = client.predict("明月几时有", cell, api_name="/hidden_states")
-    view = app.views.hidden_states_view(tiny, "明月几时有", cell)
-    assert len(view.images) == pictures  # h_t; LSTM: + i, f, g, o, c; GRU: + r, z, n
-    assert view.images[0][1].startswith("隐藏状态 hidden state")
-    with Image.open(picture["path"]) as served_picture:  # the heatmaps stacked, each under a caption
-        assert served_picture.size == view.picture.size
-        assert served_picture.height > sum(image.height for image, _ in view.images)
     trace = trace_by_hand(tiny[cell], "明月几时有")
+    images = captioned_images(trace)
+    assert len(images) == pictures  # h_t; LSTM: + i, f, g, o, c; GRU: + r, z, n
+    assert images[0][1].startswith("隐藏状态 hidden state")
+    stacked, _, _ = HiddenStatesTab(tiny).hidden_states("明月几时有", cell)
+    with Image.open(picture["path"]) as served_picture:  # the heatmaps stacked, each under a caption
+        assert served_picture.size == stacked.size
+        assert served_picture.height > sum(image.height for image, _ in images)
     assert [r["输入 input"] for r in rows(table)] == trace.tokens
     assert "✓ < 1e-5" in info and trace.max_abs_diff < 1e-5
 
@@ -91,14 +98,14 @@ def test_client_neighbours_known_and_unknown_words(served, tiny):
     word = tiny["gru"].vocab.tokens[5]
     table, info, points = client.predict(word, "gru", api_name="/neighbours")
     nearest = rows(table)
-    assert len(nearest) == 10 and {"RNN", "LSTM", "GRU", "GRU cos"} <= set(table["headers"])
+    assert len(nearest) == limits.NEIGHBOURS and {"RNN", "LSTM", "GRU", "GRU cos"} <= set(table["headers"])
     assert all(-1 <= r["GRU cos"] <= 1 for r in nearest) and word not in [r["GRU"] for r in nearest]
     kinds = [row[3] for row in points["data"]]
-    assert kinds.count(app.views.QUERY) == 1 and "PCA" in info
+    assert kinds.count(QUERY) == 1 and "PCA" in info
     table, info, points = client.predict("明月Zorglub", "lstm", api_name="/neighbours")
     assert table["data"] == [] or rows(table) == []
     assert "jieba" in info and "明月" in info
-    assert app.views.QUERY not in [row[3] for row in points["data"]]
+    assert QUERY not in [row[3] for row in points["data"]]
 
 
 def test_client_memorized_marks_lines_from_training(served):
@@ -124,11 +131,11 @@ def test_client_score_line_perplexity_is_two_to_the_mean_surprisal(served, tiny)
 @pytest.mark.parametrize(
     ("api_name", "args", "message"),
     [
-        ("/next_words", ("月" * 201, "lstm", 8, 0.8, "", 0), "too long"),
+        ("/next_words", ("月" * (limits.MAX_TEXT_CHARS + 1), "lstm", 8, 0.8, "", 0), "too long"),
         ("/next_words", ("明月", "lstm", 8, 0.8, "abc", 0), "seed must be a whole number"),
-        ("/compare", ("月" * 201, "1", 0.8, 8), "too long"),
+        ("/compare", ("月" * (limits.MAX_TEXT_CHARS + 1), "1", 0.8, 8), "too long"),
         ("/hidden_states", ("   ", "gru"), "sentence is empty"),
-        ("/open_box", ("明月" * 20, 4), "too long"),
+        ("/open_box", ("明" * (limits.MAX_BOX_CHARS + 1), 4), "too long"),
         ("/neighbours", ("", "rnn"), "word is empty"),
         ("/memorized", ("", "lstm"), "lyrics is empty"),
         ("/score_line", (" \n ",), "line is empty"),
@@ -141,10 +148,10 @@ def test_client_gets_bilingual_errors_from_every_inside_tab(served, api_name, ar
     assert any(CJK_AND_LATIN[0] <= ch <= CJK_AND_LATIN[1] for ch in str(info.value))
 
 
-def test_inside_handlers_turn_input_errors_into_gradio_errors(tiny):
+def test_inside_handlers_refuse_with_gradio_errors(tiny):
     with pytest.raises(gr.Error, match="step must be between"):
-        app.make_next_words_handler(tiny)("明月", "lstm", 8, 0.8, "", -1)
+        NextWordsTab(tiny).next_words("明月", "lstm", 8, 0.8, "", -1)
     with pytest.raises(gr.Error, match="no RNN model is loaded"):
-        app.make_open_box_handler({"lstm": tiny["lstm"]})("明月", 4)
+        OpenBoxTab({"lstm": tiny["lstm"]}).open_box("明月", 4)
     with pytest.raises(InputError, match="number of units"):
-        app.views.open_box_view(tiny, "明月", math.inf)
+        OpenBoxTab(tiny).open_box("明月", math.inf)

@@ -1,8 +1,9 @@
 """The app in a real browser: headless Chromium (the system's, never a downloaded one) via Playwright.
 
 Opens the page, generates lyrics, switches tabs, reads the token table, runs every "look inside"
-panel, and saves a screenshot of each tab to docs/screenshots/ (used by the README). The app is built
-around the shipped weights (or $LYRICGEN_WEIGHTS), so the screenshots show the real models.
+panel. The app is built around the shipped weights (or $LYRICGEN_WEIGHTS), so what it shows is the real models.
+With LYRICGEN_SCREENSHOTS=1 it also saves a screenshot of each tab to docs/screenshots/ (the README's
+pictures); a plain test run writes nothing there, so a checkout stays clean.
 Skipped when Chromium or Playwright is missing, except on CI (CI=true), where a missing browser is a failure.
 """
 
@@ -17,10 +18,14 @@ from pathlib import Path
 import pytest
 
 import app
-from lyricgen import service
+from lyricgen.web.render import CELL_LABELS
+from lyricgen.web.tabs.generate import GenerateTab
+from lyricgen.web.tabs.tokenize import EXAMPLE as TOKENIZE_EXAMPLE
+from lyricgen.web.tabs.tokenize import TokenizeTab
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "docs" / "screenshots"
+SHOTS_ENV = "LYRICGEN_SCREENSHOTS"  # set to 1 to refresh the README's screenshots
 CHROMIUM = os.environ.get("LYRICGEN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -59,6 +64,9 @@ def page() -> Iterator:
 
 
 def screenshot(page, name: str) -> None:
+    """Save the page as docs/screenshots/<name>.png, only when asked to (LYRICGEN_SCREENSHOTS=1)."""
+    if os.environ.get(SHOTS_ENV) != "1":
+        return
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
@@ -85,7 +93,7 @@ def test_generate_tokenize_and_model_tabs(page):
     expect(table).to_contain_text("窗外")
     # Each row's text is its cells, one a line; row 0 is the header.
     rows = [[c.strip() for c in r.splitlines() if c.strip()] for r in table.get_by_role("row").all_inner_texts()]
-    expected = service.tokenize(app.CHECKPOINTS["lstm"], app.TOKENIZE_EXAMPLE).table
+    expected, _, _ = TokenizeTab(app.CHECKPOINTS).tokenize(TOKENIZE_EXAMPLE, "lstm")
     assert [row[1] for row in rows[1:]] == list(expected["词 word"])
     assert [int(row[2]) for row in rows[1:]] == list(expected["id"])
     assert "seq_len, batch, input_size" in page.locator("#tokenize-shapes").inner_text()
@@ -134,7 +142,7 @@ def test_look_inside_tabs(page):
     panel = inside(page, "三种单元对比 Compare cells", "tab-compare")
     panel.get_by_role("button", name="对比 Compare").click()
     for name in cells:
-        expect(panel.locator("#compare-text")).to_contain_text(service.CELL_NAMES[name])
+        expect(panel.locator("#compare-text")).to_contain_text(CELL_LABELS[name])
     expect(panel.locator("#compare-table")).to_contain_text("bits")
     screenshot(page, "compare")
 
@@ -160,7 +168,7 @@ def test_look_inside_tabs(page):
     screenshot(page, "neighbours")
 
     # Memorization: lyrics the GRU writes at temperature 0.8 (seed 5), checked against the fingerprint.
-    lyrics = list(service.generate_stream(cells["gru"], service.check_generate("", 60, 0.8, 0, "5")))[-1].text
+    lyrics, _ = list(GenerateTab(cells).generate("", 60, 0.8, "gru", 0, "5"))[-1]
     panel = inside(page, "记忆检查 Memorization", "tab-memorized")
     panel.locator("#memorized-input textarea").fill(lyrics)
     panel.get_by_role("radio", name="GRU").check()
@@ -172,5 +180,5 @@ def test_look_inside_tabs(page):
     panel = inside(page, "给一句打分 Score a line", "tab-score-line")
     panel.get_by_role("button", name="打分 Score").click()
     for name in cells:
-        expect(panel.locator("#score-summary")).to_contain_text(service.CELL_NAMES[name])
+        expect(panel.locator("#score-summary")).to_contain_text(CELL_LABELS[name])
     screenshot(page, "score_line")

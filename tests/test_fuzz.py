@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import app
-from lyricgen import service
+from lyricgen.checkpoint import load_cells
 
 MIN_TOTAL = 1000  # inputs across all handlers, at the least
 MAX_MESSAGE = 500  # characters: a refusal longer than this does not read as "clear"
@@ -135,7 +135,7 @@ def values_for(component) -> st.SearchStrategy:
 @pytest.fixture(scope="module")
 def tiny_handlers(tiny_weights) -> dict[str, tuple[Callable, list]]:
     """The same handlers, built by the app around the tiny checkpoints (quick to run)."""
-    return own_handlers(app.build_demo(service.load_models(tiny_weights["lstm"].parent, "cpu")))
+    return own_handlers(app.build_demo(load_cells(tiny_weights["lstm"].parent, "cpu")))
 
 
 def drain(result) -> None:

@@ -161,6 +161,7 @@ def test_push_refuses_a_folder_that_does_not_load(fake_hub, tiny_weights, tmp_pa
 
 def make_project(root: Path, weights: dict[str, Path], readme: str) -> Path:
     """A copy of the project as deploy sees it, plus files that must not be uploaded."""
+    root.mkdir(parents=True, exist_ok=True)
     for name in ("app.py", "requirements.txt"):
         shutil.copy(ROOT / name, root / name)
     (root / "README.md").write_text(readme, encoding="utf-8")
@@ -185,10 +186,28 @@ def test_deploy_uploads_the_app_package_and_weights_as_a_gradio_space(fake_hub, 
     assert created["type"] == "space" and created["sdk"] == "gradio"
     path, files = fake_hub.committed()
     assert path == "/api/spaces/teacher/lyricgen/commit/main"
-    package = {f"lyricgen/{p.name}" for p in (ROOT / "lyricgen").glob("*.py")}
+    package = {p.relative_to(ROOT).as_posix() for p in (ROOT / "lyricgen").rglob("*.py")
+               if "__pycache__" not in p.parts}
+    assert {"lyricgen/web/tabs/generate.py", "lyricgen/inspect/states.py"} <= package  # subpackages too
     weights = {f"weights/{cell}/{name}" for cell in tiny_weights for name in FOLDER_FILES}
-    assert set(files) == {"app.py", "requirements.txt", "README.md"} | package | weights
+    assert package | weights | {"app.py", "requirements.txt", "README.md"} <= set(files)
+    assert not any("__pycache__" in name or "resume" in name or name == ".env" for name in files)
     assert files["app.py"] == (ROOT / "app.py").read_bytes()
+
+
+def test_the_space_runs_from_exactly_its_files(tiny_weights, tmp_path):
+    """Lay out space_files in an empty folder and start the app from there: a file missing from the list fails."""
+    project = make_project(tmp_path / "project", tiny_weights, SPACE_README)
+    space = tmp_path / "space"
+    for name, path in hub.space_files(project).items():
+        (space / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, space / name)
+    code = "import app; print('ENDPOINTS', sorted(d.api_name for d in app.demo.fns.values() if d.api_name))"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LYRICGEN_WEIGHTS")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=space, env=env, capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "'generate'" in done.stdout and "'score_line'" in done.stdout
 
 
 def test_deploy_needs_space_front_matter(fake_hub, tiny_weights, tmp_path):

@@ -1,4 +1,5 @@
-"""Look inside the RNN: every insight number recomputed here another way, on the tiny trained checkpoints."""
+"""Look inside the RNN: every number of lyricgen.inspect recomputed here another way, on the tiny trained
+checkpoints; the pictures and HTML drawn from them; and every panel's refusal of bad input."""
 
 from __future__ import annotations
 
@@ -12,26 +13,34 @@ import torch
 import torch.nn.functional as F
 
 from lyricgen.checkpoint import Checkpoint, load_checkpoint
-from lyricgen.checks import InputError, check_text, pick
-from lyricgen.fingerprint import build_fingerprint
-from lyricgen.generate import generate_text, make_prompt
-from lyricgen.insight import MAX_TEXT_CHARS, heatmap_image, prob_color
-from lyricgen.insight_cells import hidden_states, open_box, open_box_markdown, trace_images
-from lyricgen.insight_embedding import embedding_map, nearest_words
-from lyricgen.insight_memory import check_memorization, fingerprint_of, memorization_html
-from lyricgen.insight_words import (
-    NextWordResult,
-    WordStep,
-    candidates_table,
-    colored_html,
-    compare_cells,
-    compare_table,
-    next_words,
-    score_line,
-    top_candidates,
-)
+from lyricgen.fingerprint import Fingerprint
+from lyricgen.generate import GenerationSettings, generate_text, make_prompt
+from lyricgen.inspect.embedding import embedding_map, nearest_words
+from lyricgen.inspect.memory import check_memorization
+from lyricgen.inspect.states import hidden_states, open_box
+from lyricgen.inspect.words import NextWordResult, WordStep, compare_cells, next_words, score_line, top_candidates
 from lyricgen.model import LyricModel, ModelConfig
 from lyricgen.tokens import EOL, SPECIALS, lines_to_tokens
+from lyricgen.web import limits
+from lyricgen.web.render import (
+    GATE_NAMES,
+    heatmap_image,
+    memorization_html,
+    next_words_html,
+    open_box_markdown,
+    prob_color,
+    trace_images,
+)
+from lyricgen.web.tabs.compare import CompareTab, per_cell_table
+from lyricgen.web.tabs.generate import GenerateTab
+from lyricgen.web.tabs.hidden_states import HiddenStatesTab, steps_table
+from lyricgen.web.tabs.memorized import MemorizedTab
+from lyricgen.web.tabs.neighbours import NeighboursTab
+from lyricgen.web.tabs.next_words import NextWordsTab
+from lyricgen.web.tabs.open_box import OpenBoxTab
+from lyricgen.web.tabs.score_line import ScoreLineTab
+from lyricgen.web.tabs.tokenize import TokenizeTab
+from lyricgen.web.validate import InputError, check_text
 
 CELLS = ["rnn", "lstm", "gru"]
 SENTENCE = "明月几时有，把酒问青天"  # a line of the tiny corpus's poems, plus a comma
@@ -109,19 +118,19 @@ def test_gates_obey_the_cell_equations(ckpts, cell):
         r, z, n = (layer.gates[name] for name in "rzn")
         assert min(r.min(), z.min()) >= 0 and max(r.max(), z.max()) <= 1
         np.testing.assert_allclose(layer.h, (1 - z) * n + z * h_prev, atol=1e-6)
-    assert len(trace.table()) == len(trace.tokens)
+    assert len(steps_table(trace)) == len(trace.tokens)
 
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_trace_images_one_per_quantity(ckpts, cell):
     trace = hidden_states(ckpts[cell], SENTENCE)
     images = trace_images(trace)
-    assert list(images) == ["h", *trace.layers[0].gates]
+    assert [caption for _, caption in images] == [GATE_NAMES[name] for name in ["h", *trace.layers[0].gates]]
     steps = len(trace.tokens)
-    for image, caption in images.values():
+    for image, caption in images:
         assert image.height == steps * 14 and image.width > ckpts[cell].model.config.hidden_dim
         assert " " in caption
-    with pytest.raises(ValueError):
+    with pytest.raises(IndexError):
         trace_images(trace, layer=1)
 
 
@@ -171,7 +180,6 @@ def test_open_box_terms_add_up_to_nn_rnn(ckpts, layers):
         np.testing.assert_allclose(terms["h_t = tanh(sum)"], box.h[step.t, :4], atol=1e-6)
         x = ckpt.model.embedding.weight.detach()[step.token_id]
         np.testing.assert_allclose(terms["W_ih x_t"], (w_ih @ x)[:4].numpy(), atol=1e-5)
-    assert len(box.table()) == len(ids) * 6
 
 
 def test_open_box_markdown_explains_and_escapes(ckpts):
@@ -190,8 +198,8 @@ def test_top_candidates_are_sorted_and_flatter_when_hotter(ckpts):
     ckpt = ckpts["lstm"]
     with torch.no_grad():
         logits = ckpt.model(torch.tensor(make_prompt(ckpt.vocab, "明月").ids).unsqueeze(1))[0][-1, 0]
-    cold = top_candidates(logits, ckpt.vocab, 0.5)
-    hot = top_candidates(logits, ckpt.vocab, 2.0)
+    cold = top_candidates(logits, ckpt.vocab, 0.5, None, 10)
+    hot = top_candidates(logits, ckpt.vocab, 2.0, None, 10)
     assert len(cold) == 10 and [c.token_id for c in cold] == [c.token_id for c in hot]
     assert ckpt.vocab.unk_id not in [c.token_id for c in cold]  # banned, as in generation
     for cands in (cold, hot):
@@ -208,7 +216,7 @@ def test_top_candidates_are_sorted_and_flatter_when_hotter(ckpts):
 @pytest.mark.parametrize("temperature", [0.0, 0.7, 1.0, 1.6])
 def test_next_words_records_what_sampling_used(ckpts, temperature):
     ckpt = ckpts["gru"]
-    result = next_words(ckpt, "明月", length=15, temperature=temperature, seed=3)
+    result = next_words(ckpt, GenerationSettings("明月", 15, temperature, seed=3), limits.TOP_CANDIDATES)
     assert len(result.steps) == 15 and result.seed == 3
     assert result.text == generate_text(ckpt.model, ckpt.vocab, "明月", 15, temperature, seed=3)
     ids = make_prompt(ckpt.vocab, "明月").ids + [s.token_id for s in result.steps]
@@ -227,26 +235,25 @@ def test_next_words_records_what_sampling_used(ckpts, temperature):
             assert step.prob == 1.0 and step.candidates[0].token_id == step.token_id
         if temperature == 1.0:
             assert all(c.prob == c.prob_t1 for c in step.candidates)
-    table = candidates_table(result, 0)
-    assert table.shape == (10, 5) and (table["被选中 chosen"] == "✓").sum() <= 1
+    assert all(len(step.candidates) == limits.TOP_CANDIDATES for step in result.steps)
 
 
 def test_next_words_with_top_k_gives_zero_outside_it(ckpts):
-    result = next_words(ckpts["rnn"], "春风", length=5, temperature=1.2, top_k=3, seed=1)
+    result = next_words(ckpts["rnn"], GenerationSettings("春风", 5, 1.2, top_k=3, seed=1), limits.TOP_CANDIDATES)
     for step in result.steps:
         assert all(c.prob == 0 for c in step.candidates[3:])
         assert sum(c.prob for c in step.candidates) == pytest.approx(1)
 
 
 def test_colored_html_escapes_and_colours(ckpts):
-    result = next_words(ckpts["lstm"], "<script>明月", length=8, temperature=1.0, seed=2)
-    page = colored_html(result)
+    result = next_words(ckpts["lstm"], GenerationSettings("<script>明月", 8, 1.0, seed=2), limits.TOP_CANDIDATES)
+    page = next_words_html(result)
     assert "<script>" not in page and "&lt;" in page
     assert page.count("<span title=") == 8
     assert prob_color(result.steps[0].prob_t1) in page
     fake = NextWordResult([], [], [WordStep(0, '"><img>', 5, 0.5, 0.25, 2.0, []),
                                    WordStep(1, EOL, 1, 0.9, 0.9, 0.1, [])], 0, 1.0, None)
-    page = colored_html(fake)
+    page = next_words_html(fake)
     assert "<img>" not in page and "<br>" in page
     assert prob_color(1e-9) == prob_color(1e-3) != prob_color(1.0)
 
@@ -256,9 +263,9 @@ def test_colored_html_escapes_and_colours(ckpts):
 
 
 def test_compare_cells_surprisal_is_recomputed_independently(ckpts):
-    outputs = compare_cells(ckpts, "明月", seed=5, temperature=0.9, length=12)
+    outputs = compare_cells(ckpts, GenerationSettings("明月", 12, 0.9, seed=5))
     assert [o.cell for o in outputs] == CELLS
-    again = compare_cells(ckpts, "明月", seed=5, temperature=0.9, length=12)
+    again = compare_cells(ckpts, GenerationSettings("明月", 12, 0.9, seed=5))
     assert [o.text for o in outputs] == [o.text for o in again]
     for o in outputs:
         ckpt = ckpts[o.cell]
@@ -269,9 +276,9 @@ def test_compare_cells_surprisal_is_recomputed_independently(ckpts):
         nats = F.cross_entropy(logits[:, 0], torch.tensor(ids[1:]), reduction="none")[-12:]
         assert o.mean_surprisal == pytest.approx(float(nats.mean()) / math.log(2), rel=1e-4)
         assert o.val_ppl == pytest.approx(ckpt.metrics["val_ppl"])
-    table = compare_table(outputs)
+    table = per_cell_table(outputs)
     assert len(table) == 3 and all(o.seed == 5 for o in outputs)
-    drawn = compare_cells(ckpts, "明月", seed=None, length=3)
+    drawn = compare_cells(ckpts, GenerationSettings("明月", 3, 0.8))
     assert len({o.seed for o in drawn}) == 1  # one random seed, shared by every cell
 
 
@@ -292,8 +299,9 @@ def test_score_line_is_minus_log2_softmax(ckpts):
         expected = -torch.log2(torch.softmax(logits[:, 0].double(), -1)[torch.arange(len(ids) - 1), ids[1:]])
         np.testing.assert_allclose(score.surprisal[cell], expected.numpy(), rtol=1e-4)
         assert score.perplexity[cell] == pytest.approx(2 ** float(expected.mean()), rel=1e-4)
-    table = score.table()
+    summary, _, table = ScoreLineTab(ckpts).score_line(text)
     assert len(table) == len(tokens) - 1 and {"RNN (bits)", "LSTM (bits)", "GRU (bits)"} <= set(table.columns)
+    assert list(summary["困惑度 perplexity"]) == [round(score.perplexity[cell], 3) for cell in CELLS]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,7 +324,7 @@ def test_a_word_made_identical_is_the_nearest(ckpts):
 
 
 def test_unknown_word_gets_its_pieces_and_relatives(ckpts):
-    result = nearest_words(ckpts["gru"], "明月夜航船")
+    result = nearest_words(ckpts["gru"], "明月夜航船", limits.NEIGHBOURS)
     assert not result.known and result.table.empty
     assert "".join(result.pieces) == "明月夜航船" and len(result.pieces_known) == len(result.pieces)
     assert result.sharing and all(set(w) & set("明月夜航船") for w in result.sharing)
@@ -351,7 +359,7 @@ def test_pca_map_shape_and_query(ckpts):
 
 def test_memorization_marks_training_lines_and_runs():
     train = [["春风", "又", "绿", "江南", "岸"], ["明月", "何时", "照", "我", "还"], ["千山", "鸟", "飞", "绝"]]
-    fingerprint = build_fingerprint(train)
+    fingerprint = Fingerprint.build(train)
     stream = ["春风", "又", "绿", "江南", "岸", EOL,  # a training line, whole
               "我", "爱", "量子", EOL,  # new
               "我", "绿", "江南", "岸", EOL, "明月", "何时", "照", "我", "好", EOL]  # a run across a line break
@@ -364,58 +372,69 @@ def test_memorization_marks_training_lines_and_runs():
     assert report.seen_share == pytest.approx(1 / 4) and report.copied_word_share == pytest.approx(7 / 17)
     page = memorization_html(report)
     assert page.count("verbatim from training") == 1 and page.count("照抄片段 copied run\"") == 7
-    assert "25%" in report.summary()
+    assert "25%" in page
 
 
 def test_memorization_with_a_checkpoint_fingerprint(ckpts):
-    fingerprint = fingerprint_of(ckpts["rnn"])
+    fingerprint = ckpts["rnn"].fingerprint
     report = check_memorization("床前明月光\n我们的<b>量子</b>\n", fingerprint)  # the first poem line is in training
     assert [line.seen for line in report.lines] == [True, False]
     page = memorization_html(report)
     assert "<b>" not in page and "&lt;b&gt;" in page
     bare = Checkpoint(ckpts["rnn"].model, ckpts["rnn"].vocab, Path("."), fingerprint=None)
-    with pytest.raises(ValueError, match="fingerprint"):
-        fingerprint_of(bare)
+    with pytest.raises(InputError, match="fingerprint"):
+        MemorizedTab({"rnn": bare}).memorized("床前明月光", "rnn")
 
 
 # ---------------------------------------------------------------------------------------------
-# Bad input
+# Bad input: every panel refuses it in Chinese and English, before any number is computed
 
 
-def test_bad_inputs_raise_bilingual_value_errors(ckpts):
-    ckpt = ckpts["rnn"]
-    too_long = "月" * (MAX_TEXT_CHARS + 1)
-    calls = [
-        lambda: hidden_states(ckpt, ""),
-        lambda: hidden_states(ckpt, too_long),
-        lambda: hidden_states(ckpt, None),
-        lambda: open_box(ckpt, "   "),
-        lambda: open_box(ckpts["lstm"], "明月"),  # the box is the plain RNN's
-        lambda: score_line(ckpts, ""),
-        lambda: score_line(ckpts, too_long),
-        lambda: score_line({"transformer": ckpt}, "明月"),
-        lambda: compare_cells({"cnn": ckpt}, "明月"),
-        lambda: compare_cells({}, "明月"),
-        lambda: pick(ckpts, "transformer"),
-        lambda: next_words(ckpt, too_long),
-        lambda: next_words(ckpt, "明月", length=0),
-        lambda: next_words(ckpt, "明月", temperature=-1),
-        lambda: next_words(ckpt, "明月", temperature=float("nan")),
-        lambda: next_words(ckpt, "明月", top_k=0),
-        lambda: next_words(ckpt, "明月", seed=-1),
-        lambda: next_words(ckpt, "明月", length=True),
-        lambda: nearest_words(ckpt, ""),
-        lambda: nearest_words(ckpt, "明月", k=0),
-        lambda: embedding_map(ckpt, n=1),
-        lambda: check_memorization([], fingerprint_of(ckpt)),
-        lambda: check_memorization("", fingerprint_of(ckpt)),
-        lambda: candidates_table(next_words(ckpt, "明月", length=2, seed=0), 5),
-    ]
-    for call in calls:
-        with pytest.raises(ValueError) as info:
-            call()
-        assert isinstance(info.value, InputError)
-        assert " / " in str(info.value) and any("\u4e00" <= ch <= "\u9fff" for ch in info.value.zh)
-    assert pick(ckpts, "gru") is ckpts["gru"]
-    assert check_text("  明月 ", MAX_TEXT_CHARS, "词", "word") == "明月"
-    assert next_words(ckpt, "", length=3, seed=0).prompt_words == []  # blank start: from a line's start
+def drained(result):
+    """A handler's answer; a streaming handler is run to its end."""
+    return list(result) if hasattr(result, "__next__") else result
+
+
+TOO_LONG = "月" * (limits.MAX_TEXT_CHARS + 1)
+BAD_INPUTS = {
+    "hidden states, empty": lambda c: HiddenStatesTab(c).hidden_states("", "rnn"),
+    "hidden states, too long": lambda c: HiddenStatesTab(c).hidden_states(TOO_LONG, "rnn"),
+    "hidden states, None": lambda c: HiddenStatesTab(c).hidden_states(None, "rnn"),
+    "hidden states, unknown cell": lambda c: HiddenStatesTab(c).hidden_states("明月", "transformer"),
+    "open box, blank": lambda c: OpenBoxTab(c).open_box("   ", 4),
+    "open box, no RNN loaded": lambda c: OpenBoxTab({"lstm": c["lstm"]}).open_box("明月", 4),
+    "score, empty": lambda c: ScoreLineTab(c).score_line(""),
+    "score, too long": lambda c: ScoreLineTab(c).score_line(TOO_LONG),
+    "score, not text": lambda c: ScoreLineTab(c).score_line(["明月"]),
+    "compare, bad seed": lambda c: CompareTab(c).compare("明月", "seven", 0.8, 8),
+    "compare, length 0": lambda c: CompareTab(c).compare("明月", "1", 0.8, 0),
+    "tokenize, unknown cell": lambda c: TokenizeTab(c).tokenize("明月", "transformer"),
+    "next words, too long": lambda c: NextWordsTab(c).next_words(TOO_LONG, "rnn", 8, 0.8, "", 0),
+    "next words, length 0": lambda c: NextWordsTab(c).next_words("明月", "rnn", 0, 0.8, "", 0),
+    "next words, temperature -1": lambda c: NextWordsTab(c).next_words("明月", "rnn", 8, -1, "", 0),
+    "next words, temperature NaN": lambda c: NextWordsTab(c).next_words("明月", "rnn", 8, math.nan, "", 0),
+    "next words, seed -1": lambda c: NextWordsTab(c).next_words("明月", "rnn", 8, 0.8, -1, 0),
+    "next words, length True": lambda c: NextWordsTab(c).next_words("明月", "rnn", True, 0.8, "", 0),
+    "next words, step past the limit": lambda c: NextWordsTab(c).next_words(
+        "明月", "rnn", 2, 0.8, "0", limits.MAX_INSIDE_LENGTH),
+    "generate, top-k -1": lambda c: GenerateTab(c).generate("明月", 8, 0.8, "rnn", -1, ""),
+    "neighbours, empty": lambda c: NeighboursTab(c).neighbours("", "rnn"),
+    "neighbours, too long": lambda c: NeighboursTab(c).neighbours("明" * (limits.MAX_WORD_CHARS + 1), "rnn"),
+    "neighbours, no cell": lambda c: NeighboursTab(c).neighbours("明月", None),
+    "memorized, empty": lambda c: MemorizedTab(c).memorized("", "rnn"),
+    "memorized, blank lines": lambda c: MemorizedTab(c).memorized("\n \n", "rnn"),
+}
+
+
+@pytest.mark.parametrize("call", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_bad_inputs_are_refused_in_both_languages(ckpts, call):
+    with pytest.raises(InputError) as info:
+        drained(call(ckpts))
+    assert str(info.value) == f"{info.value.zh} / {info.value.en}"
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in info.value.zh) and info.value.en.isascii()
+
+
+def test_good_inputs_are_normalized(ckpts):
+    assert check_text("  明月 ", limits.MAX_TEXT_CHARS, "词", "word") == "明月"
+    html, _, _, _, _ = NextWordsTab(ckpts).next_words("", "rnn", 3, 0.8, "0", 0)  # blank start: a line's start
+    assert 'color:#666' not in html  # no grey start words

@@ -175,15 +175,15 @@ def test_kill_9_during_saves_then_resume(tiny_corpus, tmp_path, reference, capsy
     assert first.returncode == -signal.SIGKILL, first.stderr
     assert load_checkpoint(out, "cpu").metrics["best_epoch"] == 1
     # Resumed after epoch 1 (epoch 2's state never went in), killed again between the renames of
-    # epoch 2's resume save: only OUT.resume.old, holding epoch 1, is left.
+    # epoch 2's resume save: only .OUT.resume.old, holding epoch 1, is left.
     second = run_killed("lstm.resume", 1, [*args, "--resume"])
     assert second.returncode == -signal.SIGKILL, second.stderr
     assert "resuming after epoch 1" in second.stderr
     assert load_checkpoint(out, "cpu").metrics["best_epoch"] == 2
-    assert not resume_dir(out).exists() and resume_dir(out).with_name("lstm.resume.old").exists()
+    assert not resume_dir(out).exists() and resume_dir(out).with_name(".lstm.resume.old").exists()
     # The last resume runs in this process: a third interpreter start would only cost time.
     train(TrainConfig(**SETTINGS), str(tiny_corpus), str(out), resume=True, device="cpu")
-    assert "resuming after epoch 1" in capsys.readouterr().err  # the state put back from OUT.resume.old
+    assert "resuming after epoch 1" in capsys.readouterr().err  # the state put back from .OUT.resume.old
     assert_same_result(out, reference)
 
 

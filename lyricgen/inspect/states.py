@@ -17,16 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import torch
-from PIL import Image
 
-from .checkpoint import Checkpoint
-from .checks import InputError, check_text
-from .generate import make_prompt
-from .insight import MAX_TEXT_CHARS, esc, evaluating, heatmap_image
-from .model import LyricModel
-from .tokens import UNK
+from ..checkpoint import Checkpoint
+from ..generate import make_prompt
+from ..model import LyricModel, evaluating
 
 # What each cell's trace holds besides h, in the order a lesson introduces them.
 GATES = {
@@ -34,19 +29,6 @@ GATES = {
     "lstm": ["i", "f", "g", "o", "c"],  # input, forget, output gates; candidate g; cell state c
     "gru": ["r", "z", "n"],  # reset and update gates; candidate n
 }
-GATE_NAMES = {
-    "h": "隐藏状态 hidden state h_t",
-    "i": "输入门 input gate i",
-    "f": "遗忘门 forget gate f",
-    "g": "候选值 candidate g",
-    "o": "输出门 output gate o",
-    "c": "细胞状态 cell state c_t",
-    "r": "重置门 reset gate r",
-    "z": "更新门 update gate z",
-    "n": "候选值 candidate n",
-}
-
-
 @dataclass
 class LayerTrace:
     h: np.ndarray  # (seq_len, hidden_dim): h_t after each step
@@ -61,16 +43,6 @@ class HiddenTrace:
     unknown: list[str]  # words of the text the vocabulary lacks (fed as <unk>)
     layers: list[LayerTrace]  # layers[0] reads the word vectors, layers[k] reads layers[k-1].h
     max_abs_diff: float  # largest |hand-computed − nn.RNN/LSTM/GRU| over the outputs and final states
-
-    def table(self) -> pd.DataFrame:
-        """One row per step: the word read, and the size of h_t (its norm) in every layer."""
-        rows = []
-        for t, (token, token_id) in enumerate(zip(self.tokens, self.token_ids, strict=True)):
-            row = {"步 step": t, "输入 input": token, "id": token_id}
-            for k, layer in enumerate(self.layers):
-                row[f"|h| layer {k}"] = round(float(np.linalg.norm(layer.h[t])), 3)
-            rows.append(row)
-        return pd.DataFrame(rows)
 
 
 def layer_weights(model: LyricModel, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -140,36 +112,10 @@ def trace_ids(model: LyricModel, ids: list[int]) -> tuple[list[LayerTrace], floa
 def hidden_states(ckpt: Checkpoint, text: str) -> HiddenTrace:
     """Run the cell by hand over [<eol>, words of text...]: h_t of every layer at every step, and the
     gates (LSTM: i, f, g, o, c; GRU: r, z, n), each an array (steps, units)."""
-    text = check_text(text, MAX_TEXT_CHARS, "句子", "sentence", blank_ok=False)
     prompt = make_prompt(ckpt.vocab, text)
-    if not prompt.words:
-        raise InputError("这句话里没有词", "the sentence has no words")
     layers, gap = trace_ids(ckpt.model, prompt.ids)
     tokens = ckpt.vocab.decode(prompt.ids[:1]) + prompt.words  # the words as typed, even unknown ones
     return HiddenTrace(ckpt.model.config.cell, tokens, prompt.ids, prompt.unknown, layers, gap)
-
-
-def trace_images(trace: HiddenTrace, layer: int = 0) -> dict[str, tuple[Image.Image, str]]:
-    """One heatmap per quantity of a layer ("h", then the gates): name → (image, bilingual caption).
-
-    Rows are steps, columns units. Values in [-1, 1] (h of every cell, candidates g and n) share
-    the fixed diverging scale, gates in [0, 1] the sequential one, so pictures compare across
-    models; only the LSTM's cell state c is unbounded, and is scaled to its own largest value.
-    """
-    if not 0 <= layer < len(trace.layers):
-        raise InputError(f"没有第 {layer} 层，共 {len(trace.layers)} 层",
-                           f"no layer {layer}; there are {len(trace.layers)} layers")
-    data = trace.layers[layer]
-    images = {}
-    for name, values in {"h": data.h, **data.gates}.items():
-        if name in ("i", "f", "o", "r", "z"):
-            image = heatmap_image(values, diverging=False, limit=1.0)
-        elif name == "c":
-            image = heatmap_image(values)
-        else:
-            image = heatmap_image(values, limit=1.0)
-        images[name] = (image, GATE_NAMES[name])
-    return images
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,30 +144,14 @@ class OpenBox:
     h: np.ndarray  # (seq_len, hidden_dim): every unit of h_t, hand-computed
     max_abs_diff: float  # largest |hand-computed h_t − nn.RNN's output| over all steps and units
 
-    def table(self) -> pd.DataFrame:
-        """Long form: one row per (step, term), the first units as columns u0, u1, ..."""
-        rows = []
-        for step in self.steps:
-            for term, values in step.terms.items():
-                row = {"步 step": step.t, "词 word": step.token, "项 term": term}
-                row.update({f"u{j}": round(v, 4) for j, v in enumerate(values)})
-                rows.append(row)
-        return pd.DataFrame(rows)
-
 
 def open_box(ckpt: Checkpoint, text: str, units: int = 4) -> OpenBox:
     """h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) for a short sentence, one term at a time,
     with layer 0 of the plain RNN cell; checked against nn.RNN's own output."""
     model = ckpt.model
-    if model.config.cell != "rnn":
-        raise InputError(f"“打开盒子”只用于普通 RNN，这是 {model.config.cell.upper()}",
-                           f"'open the box' is for the plain RNN cell, not {model.config.cell.upper()}")
-    if getattr(model.rnn, "nonlinearity", "tanh") != "tanh":
-        raise InputError("这个 RNN 不用 tanh", "this RNN does not use tanh")
-    text = check_text(text, MAX_TEXT_CHARS, "句子", "sentence", blank_ok=False)
+    if model.config.cell != "rnn" or getattr(model.rnn, "nonlinearity", "tanh") != "tanh":
+        raise ValueError("the open box is the plain tanh RNN's formula")
     prompt = make_prompt(ckpt.vocab, text)
-    if not prompt.words:
-        raise InputError("这句话里没有词", "the sentence has no words")
     units = max(1, min(units, model.config.hidden_dim))
     w_ih, w_hh, b_ih, b_hh = layer_weights(model, 0)
     index = torch.tensor(prompt.ids, dtype=torch.long, device=model.device)  # (seq_len,)
@@ -259,55 +189,3 @@ def open_box(ckpt: Checkpoint, text: str, units: int = 4) -> OpenBox:
         "h_t": (w_hh.size(0),),
     }
     return OpenBox(units, shapes, steps, hand.cpu().numpy(), gap)
-
-
-def _cell(text: str) -> str:
-    """A Markdown table cell: HTML-escaped, pipes and backslashes defused."""
-    return esc(text).replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
-
-
-def _numbers(values: list[float]) -> str:
-    return " ".join(f"{v:+.3f}" for v in values)
-
-
-def open_box_markdown(box: OpenBox) -> str:
-    """The box explained in Markdown: the equation, the shapes, then each step's terms, Chinese with English."""
-    s = box.shapes
-    hidden, embed = s["W_hh"][0], s["W_ih"][1]
-    lines = [
-        "### 打开盒子：一步 RNN · Open the box: one RNN step",
-        "",
-        "$$h_t = \\tanh(W_{ih}\\,x_t + b_{ih} + W_{hh}\\,h_{t-1} + b_{hh})$$",
-        "",
-        "每读一个词，RNN 把**这个词的向量** x_t 和**上一步的隐藏状态** h_{t-1} 各乘一个矩阵、各加一个偏置，"
-        "相加后用 tanh 压到 (−1, 1)，得到新的隐藏状态 h_t。h_0 是全零。 · "
-        "For every word, the RNN multiplies **the word's vector** x_t and **the previous hidden state** h_{t-1} "
-        "by a matrix each, adds a bias each, sums them, and squashes the sum into (−1, 1) with tanh: "
-        "that is the new hidden state h_t. h_0 is all zeros.",
-        "",
-        "| 名称 name | 形状 shape | 含义 meaning |",
-        "|---|---|---|",
-        f"| embedding | `{s['embedding']}` | 每个词一行 · one row per word: x_t = embedding[id] |",
-        f"| W_ih | `{s['W_ih']}` | 输入 → 隐藏 · input to hidden: `({hidden}, {embed}) @ ({embed},) → ({hidden},)` |",
-        f"| b_ih | `{s['b_ih']}` | 输入偏置 · input bias |",
-        f"| W_hh | `{s['W_hh']}` | 隐藏 → 隐藏（记忆）· hidden to hidden (the memory): "
-        f"`({hidden}, {hidden}) @ ({hidden},) → ({hidden},)` |",
-        f"| b_hh | `{s['b_hh']}` | 隐藏偏置 · hidden bias |",
-        f"| h_t | `{s['h_t']}` | 新的隐藏状态 · the new hidden state |",
-        "",
-        f"下面只列出前 {box.units} 个单元（共 {hidden} 个）。 · Below: the first {box.units} of {hidden} units.",
-        "",
-        "| 步 step | 词 word | " + " | ".join(_cell(term) for term in TERMS) + " |",
-        "|---|---|" + "---|" * len(TERMS),
-    ]
-    for step in box.steps:
-        word = f"{step.token} → {UNK}" if step.unknown else step.token
-        cells = [_numbers(step.terms[term]) for term in TERMS]
-        lines.append(f"| {step.t} | {_cell(word)} | " + " | ".join(cells) + " |")
-    verdict = "一致 · they agree" if box.max_abs_diff < 1e-5 else "不一致！· they differ!"
-    lines += [
-        "",
-        f"**手算与 `nn.RNN` 的最大差别 · largest difference between this hand computation and `nn.RNN`："
-        f"{box.max_abs_diff:.2e}**（{verdict}；只差浮点舍入 · only floating-point rounding）",
-    ]
-    return "\n".join(lines)

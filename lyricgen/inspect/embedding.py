@@ -12,15 +12,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 import torch
 
-from .checkpoint import Checkpoint
-from .checks import InputError, check_text, check_whole
-from .insight import MAX_WORD_CHARS
-from .tokens import SPECIALS, split_words
+from ..checkpoint import Checkpoint
+from ..tokens import SPECIALS, split_words
 
-DEFAULT_NEIGHBOURS = 10
-DEFAULT_MAP_WORDS = 200
-MAX_MAP_WORDS = 2000
-MAX_SHARING = 20
+MAX_SHARING = 20  # look-alike words listed for an unknown word
 
 
 @dataclass
@@ -39,14 +34,12 @@ def cosine_to_all(weight: torch.Tensor, token_id: int) -> torch.Tensor:
     return unit @ unit[token_id]
 
 
-def nearest_words(ckpt: Checkpoint, word: str, k: int = DEFAULT_NEIGHBOURS) -> Neighbours:
+def nearest_words(ckpt: Checkpoint, word: str, k: int) -> Neighbours:
     """The k words whose embedding is closest (cosine) to word's, itself and <unk>/<eol> left out.
 
     An unknown word gets no neighbours; instead, jieba's split of it and the vocabulary words that
     share one of its characters, most shared characters first, then most frequent.
     """
-    word = check_text(word, MAX_WORD_CHARS, "词", "word", blank_ok=False)
-    k = check_whole(k, 1, 100, "邻居个数", "number of neighbours")
     vocab = ckpt.vocab
     if word not in vocab:
         pieces = split_words(word)
@@ -77,7 +70,7 @@ def sharing_characters(ckpt: Checkpoint, word: str, limit: int = MAX_SHARING) ->
     return [token for _, _, token in sorted(found)[:limit]]
 
 
-def embedding_map(ckpt: Checkpoint, n: int = DEFAULT_MAP_WORDS, query: str | None = None) -> pd.DataFrame:
+def embedding_map(ckpt: Checkpoint, n: int, query: str | None = None) -> pd.DataFrame:
     """The n most frequent words projected to 2-D by PCA: columns x, y, word, id, is_query.
 
     Vocab.build puts the most frequent words first, right after the two special tokens, so they are
@@ -85,13 +78,11 @@ def embedding_map(ckpt: Checkpoint, n: int = DEFAULT_MAP_WORDS, query: str | Non
     more row; an unknown (or blank) query marks nothing. df.attrs["explained"] holds the share of the
     variance each axis keeps: a low share means the flat picture hides most of the structure.
     """
-    n = check_whole(n, 2, MAX_MAP_WORDS, "词数", "number of words")
-    query = check_text(query, MAX_WORD_CHARS, "词", "word")
     vocab = ckpt.vocab
     first = len(SPECIALS)
     ids = list(range(first, min(len(vocab), first + n)))
     if len(ids) < 2:
-        raise InputError("词表太小，画不出地图", "the vocabulary is too small for a map")
+        raise ValueError("a map needs at least two words")
     query_id = vocab.index.get(query) if query else None
     if query_id is not None and query_id not in ids:
         ids.append(query_id)

@@ -10,17 +10,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import pandas as pd
 import torch
 
-from .checkpoint import Checkpoint
-from .checks import InputError, check_cells, check_text, parse_seed
-from .generate import generate_steps, make_prompt, new_generator, next_distribution
-from .insight import MAX_TEXT_CHARS, check_settings, esc, evaluating, prob_color, prob_legend_html
-from .tokens import EOL, UNK, join_words, lines_to_tokens
-from .vocab import Vocab
+from ..checkpoint import Checkpoint
+from ..generate import GenerationSettings, generate_steps, make_prompt, new_generator, next_distribution
+from ..model import evaluating
+from ..tokens import EOL, join_words, lines_to_tokens
+from ..vocab import Vocab
 
-TOP_CANDIDATES = 10
 LN2 = math.log(2)
 
 
@@ -50,7 +47,7 @@ class WordStep:
     prob: float  # its probability in the distribution it was drawn from (chosen temperature and top-k)
     prob_t1: float  # its probability at temperature 1 (same top-k, <unk> banned): how expected it was
     surprisal: float  # −log2 of the model's raw softmax (temperature 1, nothing banned), bits
-    candidates: list[Candidate]  # the top TOP_CANDIDATES words for this step, likeliest first
+    candidates: list[Candidate]  # the likeliest words at this step, likeliest first
 
 
 @dataclass
@@ -72,8 +69,8 @@ class NextWordResult:
 
 
 @torch.inference_mode()
-def top_candidates(logits: torch.Tensor, vocab: Vocab, temperature: float, top_k: int | None = None,
-                   n: int = TOP_CANDIDATES) -> list[Candidate]:
+def top_candidates(logits: torch.Tensor, vocab: Vocab, temperature: float, top_k: int | None, n: int,
+                   top_p: float = 1.0) -> list[Candidate]:
     """The n likeliest next words from raw logits (vocab_size,), with probabilities at T = 1 and at T.
 
     Both distributions come from next_distribution with the same top-k and the same ban on <unk>,
@@ -81,78 +78,31 @@ def top_candidates(logits: torch.Tensor, vocab: Vocab, temperature: float, top_k
     order of the words, so one ranking serves both columns.
     """
     banned = [vocab.unk_id]
-    before = next_distribution(logits, 1.0, top_k, banned)  # (vocab_size,)
-    after = before if temperature == 1.0 else next_distribution(logits, temperature, top_k, banned)
+    before = next_distribution(logits, 1.0, top_k, banned, top_p=top_p)  # (vocab_size,)
+    after = before if temperature == 1.0 else next_distribution(logits, temperature, top_k, banned, top_p=top_p)
     scores = logits.float().clone()
     scores[vocab.unk_id] = float("-inf")  # rank by logits: at T = 0 "after" is one-hot, the rest tie at 0
     ids = torch.topk(scores, min(n, scores.numel() - 1)).indices.tolist()
     return [Candidate(vocab.tokens[i], i, float(before[i]), float(after[i])) for i in ids]
 
 
-def next_words(ckpt: Checkpoint, start_text: str, length: int = 30, temperature: float = 0.8,
-               top_k: int | None = None, seed: int | None = None) -> NextWordResult:
-    """Generate `length` tokens after start_text (blank: from the start of a line), keeping for each
-    step its probabilities and its top-10 candidates before and after the temperature."""
-    start_text = check_text(start_text, MAX_TEXT_CHARS, "开头文字", "start text")
-    length, temperature, top_k = check_settings(length, temperature, top_k)
+def next_words(ckpt: Checkpoint, settings: GenerationSettings, candidates: int) -> NextWordResult:
+    """Generate settings.length tokens after the start text (blank: from the start of a line), keeping for
+    each step its probabilities and its top `candidates` words before and after the temperature."""
     vocab = ckpt.vocab
-    prompt = make_prompt(vocab, start_text)
-    generator, seed = new_generator(parse_seed(seed))
+    prompt = make_prompt(vocab, settings.start_text)
+    generator, seed = new_generator(settings.seed)
     steps = []
+    top_k, top_p = settings.top_k, settings.top_p
     with evaluating(ckpt.model):
-        for i, step in enumerate(generate_steps(ckpt.model, vocab, prompt.ids, length, temperature, top_k, generator)):
-            candidates = top_candidates(step.logits, vocab, temperature, top_k)
+        for i, step in enumerate(generate_steps(ckpt.model, vocab, prompt.ids, settings.length, settings.temperature,
+                                                top_k, generator, top_p=top_p)):
             with torch.inference_mode():
-                t1 = next_distribution(step.logits, 1.0, top_k, [vocab.unk_id])  # (vocab_size,)
+                ranked = top_candidates(step.logits, vocab, settings.temperature, top_k, candidates, top_p)
+                t1 = next_distribution(step.logits, 1.0, top_k, [vocab.unk_id], top_p=top_p)  # (vocab_size,)
             steps.append(WordStep(i, step.token, step.token_id, step.prob, float(t1[step.token_id]),
-                                  surprisal_bits(step.logits, step.token_id), candidates))
-    return NextWordResult(prompt.words, prompt.unknown, steps, seed, float(temperature), top_k)
-
-
-def candidates_table(result: NextWordResult, index: int) -> pd.DataFrame:
-    """The candidates of generated step `index` as a table: rank, word, p at T = 1, p at T, chosen?"""
-    if not 0 <= index < len(result.steps):
-        raise InputError(f"没有第 {index} 步，共 {len(result.steps)} 步",
-                           f"no step {index}; there are {len(result.steps)} steps")
-    step = result.steps[index]
-    return pd.DataFrame([{
-        "排名 rank": rank,
-        "词 word": c.token,
-        "概率 p (T=1)": round(c.prob_t1, 4),
-        f"采样概率 sampled p (T={result.temperature:g})": round(c.prob, 4),
-        "被选中 chosen": "✓" if c.token_id == step.token_id else "",
-    } for rank, c in enumerate(step.candidates, 1)])
-
-
-def word_span(token: str, p: float, tip: str, selected: bool = False) -> str:
-    """One word as HTML on a background coloured by its probability p, tip shown on hover; a line break
-    (EOL) as ↵ followed by a real one. selected: outlined, to point at one step."""
-    shown = "↵" if token == EOL else esc(token)
-    outline = "outline:2px solid #333;" if selected else ""
-    span = (f'<span title="{esc(tip)}" style="background:{prob_color(p)};border-radius:3px;'
-            f'padding:0 1px;margin:0 1px;{outline}">{shown}</span>')
-    return span + ("<br>" if token == EOL else "")
-
-
-def words_html(prompt_words: list[str], spans: list[str], legend: bool = True) -> str:
-    """The start words in grey, then the coloured spans, then (legend) the colour key."""
-    parts = [f'<span style="color:#666">{esc(join_words(prompt_words))}</span>'] if prompt_words else []
-    body = "".join(parts + spans)
-    return f'<div style="line-height:1.9;font-size:1.1em">{body}</div>{prob_legend_html() if legend else ""}'
-
-
-def colored_html(result: NextWordResult, by_sampled: bool = False, selected: int | None = None) -> str:
-    """The lyrics as HTML: start words plain, each generated word on a background coloured by its
-    probability (at temperature 1 by default: how expected it was; by_sampled: in the distribution
-    it was drawn from). Hovering a word shows its step number and probabilities; step `selected`
-    is outlined."""
-    spans = []
-    for step in result.steps:
-        p = step.prob if by_sampled else step.prob_t1
-        sampled = f" p(T={result.temperature:g})={step.prob:.4f}" if result.temperature != 1 else ""
-        tip = f"#{step.index} p(T=1)={step.prob_t1:.4f}{sampled} · {step.surprisal:.2f} bits"
-        spans.append(word_span(step.token, p, tip, step.index == selected))
-    return words_html(result.prompt_words, spans)
+                                  surprisal_bits(step.logits, step.token_id), ranked))
+    return NextWordResult(prompt.words, prompt.unknown, steps, seed, settings.temperature, top_k)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,25 +120,22 @@ class CellOutput:
     seed: int  # the seed every cell used (drawn at random when none was given)
 
 
-def compare_cells(checkpoints: dict[str, Checkpoint], start_text: str, seed: int | None = 0,
-                  temperature: float = 0.8, length: int = 30, top_k: int | None = None) -> list[CellOutput]:
+def compare_cells(checkpoints: dict[str, Checkpoint], settings: GenerationSettings) -> list[CellOutput]:
     """Each cell writes from the same start text with the same seed and temperature.
 
     The same seed means the same stream of random numbers: where two models' distributions agree,
     they pick the same words, so the differences come from the models, not from luck.
     """
-    check_cells(checkpoints)
-    start_text = check_text(start_text, MAX_TEXT_CHARS, "开头文字", "start text")
-    length, temperature, top_k = check_settings(length, temperature, top_k)
-    seed = parse_seed(seed)
+    seed = settings.seed
     if seed is None:
         _, seed = new_generator(None)  # one random seed, shared by every cell
     outputs = []
     for cell, ckpt in checkpoints.items():
-        prompt = make_prompt(ckpt.vocab, start_text)
+        prompt = make_prompt(ckpt.vocab, settings.start_text)
         generator, _ = new_generator(seed)
         with evaluating(ckpt.model):
-            steps = list(generate_steps(ckpt.model, ckpt.vocab, prompt.ids, length, temperature, top_k, generator))
+            steps = list(generate_steps(ckpt.model, ckpt.vocab, prompt.ids, settings.length, settings.temperature,
+                                        settings.top_k, generator, top_p=settings.top_p))
         bits = [surprisal_bits(s.logits, s.token_id) for s in steps]
         val_ppl = ckpt.metrics.get("val_ppl")
         outputs.append(CellOutput(
@@ -201,17 +148,6 @@ def compare_cells(checkpoints: dict[str, Checkpoint], start_text: str, seed: int
             seed=seed,
         ))
     return outputs
-
-
-def compare_table(outputs: list[CellOutput]) -> pd.DataFrame:
-    """One row per cell: its mean surprisal (and what it means as a perplexity) and validation perplexity."""
-    return pd.DataFrame([{
-        "模型 cell": o.cell.upper(),
-        "平均惊讶度 mean surprisal (bits)": round(o.mean_surprisal, 2),
-        "生成文本困惑度 ppl of own text": round(2 ** o.mean_surprisal, 1),
-        "验证困惑度 val ppl": round(o.val_ppl, 1) if o.val_ppl is not None else None,
-        "文本 text": o.text,
-    } for o in outputs])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,15 +165,6 @@ class LineScore:
     surprisal: dict[str, list[float]] = field(default_factory=dict)  # cell → bits per token
     perplexity: dict[str, float] = field(default_factory=dict)  # cell → 2 ** mean surprisal
 
-    def table(self) -> pd.DataFrame:
-        """One row per token, one surprisal column per cell."""
-        rows = []
-        for i, (token, known) in enumerate(zip(self.tokens, self.known, strict=True)):
-            row = {"#": i, "词 word": token, "词表中 in vocab": "✓" if known else f"✗ → {UNK}"}
-            row.update({f"{cell.upper()} (bits)": round(bits[i], 2) for cell, bits in self.surprisal.items()})
-            rows.append(row)
-        return pd.DataFrame(rows)
-
 
 def score_line(checkpoints: dict[str, Checkpoint], text: str) -> LineScore:
     """Surprisal (bits) of every word of text under every cell, and the text's perplexity per cell.
@@ -245,12 +172,8 @@ def score_line(checkpoints: dict[str, Checkpoint], text: str) -> LineScore:
     Several lines are fine (one <eol> between them). Unknown words are scored as <unk>, the model's
     probability of "some word I do not know", and flagged in `known`.
     """
-    check_cells(checkpoints)
-    text = check_text(text, MAX_TEXT_CHARS, "句子", "line", blank_ok=False)
     lines = [line for line in text.splitlines() if line.strip()]
     tokens = lines_to_tokens(lines)  # [<eol>, words..., <eol>, ...]
-    if len(tokens) == len(lines) + 1:
-        raise InputError("这句话里没有词", "the line has no words")
     # The shipped cells share one vocabulary; should they not, a word is "known" only if all know it.
     known = [t == EOL or all(t in c.vocab for c in checkpoints.values()) for t in tokens[1:]]
     result = LineScore(tokens[1:], known)

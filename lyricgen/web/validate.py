@@ -1,39 +1,40 @@
-"""Input checks shared by every tab and every insight function: one set of rules, one error type.
+"""Every input checked once, where it enters: in the tab's handler, before any number is computed.
 
 The server checks every value itself: a Textbox's max_length or a Slider's range only binds the
 browser, and a client can send anything JSON holds (or, calling Python, anything at all). A bad
-value raises InputError, whose message is Chinese, then English, short enough for a student to read;
-the app turns it into a gr.Error. Nothing here imports gradio or torch.
+value raises InputError, a gr.Error whose message is Chinese, then English, short enough for a
+student to read; Gradio shows it even with show_error=False (which hides crashes).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TypeVar
 
-if TYPE_CHECKING:  # for the annotations only: this module runs without torch
-    from .checkpoint import Checkpoint
+import gradio as gr
 
-MAX_TEMPERATURE = 2.0
-MAX_TOP_K = 1000  # 0 in the UI means "no top-k": sample from the whole vocabulary
-MAX_SEED = 2**31 - 1  # new_generator draws seeds below 2**31, so a shown seed can always be typed back
-CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
-BRIEF_CHARS = 24  # a wrong value quoted in a message is cut to this many characters
+from ..generate import GenerationSettings
+from . import limits
+
+T = TypeVar("T")
 
 
-class InputError(ValueError):
-    """An input a student can fix; str() is "Chinese / English"."""
+class InputError(gr.Error):
+    """An input a student can fix; the message is "Chinese / English"."""
 
     def __init__(self, zh: str, en: str):
-        super().__init__(f"{zh} / {en}")
+        super().__init__(f"{zh} / {en}", title="输入有误 · Input error", print_exception=False)
         self.zh, self.en = zh, en
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def brief(value: object) -> str:
     """repr(value), cut short: a message quoting a 100,000-character input stays readable."""
     text = repr(value)
-    return text if len(text) <= BRIEF_CHARS else text[: BRIEF_CHARS - 1] + "…"
+    return text if len(text) <= limits.BRIEF_CHARS else text[: limits.BRIEF_CHARS - 1] + "…"
 
 
 def check_text(text: object, limit: int, what_zh: str, what_en: str, blank_ok: bool = True) -> str:
@@ -82,7 +83,7 @@ def check_whole(value: object, low: int, high: int, what_zh: str, what_en: str) 
     return int(number)
 
 
-def parse_seed(seed: object) -> int | None:
+def check_seed(seed: object) -> int | None:
     """Blank or None means "pick one for me"; anything else must be a whole number in [0, MAX_SEED]."""
     if seed is None or (isinstance(seed, str) and not seed.strip()):
         return None
@@ -92,27 +93,32 @@ def parse_seed(seed: object) -> int | None:
         except ValueError:
             raise InputError("种子必须是整数，或留空（随机）",
                              "the seed must be a whole number, or blank for random") from None
-    return check_whole(seed, 0, MAX_SEED, "种子", "seed")
+    return check_whole(seed, 0, limits.MAX_SEED, "种子", "seed")
 
 
-def check_choice(value: object, choices: Iterable[str], what_zh: str, what_en: str) -> str:
-    """value, when it is one of the choices; else an InputError listing them."""
-    choices = list(choices)
+def check_choice(value: object, choices: Mapping[str, T], what_zh: str, what_en: str) -> T:
+    """choices[value], when value is one of its keys; else an InputError listing them."""
     if not isinstance(value, str) or value not in choices:
         names = ", ".join(choices)
         raise InputError(f"没有这种{what_zh}：{brief(value)}，可选 {names}",
                          f"no {what_en} {brief(value)}; choose one of {names}")
-    return value
+    return choices[value]
 
 
-def pick(checkpoints: dict[str, Checkpoint], cell: object) -> Checkpoint:
-    """checkpoints[cell] for a cell chosen in the UI or sent by a client: anything may arrive."""
-    return checkpoints[check_choice(cell, checkpoints, "模型", "model")]
+def check_cell(checkpoints: Mapping[str, T], cell: object) -> T:
+    """The loaded model for a cell chosen in the page or sent by a client: anything may arrive."""
+    return check_choice(cell, checkpoints, "模型", "model")
 
 
-def check_cells(checkpoints: dict[str, Checkpoint]) -> None:
-    """At least one model, each under a cell name this package knows."""
-    if not checkpoints:
-        raise InputError("没有加载任何模型", "no models are loaded")
-    for cell in checkpoints:
-        check_choice(cell, CELL_NAMES, "循环单元", "cell")
+def check_generation(start_text: object, length: object, temperature: object, top_k: object = None,
+                     seed: object = None, max_length: int = limits.MAX_LENGTH) -> GenerationSettings:
+    """Every generation setting checked, whatever the browser allowed: start text, 1..max_length tokens,
+    0 ≤ temperature ≤ MAX_TEMPERATURE, top-k 0 or None = off, seed blank = random."""
+    k = check_whole(0 if top_k is None else top_k, 0, limits.MAX_TOP_K, "top-k", "top-k")
+    return GenerationSettings(
+        start_text=check_text(start_text, limits.MAX_TEXT_CHARS, "开头文字", "start text"),
+        length=check_whole(length, limits.MIN_LENGTH, max_length, "生成长度", "length"),
+        temperature=float(check_number(temperature, 0.0, limits.MAX_TEMPERATURE, "温度", "temperature")),
+        top_k=k or None,
+        seed=check_seed(seed),
+    )

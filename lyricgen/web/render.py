@@ -1,0 +1,288 @@
+"""Drawing the numbers: names, colours, one heatmap renderer, coloured words, Markdown tables, escaping.
+
+Everything the student reads as HTML, Markdown or a picture is made here or in a tab's module, from
+the numbers lyricgen.inspect computes. Anything a student typed is escaped before it reaches HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ..inspect.memory import MemoryReport
+from ..inspect.states import TERMS, HiddenTrace, OpenBox
+from ..inspect.words import NextWordResult
+from ..tokens import EOL, UNK, join_words
+
+CELL_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}  # how the page names each of model.CELLS
+
+
+def esc(text: str) -> str:
+    """Text safe inside HTML, quotes included (words go into title="..." attributes too)."""
+    return html.escape(text, quote=True)
+
+
+def shown_token(token: str) -> str:
+    return "↵ 换行 line break" if token == EOL else token
+
+
+def md_cell(text: str) -> str:
+    """A Markdown table cell: HTML-escaped, pipes, backslashes and emphasis marks defused."""
+    return esc(text).replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+
+
+# ---------------------------------------------------------------------------------------------
+# Probability colours, light enough for black text on top: red for words the model found
+# unlikely, yellow in between, green for the words it expected. The scale is logarithmic
+# (1e-3 … 1), because "1 in 1,000" and "1 in 100" differ as much to a reader as 10% and 100%.
+
+PROB_STOPS = [(-3.0, (244, 165, 130)), (-1.5, (255, 237, 160)), (0.0, (166, 219, 160))]
+PROB_FLOOR = 1e-3
+
+
+def prob_color(p: float) -> str:
+    """A probability → "#rrggbb" background colour on the red–yellow–green scale above."""
+    x = math.log10(min(1.0, max(PROB_FLOOR, p)))
+    xs = [s[0] for s in PROB_STOPS]
+    rgb = [round(float(np.interp(x, xs, [s[1][c] for s in PROB_STOPS]))) for c in range(3)]
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def prob_legend_html() -> str:
+    """A small key for prob_color, bilingual."""
+    swatches = "".join(
+        f'<span style="background:{prob_color(p)};padding:0 6px;margin-right:2px">{label}</span>'
+        for p, label in ((0.001, "≤0.1%"), (0.01, "1%"), (0.1, "10%"), (0.5, "50%"), (1.0, "100%"))
+    )
+    return f'<div style="font-size:0.85em;margin-top:6px">概率 probability：{swatches}</div>'
+
+
+def word_span(token: str, p: float, tip: str, selected: bool = False) -> str:
+    """One word as HTML on a background coloured by its probability p, tip shown on hover; a line break
+    (EOL) as ↵ followed by a real one. selected: outlined, to point at one step."""
+    shown = "↵" if token == EOL else esc(token)
+    outline = "outline:2px solid #333;" if selected else ""
+    span = (f'<span title="{esc(tip)}" style="background:{prob_color(p)};border-radius:3px;'
+            f'padding:0 1px;margin:0 1px;{outline}">{shown}</span>')
+    return span + ("<br>" if token == EOL else "")
+
+
+def words_html(prompt_words: list[str], spans: list[str], legend: bool = True) -> str:
+    """The start words in grey, then the coloured spans, then (legend) the colour key."""
+    parts = [f'<span style="color:#666">{esc(join_words(prompt_words))}</span>'] if prompt_words else []
+    body = "".join(parts + spans)
+    return f'<div style="line-height:1.9;font-size:1.1em">{body}</div>{prob_legend_html() if legend else ""}'
+
+
+def next_words_html(result: NextWordResult, selected: int | None = None) -> str:
+    """The lyrics as HTML: start words plain, each generated word on a background coloured by how expected
+    it was (its probability at temperature 1). Hovering a word shows its step number and probabilities;
+    step `selected` is outlined."""
+    spans = []
+    for step in result.steps:
+        sampled = f" p(T={result.temperature:g})={step.prob:.4f}" if result.temperature != 1 else ""
+        tip = f"#{step.index} p(T=1)={step.prob_t1:.4f}{sampled} · {step.surprisal:.2f} bits"
+        spans.append(word_span(step.token, step.prob_t1, tip, step.index == selected))
+    return words_html(result.prompt_words, spans)
+
+
+# ---------------------------------------------------------------------------------------------
+# Heatmaps. A diverging colormap (blue – white – red, in the spirit of ColorBrewer's RdBu) for values
+# with a sign, such as h_t in [-1, 1]; a sequential one (white – dark blue) for gates in [0, 1].
+
+DIVERGING = [(-1.0, (33, 102, 172)), (-0.5, (146, 197, 222)), (0.0, (247, 247, 247)),
+             (0.5, (244, 165, 130)), (1.0, (178, 24, 43))]
+SEQUENTIAL = [(0.0, (247, 251, 255)), (0.5, (107, 174, 214)), (1.0, (8, 48, 107))]
+HEADER_H = 28  # the strip above a heatmap that names its first and last columns
+
+
+def colorize(values: np.ndarray, stops: list[tuple[float, tuple[int, int, int]]]) -> np.ndarray:
+    """values (...) already scaled to the stops' range → RGB (..., 3) uint8, linear between stops."""
+    xs = np.array([s[0] for s in stops])
+    channels = [np.interp(values, xs, np.array([s[1][c] for s in stops], dtype=float)) for c in range(3)]
+    return np.rint(np.stack(channels, axis=-1)).astype(np.uint8)
+
+
+def heatmap_image(values: np.ndarray, diverging: bool = True, limit: float | None = None,
+                  cell_w: int | None = None, cell_h: int = 14, row_labels: bool = True,
+                  column_header: str | None = None) -> Image.Image:
+    """A (rows, cols) array → a PIL heatmap, one row per time step (or token), one column per unit.
+
+    diverging: blue negative, white zero, red positive, over [-limit, limit] (default: the largest
+    |value|, one scale for the whole picture so rows compare); else white 0 → dark blue limit, for
+    gates. Pass limit=1 for tanh states and gates so pictures of different models share one scale.
+    Row labels are row numbers (digits only, so no Chinese font is needed); the table beside the
+    picture says which word each row is. column_header names the columns ("dim" → "dim 0 … dim N-1")
+    in a strip above, which also keeps row 0 clear of the label Gradio lays over the image's corner.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 2 or values.size == 0:
+        raise ValueError("a heatmap needs a non-empty 2-D array")
+    rows, cols = values.shape
+    top = limit if limit is not None else float(np.nanmax(np.abs(values))) or 1.0
+    if diverging:
+        rgb = colorize(np.clip(values / top, -1, 1), DIVERGING)
+    else:
+        rgb = colorize(np.clip(values / top, 0, 1), SEQUENTIAL)
+    cell_w = cell_w or max(2, min(24, 768 // cols))  # small layers get wider cells
+    picture = Image.fromarray(rgb, "RGB").resize((cols * cell_w, rows * cell_h), Image.Resampling.NEAREST)
+    if not row_labels and column_header is None:
+        return picture
+    label_w = 8 + 7 * len(str(rows - 1)) if row_labels else 0
+    header_h = HEADER_H if column_header is not None else 0
+    image = Image.new("RGB", (label_w + picture.width, header_h + picture.height), "white")
+    image.paste(picture, (label_w, header_h))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default()
+    if row_labels:
+        for i in range(rows):
+            draw.text((3, header_h + i * cell_h + max(0, (cell_h - 11) // 2)), str(i), fill="black", font=font)
+    if column_header is not None:
+        draw.text((label_w, header_h - 14), f"{column_header} 0", fill="black", font=font)
+        draw.text((image.width - 2, header_h - 14), f"{column_header} {cols - 1}", fill="black", font=font,
+                  anchor="ra")
+    return image
+
+
+def stacked(images: list[tuple[Image.Image, str]]) -> Image.Image:
+    """Pictures one under another, each under the English part of its caption (no CJK font needed)."""
+    font = ImageFont.load_default(size=13)
+    strip = 20
+    width = max(image.width for image, _ in images)
+    height = sum(image.height + strip + 6 for image, _ in images)
+    canvas = Image.new("RGB", (width, height), "white")
+    draw, y = ImageDraw.Draw(canvas), 0
+    for image, caption in images:
+        english = "".join(ch for ch in caption if ord(ch) < 0x2E80).strip(" ·")
+        draw.text((4, y + 3), english, fill="black", font=font)
+        canvas.paste(image, (0, y + strip))
+        y += image.height + strip + 6
+    return canvas
+
+
+# ---------------------------------------------------------------------------------------------
+# Hidden states and gates
+
+GATE_NAMES = {
+    "h": "隐藏状态 hidden state h_t",
+    "i": "输入门 input gate i",
+    "f": "遗忘门 forget gate f",
+    "g": "候选值 candidate g",
+    "o": "输出门 output gate o",
+    "c": "细胞状态 cell state c_t",
+    "r": "重置门 reset gate r",
+    "z": "更新门 update gate z",
+    "n": "候选值 candidate n",
+}
+GATES_IN_0_1 = ("i", "f", "o", "r", "z")  # sigmoid outputs: drawn white (0) to dark blue (1)
+
+
+def trace_images(trace: HiddenTrace, layer: int = 0) -> list[tuple[Image.Image, str]]:
+    """One heatmap per quantity of a layer ("h", then the gates), each with its bilingual caption.
+
+    Rows are steps, columns units. Values in [-1, 1] (h of every cell, candidates g and n) share
+    the fixed diverging scale, gates in [0, 1] the sequential one, so pictures compare across
+    models; only the LSTM's cell state c is unbounded, and is scaled to its own largest value.
+    """
+    data = trace.layers[layer]
+    images = []
+    for name, values in {"h": data.h, **data.gates}.items():
+        if name in GATES_IN_0_1:
+            image = heatmap_image(values, diverging=False, limit=1.0)
+        elif name == "c":
+            image = heatmap_image(values)
+        else:
+            image = heatmap_image(values, limit=1.0)
+        images.append((image, GATE_NAMES[name]))
+    return images
+
+
+# ---------------------------------------------------------------------------------------------
+# Open the box
+
+
+def _numbers(values: list[float]) -> str:
+    return " ".join(f"{v:+.3f}" for v in values)
+
+
+def open_box_markdown(box: OpenBox) -> str:
+    """The box explained in Markdown: the equation, the shapes, then each step's terms, Chinese with English."""
+    s = box.shapes
+    hidden, embed = s["W_hh"][0], s["W_ih"][1]
+    lines = [
+        "### 打开盒子：一步 RNN · Open the box: one RNN step",
+        "",
+        "$$h_t = \\tanh(W_{ih}\\,x_t + b_{ih} + W_{hh}\\,h_{t-1} + b_{hh})$$",
+        "",
+        "每读一个词，RNN 把**这个词的向量** x_t 和**上一步的隐藏状态** h_{t-1} 各乘一个矩阵、各加一个偏置，"
+        "相加后用 tanh 压到 (−1, 1)，得到新的隐藏状态 h_t。h_0 是全零。 · "
+        "For every word, the RNN multiplies **the word's vector** x_t and **the previous hidden state** h_{t-1} "
+        "by a matrix each, adds a bias each, sums them, and squashes the sum into (−1, 1) with tanh: "
+        "that is the new hidden state h_t. h_0 is all zeros.",
+        "",
+        "| 名称 name | 形状 shape | 含义 meaning |",
+        "|---|---|---|",
+        f"| embedding | `{s['embedding']}` | 每个词一行 · one row per word: x_t = embedding[id] |",
+        f"| W_ih | `{s['W_ih']}` | 输入 → 隐藏 · input to hidden: `({hidden}, {embed}) @ ({embed},) → ({hidden},)` |",
+        f"| b_ih | `{s['b_ih']}` | 输入偏置 · input bias |",
+        f"| W_hh | `{s['W_hh']}` | 隐藏 → 隐藏（记忆）· hidden to hidden (the memory): "
+        f"`({hidden}, {hidden}) @ ({hidden},) → ({hidden},)` |",
+        f"| b_hh | `{s['b_hh']}` | 隐藏偏置 · hidden bias |",
+        f"| h_t | `{s['h_t']}` | 新的隐藏状态 · the new hidden state |",
+        "",
+        f"下面只列出前 {box.units} 个单元（共 {hidden} 个）。 · Below: the first {box.units} of {hidden} units.",
+        "",
+        "| 步 step | 词 word | " + " | ".join(md_cell(term) for term in TERMS) + " |",
+        "|---|---|" + "---|" * len(TERMS),
+    ]
+    for step in box.steps:
+        word = f"{step.token} → {UNK}" if step.unknown else step.token
+        cells = [_numbers(step.terms[term]) for term in TERMS]
+        lines.append(f"| {step.t} | {md_cell(word)} | " + " | ".join(cells) + " |")
+    verdict = "一致 · they agree" if box.max_abs_diff < 1e-5 else "不一致！· they differ!"
+    lines += [
+        "",
+        f"**手算与 `nn.RNN` 的最大差别 · largest difference between this hand computation and `nn.RNN`："
+        f"{box.max_abs_diff:.2e}**（{verdict}；只差浮点舍入 · only floating-point rounding）",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Memorization
+
+RUN_STYLE = "text-decoration:underline 2px #c0392b"  # words inside a copied run
+
+
+def memory_summary(report: MemoryReport) -> str:
+    """One bilingual sentence with the figures."""
+    return (f"{len(report.lines)} 行中有 {report.seen_lines} 行（{report.seen_share:.0%}）与训练歌词完全相同；"
+            f"{report.copied_word_share:.0%} 的词落在连续 {report.run_words} 个词以上的照抄片段里。 · "
+            f"{report.seen_lines} of {len(report.lines)} lines ({report.seen_share:.0%}) occur verbatim in the "
+            f"training lyrics; {report.copied_word_share:.0%} of the words lie in copied runs of "
+            f"{report.run_words}+ words.")
+
+
+def memorization_html(report: MemoryReport) -> str:
+    """The lines as HTML: a verbatim training line on an orange band with a badge, words of copied
+    runs underlined in red, new lines plain; then the summary."""
+    parts = []
+    for line in report.lines:
+        pieces = []
+        for i, (word, copied) in enumerate(zip(line.words, line.copied, strict=True)):
+            if i and join_words(line.words[i - 1 : i + 1]) != line.words[i - 1] + word:
+                pieces.append(" ")  # join_words's space between two Latin words
+            shown = esc(word)
+            if copied:
+                shown = f'<span style="{RUN_STYLE}" title="照抄片段 copied run">{shown}</span>'
+            pieces.append(shown)
+        body = "".join(pieces)
+        if line.seen:
+            parts.append(f'<div style="background:#fde2c8;padding:1px 4px">{body} '
+                         f'<small style="color:#a04000">⚠ 训练集原句 · verbatim from training</small></div>')
+        else:
+            parts.append(f'<div style="padding:1px 4px">{body}</div>')
+    return f'<div style="line-height:1.8">{"".join(parts)}</div><p>{esc(memory_summary(report))}</p>'

@@ -1,0 +1,87 @@
+"""Serving the page to a class: where the weights are, the queue, threads and memory, and the launch.
+
+app.py calls these; nothing here lays out the page.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+from pathlib import Path
+
+import gradio as gr
+import torch
+
+from . import limits
+
+WEIGHTS_ENV = "LYRICGEN_WEIGHTS"  # another weights root, holding rnn/, lstm/ and gru/
+
+
+def weights_root(default: str | Path) -> Path:
+    """The folder holding one weights folder per cell: $LYRICGEN_WEIGHTS when set, else default."""
+    return Path(os.environ.get(WEIGHTS_ENV) or default)
+
+
+def configure_queue(demo: gr.Blocks) -> gr.Blocks:
+    """api_open=False: every request, a direct POST included, waits in the queue and its limits."""
+    return demo.queue(api_open=False, default_concurrency_limit=limits.CONCURRENCY_LIMIT,
+                      max_size=limits.QUEUE_MAX_SIZE)
+
+
+def limit_allocator_arenas(arenas: int = 2) -> bool:
+    """Cap glibc malloc's per-thread arenas (what MALLOC_ARENA_MAX=2 does), as a server starts.
+
+    Every Gradio worker thread would otherwise get a memory arena of its own that is never given
+    back, and the server's memory grows with every new thread under a class's load.
+    Returns False where there is no glibc (macOS, Windows, musl): nothing to do there.
+    """
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return True  # the person starting the server chose already
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(-8, arenas))  # -8 is M_ARENA_MAX in glibc's malloc.h
+    except (OSError, AttributeError):
+        return False
+
+
+def share_cpu_threads() -> int:
+    """Give each of the requests running together its share of the CPU cores.
+
+    torch would let every request use every core; with two requests at once on two cores their
+    threads then wait on each other.
+    """
+    threads = max(1, (os.cpu_count() or 1) // limits.CONCURRENCY_LIMIT)
+    torch.set_num_threads(threads)
+    return threads
+
+
+def parse_auth(text: str | None) -> tuple[str, str] | None:
+    if not text:
+        return None
+    user, sep, password = text.partition(":")
+    if not (sep and user and password):
+        raise ValueError("--auth must be user:password")
+    return user, password
+
+
+def serve(blocks: gr.Blocks, host: str | None = None, port: int | None = None, share: bool = False,
+          auth: tuple[str, str] | None = None, block: bool = True) -> str | None:
+    """Launch, and when a public link was asked for but none came, say so and keep serving locally.
+
+    Gradio itself only prints a hint about a missing file when the share server cannot be reached
+    (no network, a firewall); the local server runs on either way. Returns the public URL or None.
+    """
+    if share and auth is None:
+        print("注意：公开链接没有密码，任何拿到链接的人都能用。 · Note: the public link has no password; "
+              "add --auth user:password to require one.", file=sys.stderr)
+    blocks.launch(server_name=host, server_port=port, share=share, auth=auth, show_error=False,
+                  enable_monitoring=False, prevent_thread_lock=True)
+    if share and not blocks.share_url:
+        print(f"\n无法创建公开链接（没有网络，或连不上 gradio.live）；应用仍在本机运行：{blocks.local_url}\n"
+              f"Could not create a public share link (no network, or gradio.live unreachable); "
+              f"the app keeps serving locally at {blocks.local_url}\n", file=sys.stderr)
+    if block:
+        blocks.block_thread()
+    return blocks.share_url

@@ -1,0 +1,73 @@
+"""三种单元对比 Compare cells: one start text, seed and temperature; every cell's lyrics side by side."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pandas as pd
+
+from ...checkpoint import Checkpoint
+from ...inspect.words import CellOutput, compare_cells
+from .. import limits
+from ..render import CELL_LABELS, prob_legend_html, word_span, words_html
+from ..validate import check_generation
+from ..widgets import panel, temperature_slider
+
+START = "星星"
+
+
+def per_cell_table(outputs: list[CellOutput]) -> pd.DataFrame:
+    """One row per cell: its mean surprisal (and what it means as a perplexity) and validation perplexity."""
+    return pd.DataFrame([{
+        "模型 cell": CELL_LABELS[o.cell],
+        "平均惊讶度 mean surprisal (bits)": round(o.mean_surprisal, 2),
+        "生成文本困惑度 ppl of own text": round(2 ** o.mean_surprisal, 1),
+        "验证困惑度 val ppl": round(o.val_ppl, 1) if o.val_ppl is not None else None,
+        "文本 text": o.text,
+    } for o in outputs])
+
+
+def side_by_side_html(outputs: list[CellOutput], start_text: str) -> str:
+    """A column per cell: its name and figures, then its words coloured by the probability it gave them."""
+    columns = []
+    for o in outputs:
+        spans = [word_span(w, 2 ** -bits, f"#{i} {bits:.2f} bits")
+                 for i, (w, bits) in enumerate(zip(o.words, o.surprisals, strict=True))]
+        val = f"{o.val_ppl:.1f}" if o.val_ppl is not None else "–"
+        head = (f"<h3 style='margin:0'>{CELL_LABELS[o.cell]}</h3><p style='margin:2px 0 6px'>"
+                f"平均惊讶度 mean surprisal <b>{o.mean_surprisal:.2f}</b> bits/词 word · "
+                f"验证困惑度 val ppl <b>{val}</b></p>")
+        prompt = words_html([start_text] if start_text else [], spans, legend=False)
+        columns.append(f'<div style="flex:1;min-width:220px">{head}{prompt}</div>')
+    return f'<div style="display:flex;gap:16px;flex-wrap:wrap">{"".join(columns)}</div>{prob_legend_html()}'
+
+
+class CompareTab:
+    def __init__(self, checkpoints: dict[str, Checkpoint]):
+        self.checkpoints = checkpoints
+
+    def compare(self, start_text: str, seed: str | None, temperature: float,
+                length: float) -> tuple[str, pd.DataFrame, str]:
+        settings = check_generation(start_text, length, temperature, None, seed, limits.MAX_INSIDE_LENGTH)
+        outputs = compare_cells(self.checkpoints, settings)
+        info = (f"种子 seed：`{outputs[0].seed}` — 三个模型用同一串随机数，差别来自模型本身。 · "
+                f"All cells drew from the same random numbers, so the differences come from the models.")
+        return side_by_side_html(outputs, settings.start_text), per_cell_table(outputs), info
+
+    def layout(self) -> None:
+        with panel("三种单元对比 Compare cells", "compare",
+                   "同一个开头、同一个种子、同一个温度，三个模型各写一段。惊讶度 = −log₂ p，越低说明模型越“不意外”。"
+                   " · Same start text, seed and temperature for every cell. Surprisal = −log₂ p of each word under "
+                   "the model that wrote it: lower means less surprised."):
+            with gr.Row():
+                start = gr.Textbox(label="开头文字 Start text", value=START, max_length=limits.MAX_TEXT_CHARS,
+                                   scale=2)
+                seed = gr.Textbox(label="种子 Seed", value="7", scale=1)
+                temperature = temperature_slider(scale=2)
+                length = gr.Slider(1, limits.MAX_INSIDE_LENGTH, value=limits.DEFAULT_INSIDE_LENGTH, step=1,
+                                   label="长度 Length", scale=2)
+            button = gr.Button("对比 Compare", variant="primary")
+            side_by_side = gr.HTML(elem_id="compare-text")
+            info = gr.Markdown()
+            table = gr.Dataframe(label="每个模型 Per cell", interactive=False, elem_id="compare-table")
+            button.click(self.compare, [start, seed, temperature, length], [side_by_side, table, info],
+                         api_name="compare")
