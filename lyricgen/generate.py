@@ -67,8 +67,8 @@ def next_distribution(
     likeliest words holding at least top_p of the probability (never fewer than one word), renormalized.
     The caller's logits are left as they are.
     """
-    # Each tensor operation costs a few microseconds however small the tensor, and this runs once per
-    # generated word beside a model step of about 200 µs: one new tensor, then in-place work on it.
+    # Each tensor operation has a fixed cost however small the tensor, and this runs once per generated
+    # word beside a single model step: one new tensor, then in-place work on it.
     scores = logits.float() / temperature if temperature > 0 else logits.float().clone()
     for token_id in banned:  # an index per id: cheaper than fancy indexing for the one or two ids banned
         scores[token_id] = float("-inf")
@@ -103,8 +103,8 @@ def nucleus(probs: torch.Tensor, top_p: float) -> torch.Tensor:
 def sample(probs: torch.Tensor, generator: torch.Generator | None = None) -> int:
     """Draw one id from probs (vocab_size,) by inverting the cumulative distribution with one uniform number.
 
-    torch.multinomial draws an exponential number for every word of the vocabulary (about 90 µs
-    for 3,000 words on one CPU core, half a model step); this draws one number (about 11 µs).
+    torch.multinomial draws an exponential number for every word of the vocabulary, a sizeable share
+    of a model step at batch 1; this draws one number (bench/generation.py measures the whole word).
     A word of probability 0 (banned, or outside the top k) is never drawn: its cumulative value
     equals its predecessor's, and searchsorted(right=True) returns the first value above u.
     """
@@ -158,7 +158,7 @@ def generate_steps(
     step = _cpu_step if device.type == "cpu" else _forward_step
     # Inference mode around the work between two yields, never around a yield: grad mode is per
     # thread, and a generator may be resumed on another one. Sampling inside it too: tensor
-    # operations skip autograd's bookkeeping (about 10 µs a word, a twentieth of a model step).
+    # operations then skip autograd's bookkeeping.
     with torch.inference_mode():
         ids = torch.tensor(prompt_ids, dtype=torch.long, device=device).unsqueeze(1)  # (prefix_len, 1)
         logits, hidden = model(ids)
@@ -193,9 +193,8 @@ def _cpu_step(model: LyricModel, token_id: int, hidden: Hidden) -> tuple[torch.T
     """What _forward_step computes, in eval mode, written with torch's single-step cell functions.
 
     Why not call the model: on the CPU, nn.LSTM hands every call to oneDNN, which re-lays out the
-    weight matrices each time; for one token at batch 1 that costs several times the arithmetic
-    (≈ 500 µs instead of ≈ 75 µs for a 256-unit LSTM on one core), and nn.RNN / nn.GRU spend about
-    half their time on per-call checks. torch.lstm_cell / gru_cell / rnn_*_cell run the same
+    weight matrices each time; for one token at batch 1 that costs several times the arithmetic, and
+    nn.RNN / nn.GRU spend much of theirs on per-call checks. torch.lstm_cell / gru_cell / rnn_*_cell run the same
     equations on the same parameters. In eval mode dropout is the identity, so embedding → cell
     layers → head is all of forward; tests/test_core.py checks the logits against a whole-prefix run.
     """

@@ -1,0 +1,381 @@
+"""A continuous-batching decoding engine: one loop per model advances every running request by one word at once.
+
+Why: at batch 1 each new word runs matrix-vector products, which load every weight of the model
+(8-14 MB) for a single multiply-add, so a step waits on the weights streaming in. A class pressing
+Generate together keeps dozens of requests running; one step for all of them loads each weight
+once for every request and turns the products into matrix-matrix ones, which the CPU runs much
+closer to its arithmetic peak (and spreads over its cores).
+
+    with DecodingEngine(load_checkpoint("weights/lstm", "cpu"), max_batch=32, max_waiting=64) as engine:
+        job = engine.submit(GenerationSettings("星星", length=50, temperature=0.8))
+        for step in job:  # Steps as they are made; job.seed reproduces them
+            print(step.token, end="")
+
+Each loop iteration admits waiting requests (their start words run through the model one request
+at a time: a prompt is short and comes once), then runs ONE model step for every active request
+and lets each draw its next word with its own settings and its own random generator, through
+the same lyricgen.generate.pick_token as generate_steps: a seeded request gives the words the
+unbatched generate_steps gives. (A batched matrix product may round the last bit of a logit
+differently from a batch-1 one, and a batch of one is computed exactly as generate_steps computes
+it. A word could only change if a draw fell within that rounding of the edge between two words,
+or greedy's two best words tied to within it: tests/test_engine.py compares the words.)
+Requests join and leave between steps; the batch's recurrent state is one tensor whose rows
+follow the active list.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+
+from .checkpoint import Checkpoint
+from .generate import GenerationSettings, Prompt, Step, cell_layers, make_prompt, new_generator, pick_token
+from .model import Hidden, LyricModel
+
+
+class EngineBusy(RuntimeError):
+    """Too many requests are already waiting for a place in the batch: the caller should say "try again"."""
+
+
+class EngineStopped(RuntimeError):
+    """The engine was stopped before the request was finished."""
+
+
+_END = object()  # the outbox's last item after a request's final step (or its cancel)
+
+
+class Job:
+    """A submitted request as its consumer sees it: iterate over it for its Steps as they are made.
+
+    Iteration blocks until each step arrives, re-raises the error that ended the request, if any,
+    and cancels the request when the consumer stops early (breaks off, closes the iterator, or
+    drops the job): it then leaves the batch at the engine's next step.
+    """
+
+    def __init__(self, settings: GenerationSettings, prompt: Prompt, seed: int):
+        self.settings = settings
+        self.prompt = prompt  # the start text's words and ids, and the words fed as <unk>
+        self.seed = seed  # the seed used: settings.seed, or the random one drawn for it
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()  # Steps, then _END or the exception
+        self._cancelled = False  # read by the engine's thread: a plain bool is enough under the GIL
+        self._finished = False  # the consumer has seen the end
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def cancel(self) -> None:
+        """Stop the request: no further steps are made, and iteration ends after those already made."""
+        if not (self._cancelled or self._finished):
+            self._cancelled = True
+            self._outbox.put(_END)  # wakes a consumer blocked in next_step on another thread
+
+    def next_step(self, timeout: float | None = None) -> Step | None:
+        """The next Step, or None once the request is over; waits up to timeout seconds (None: no limit).
+
+        Raises TimeoutError when no step came in time, and the request's own error when serving it failed.
+        """
+        if self._finished:
+            return None
+        try:
+            item = self._outbox.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no word within {timeout} s") from None
+        if item is _END or isinstance(item, BaseException):
+            self._finished = True
+            if item is not _END:
+                raise item
+            return None
+        return item
+
+    def stream(self, timeout: float | None = None) -> Iterator[Step]:
+        """The Steps one by one, each waited for up to timeout seconds; cancels the request when left early."""
+        try:
+            while (step := self.next_step(timeout)) is not None:
+                yield step
+        finally:  # the consumer stopped (finished, broke off, closed, timed out, failed)
+            self.cancel()
+
+    def __iter__(self) -> Iterator[Step]:
+        return self.stream()
+
+    def result(self, timeout: float | None = None) -> list[Step]:
+        """Every Step (those made before a cancel, if cancelled), waiting up to timeout seconds in all."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        steps = []
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            step = self.next_step(left)
+            if step is None:
+                return steps
+            steps.append(step)
+
+
+@dataclass(eq=False)
+class _Request:
+    """The engine's side of a Job: what the loop needs to advance it, and nothing the consumer holds alive."""
+
+    job: weakref.ref  # to the Job: once its consumer drops it, the request leaves at the next step
+    outbox: queue.SimpleQueue  # the Job's
+    prompt_ids: list[int]
+    settings: GenerationSettings
+    generator: torch.Generator
+    keep_logits: bool
+    made: int = 0  # tokens generated so far
+    last_token: int = -1  # the token the next step feeds
+
+    def abandoned(self) -> bool:
+        job = self.job()
+        return job is None or job.cancelled
+
+    def fail(self, error: BaseException) -> None:
+        self.outbox.put(error)
+
+
+class DecodingEngine:
+    """One model's decoding loop, in a daemon thread of its own: every active request advances one word per step.
+
+    max_batch: most requests advanced together; max_waiting: most requests queued beyond the free
+    places of the batch before submit raises EngineBusy. start=False runs no thread: the caller
+    drives the loop with step() (tests and benchmarks that want a known batch at every step).
+    """
+
+    def __init__(self, checkpoint: Checkpoint, max_batch: int = 32, max_waiting: int = 64,
+                 name: str | None = None, start: bool = True):
+        if max_batch < 1 or max_waiting < 0:
+            raise ValueError("max_batch must be at least 1 and max_waiting at least 0")
+        self.model: LyricModel = checkpoint.model.eval()
+        self.vocab = checkpoint.vocab
+        self.name = name or checkpoint.model.config.cell
+        self.max_batch = max_batch
+        self.max_waiting = max_waiting
+        self.device = self.model.device
+        self.steps_run = 0  # batched model steps so far
+        self._banned = [self.vocab.unk_id]
+        # On the CPU the single-step cell functions, as generate_steps uses (nn.LSTM's oneDNN path
+        # re-lays out the weights at every call); on a GPU the model itself.
+        self._model_step = _cpu_batch_step if self.device.type == "cpu" else _forward_batch_step
+        self._waiting: deque[_Request] = deque()  # submitted, not yet admitted; guarded by _wakeup
+        self._active: list[_Request] = []  # row i of _hidden belongs to _active[i]; the loop's own
+        self._hidden: Hidden | None = None  # (num_layers, batch, hidden_dim), a pair of them for the LSTM
+        self._wakeup = threading.Condition()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        if start:
+            self._thread = threading.Thread(target=self._run, name=f"engine-{self.name}", daemon=True)
+            self._thread.start()
+
+    # -- the caller's side ------------------------------------------------------------------------
+
+    def submit(self, settings: GenerationSettings, *, keep_logits: bool = False) -> Job:
+        """Queue a request; its Steps arrive on the returned Job (job.seed is the seed used).
+
+        keep_logits: give each Step its (vocab_size,) logits (a copy per word); otherwise Step.logits is None.
+        Raises EngineBusy when the queue is full and EngineStopped after stop(); never blocks.
+        """
+        prompt = make_prompt(self.vocab, settings.start_text)  # jieba runs in the caller's thread, not the loop
+        generator, seed = new_generator(settings.seed)
+        job = Job(settings, prompt, seed)
+        if settings.length <= 0:
+            job._outbox.put(_END)
+            return job
+        request = _Request(weakref.ref(job), job._outbox, prompt.ids, settings, generator, keep_logits)
+        with self._wakeup:
+            if self._stopping:
+                raise EngineStopped(f"engine {self.name} is stopped")
+            free = max(0, self.max_batch - len(self._active))
+            if len(self._waiting) >= free + self.max_waiting:
+                raise EngineBusy(f"engine {self.name}: {len(self._waiting)} requests already waiting")
+            self._waiting.append(request)
+            self._wakeup.notify()
+        return job
+
+    @property
+    def active_count(self) -> int:
+        """Requests in the batch now."""
+        return len(self._active)
+
+    @property
+    def waiting_count(self) -> int:
+        """Requests submitted and not yet admitted."""
+        return len(self._waiting)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def step(self) -> int:
+        """One iteration of the loop in the calling thread (only when the engine runs no thread of its own):
+        admit waiting requests, then one batched step. Returns how many requests are still active."""
+        if self._thread is not None:
+            raise RuntimeError("this engine runs its own loop thread")
+        with self._wakeup:
+            newcomers = self._take_newcomers()
+        self._iterate(newcomers)
+        return len(self._active)
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        """Stop the loop and wait for its thread; unfinished requests end with EngineStopped."""
+        with self._wakeup:
+            self._stopping = True
+            self._wakeup.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        else:
+            self._end_all(EngineStopped(f"engine {self.name} was stopped"))
+
+    def __enter__(self) -> DecodingEngine:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._wakeup:
+                while not (self._stopping or self._waiting or self._active):
+                    self._wakeup.wait()
+                if self._stopping:
+                    break
+                newcomers = self._take_newcomers()
+            self._iterate(newcomers)
+        self._end_all(EngineStopped(f"engine {self.name} was stopped"))
+
+    def _take_newcomers(self) -> list[_Request]:
+        """Waiting requests, oldest first, up to the batch's free places (caller holds _wakeup)."""
+        free = self.max_batch - len(self._active)
+        return [self._waiting.popleft() for _ in range(min(free, len(self._waiting)))]
+
+    def _iterate(self, newcomers: list[_Request]) -> None:
+        # Inference mode per iteration, in the thread doing the work: grad mode is per thread.
+        with torch.inference_mode():
+            try:
+                self._admit(newcomers)
+                self._advance()
+            except Exception as error:  # a fault of the loop itself, not of one request: end the batch, go on
+                self._end_active(error)
+
+    def _admit(self, newcomers: list[_Request]) -> None:
+        """Run each newcomer's prompt (batch 1, as generate_steps does), draw its first word, and add
+        those with words still to come to the batch."""
+        joined, states = [], []
+        for request in newcomers:
+            if request.abandoned():
+                continue
+            try:
+                ids = torch.tensor(request.prompt_ids, dtype=torch.long, device=self.device).unsqueeze(1)
+                logits, hidden = self.model(ids)  # (prefix_len, 1, vocab_size)
+                finished = self._emit(request, logits[-1, 0].float().cpu())
+            except Exception as error:  # this request's fault (its settings, its prompt): it alone ends
+                request.fail(error)
+                continue
+            if not finished:
+                joined.append(request)
+                states.append(hidden)
+        if joined:
+            self._active.extend(joined)
+            self._hidden = _cat_rows([self._hidden, *states] if self._hidden is not None else states)
+
+    def _advance(self) -> None:
+        """One model step for every active request, then each draws its next word."""
+        self._leave([row for row, request in enumerate(self._active) if request.abandoned()])
+        if not self._active:
+            return
+        tokens = torch.tensor([r.last_token for r in self._active], dtype=torch.long, device=self.device)  # (batch,)
+        logits, self._hidden = self._model_step(self.model, tokens, self._hidden)  # (batch, vocab_size)
+        self.steps_run += 1
+        finished = []
+        for row, request in enumerate(self._active):
+            try:
+                if self._emit(request, logits[row]):
+                    finished.append(row)
+            except Exception as error:  # only this request ends; the others draw on
+                request.fail(error)
+                finished.append(row)
+        self._leave(finished)
+
+    def _emit(self, request: _Request, logits: torch.Tensor) -> bool:
+        """Draw the request's next word from logits (vocab_size,) and send it; True when it was the last."""
+        s = request.settings
+        token_id, prob = pick_token(logits, s.temperature, s.top_k, s.top_p, self._banned, request.generator)
+        # A copy, or the Step would keep the whole batch's logits alive for as long as it is queued.
+        kept = logits.clone() if request.keep_logits else None
+        request.outbox.put(Step(token_id, self.vocab.tokens[token_id], prob, kept))
+        request.made += 1
+        request.last_token = token_id
+        if request.made >= s.length:
+            request.outbox.put(_END)
+            return True
+        return False
+
+    def _leave(self, rows: list[int]) -> None:
+        """Drop these rows of the batch: their requests and their rows of the hidden state."""
+        if not rows:
+            return
+        gone = set(rows)
+        keep = [row for row in range(len(self._active)) if row not in gone]
+        self._active = [self._active[row] for row in keep]
+        if not keep:
+            self._hidden = None
+        else:
+            self._hidden = _select_rows(self._hidden, torch.tensor(keep, device=self.device))
+
+    def _end_active(self, error: BaseException) -> None:
+        for request in self._active:
+            request.fail(error)
+        self._active, self._hidden = [], None
+
+    def _end_all(self, error: BaseException) -> None:
+        self._end_active(error)
+        with self._wakeup:
+            waiting, self._waiting = list(self._waiting), deque()
+        for request in waiting:
+            request.fail(error)
+
+
+def _cpu_batch_step(model: LyricModel, tokens: torch.Tensor, hidden: Hidden) -> tuple[torch.Tensor, Hidden]:
+    """tokens (batch,) → logits (batch, vocab_size) and the next hidden state, with the single-step cell
+    functions; at batch 1 exactly the computation of generate_steps' own step."""
+    x = model.embedding.weight[tokens]  # (batch, embed_dim)
+    x, hidden = cell_layers(model, x, hidden)  # (batch, hidden_dim)
+    return model.head(x), hidden
+
+
+def _forward_batch_step(model: LyricModel, tokens: torch.Tensor, hidden: Hidden) -> tuple[torch.Tensor, Hidden]:
+    """The same through model.forward (a GPU's fused kernels); the logits come back to the CPU in one copy."""
+    logits, hidden = model(tokens.unsqueeze(0), hidden)  # (1, batch, vocab_size)
+    return logits[0].float().cpu(), hidden
+
+
+def _cat_rows(states: list[Hidden]) -> Hidden:
+    """Hidden states (num_layers, n_i, hidden_dim) side by side along the batch dimension."""
+    if isinstance(states[0], tuple):
+        return tuple(torch.cat(parts, dim=1) for parts in zip(*states, strict=True))
+    return torch.cat(states, dim=1)
+
+
+def _select_rows(hidden: Hidden, rows: torch.Tensor) -> Hidden:
+    """The given batch rows of a hidden state (num_layers, batch, hidden_dim), in that order."""
+    if isinstance(hidden, tuple):
+        return tuple(h.index_select(1, rows) for h in hidden)
+    return hidden.index_select(1, rows)
+
+
+def start_engines(checkpoints: dict[str, Checkpoint], max_batch: int = 32, max_waiting: int = 64
+                  ) -> dict[str, DecodingEngine]:
+    """One running engine per loaded model, under the same names."""
+    return {name: DecodingEngine(ckpt, max_batch, max_waiting, name=name) for name, ckpt in checkpoints.items()}
+
+
+def stop_engines(engines: dict[str, DecodingEngine]) -> None:
+    for engine in engines.values():
+        engine.stop()

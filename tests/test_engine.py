@@ -1,0 +1,353 @@
+"""Nucleus (top-p) sampling, and the continuous-batching engine: same words as unbatched generation,
+requests joining and leaving between steps, cancel, back-pressure, one request's failure, stop."""
+
+from __future__ import annotations
+
+import gc
+import time
+import weakref
+from pathlib import Path
+
+import pytest
+import torch
+
+import lyricgen.engine as engine_module
+from lyricgen.checkpoint import load_checkpoint
+from lyricgen.engine import DecodingEngine, EngineBusy, EngineStopped, start_engines, stop_engines
+from lyricgen.generate import (
+    GenerationSettings,
+    generate_from_settings,
+    generate_steps,
+    generate_text,
+    main,
+    make_prompt,
+    new_generator,
+    next_distribution,
+)
+
+CELLS = ("rnn", "lstm", "gru")
+SHIPPED = Path(__file__).resolve().parent.parent / "weights"
+WAIT_S = 30  # the longest any test waits for a word: a hang fails, it never blocks the suite
+
+# Different prompts (one with words the vocabulary lacks, one empty), lengths, temperatures,
+# top-k, top-p and seeds: 12 requests, more than the batch sizes used below.
+MIXED = [
+    GenerationSettings("明月", 17, 0.0),
+    GenerationSettings("春风又绿", 25, 0.8, seed=1),
+    GenerationSettings("", 9, 1.3, top_k=5, seed=2),
+    GenerationSettings("量子计算机 明月", 30, 0.8, top_p=0.9, seed=3),
+    GenerationSettings("举头望明月", 1, 1.3, seed=4),
+    GenerationSettings("白日", 21, 1.3, top_k=10, top_p=0.7, seed=5),
+    GenerationSettings("明月", 13, 0.8, top_k=1, seed=6),
+    GenerationSettings("孤舟", 28, 0.0, top_p=0.5),
+    GenerationSettings("春眠", 6, 1.3, top_p=0.95, seed=7),
+    GenerationSettings("明月几时有", 19, 0.8, seed=8),
+    GenerationSettings("千山", 24, 1.3, top_k=3, seed=9),
+    GenerationSettings("夜来", 11, 0.8, top_p=0.3, seed=10),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_ckpts(tiny_weights):
+    return {cell: load_checkpoint(tiny_weights[cell], "cpu") for cell in CELLS}
+
+
+def reference(ckpt, settings: GenerationSettings) -> list[int]:
+    """The unbatched generate_steps' token ids for these settings."""
+    _, _, steps = generate_from_settings(ckpt.model, ckpt.vocab, settings)
+    return [s.token_id for s in steps]
+
+
+def ids(steps) -> list[int]:
+    return [s.token_id for s in steps]
+
+
+def run_until_idle(engine: DecodingEngine, max_steps: int = 1000) -> None:
+    for _ in range(max_steps):
+        if engine.step() == 0 and engine.waiting_count == 0:
+            return
+    raise AssertionError("engine did not finish")
+
+
+def wait_for(condition, timeout: float = WAIT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+# ---------------------------------------------------------------------------------------------
+# top-p
+
+
+def old_next_distribution(logits, temperature, top_k, banned):
+    """next_distribution as it was before top-p, line for line."""
+    scores = logits.float() / temperature if temperature > 0 else logits.float().clone()
+    for token_id in banned:
+        scores[token_id] = float("-inf")
+    if temperature <= 0:
+        probs = torch.zeros_like(scores)
+        probs[int(torch.argmax(scores))] = 1.0
+        return probs
+    if top_k is not None and 0 < top_k < scores.numel():
+        kth = torch.topk(scores, top_k, sorted=False).values.min()
+        scores.masked_fill_(scores < kth, float("-inf"))
+    return torch.softmax(scores, dim=-1)
+
+
+@pytest.mark.parametrize("top_p", [0.05, 0.3, 0.5, 0.9, 0.99])
+def test_top_p_keeps_the_smallest_set_of_likeliest_words_holding_p(top_p):
+    logits = torch.randn(500, generator=torch.Generator().manual_seed(0)) * 2
+    full = torch.softmax(logits / 0.8, dim=-1).double()
+    probs = next_distribution(logits, 0.8, None, [], top_p=top_p)
+    kept = probs > 0
+    assert float(full[kept].sum()) >= top_p  # enough mass
+    assert float(full[kept].sum() - full[kept].min()) < top_p  # and not one word more than needed
+    assert float(full[kept].min()) >= float(full[~kept].max())  # the likeliest words, none skipped
+    assert float(probs.sum()) == pytest.approx(1.0, abs=1e-6)  # renormalized ...
+    torch.testing.assert_close(probs[kept].double(), full[kept] / full[kept].sum())  # ... in proportion
+
+
+def test_top_p_applies_after_ban_and_top_k_and_keeps_at_least_one_word():
+    logits = torch.tensor([5.0, 4.0, 3.0, 2.0, 1.0, 0.0])
+    probs = next_distribution(logits, 1.0, 3, [0], top_p=0.99)  # ban 0, then top 3 of the rest: 1, 2, 3
+    assert (probs > 0).nonzero().flatten().tolist() == [1, 2, 3]
+    one = next_distribution(logits, 1.3, None, [0], top_p=1e-9)
+    assert one.tolist() == [0, 1, 0, 0, 0, 0]
+    greedy = next_distribution(logits, 0.0, None, [0], top_p=0.5)  # temperature 0 stays greedy
+    assert greedy.tolist() == [0, 1, 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize(("temperature", "top_k"), [(1.0, None), (0.8, None), (1.3, 7), (0.0, None), (0.5, 1)])
+def test_top_p_1_is_bit_for_bit_the_old_distribution(temperature, top_k):
+    logits = torch.randn(300, generator=torch.Generator().manual_seed(1))
+    old = old_next_distribution(logits, temperature, top_k, [0])
+    assert torch.equal(next_distribution(logits, temperature, top_k, [0]), old)
+    assert torch.equal(next_distribution(logits, temperature, top_k, [0], top_p=1.0), old)
+
+
+def test_generation_with_top_p(tiny_weights, capsys):
+    ckpt = load_checkpoint(tiny_weights["gru"], "cpu")
+    prompt = make_prompt(ckpt.vocab, "明月")
+    default = list(generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 30, 1.3, None, new_generator(4)[0]))
+    off = list(generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 30, 1.3, None, new_generator(4)[0], top_p=1.0))
+    assert ids(default) == ids(off)
+    greedy = list(generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 30, 0.0))
+    tiny_p = list(generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 30, 1.3, None, new_generator(4)[0], top_p=1e-9))
+    assert ids(tiny_p) == ids(greedy)
+    assert all(s.prob == 1.0 for s in tiny_p)
+    text = generate_text(ckpt.model, ckpt.vocab, "明月", 12, 1.3, seed=3, top_p=0.6)
+    main(["--weights", str(tiny_weights["gru"]), "--start", "明月", "--length", "12", "--temperature", "1.3",
+          "--top-p", "0.6", "--seed", "3", "--device", "cpu"])
+    assert capsys.readouterr().out.splitlines()[:-1] == text.splitlines()
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine gives the words of unbatched generation
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_requests_joining_at_different_steps_get_the_unbatched_words(tiny_ckpts, cell):
+    ckpt = tiny_ckpts[cell]
+    engine = DecodingEngine(ckpt, max_batch=8, max_waiting=16, start=False)
+    jobs, most_active = [], 0
+    for group in (MIXED[:5], MIXED[5:9], MIXED[9:]):  # the second and third join a running batch
+        jobs += [engine.submit(s) for s in group]
+        for _ in range(3):
+            most_active = max(most_active, engine.step())
+    run_until_idle(engine)
+    assert most_active == 8  # the batch filled up to max_batch, and not beyond
+    for settings, job in zip(MIXED, jobs, strict=True):
+        steps = job.result(timeout=0)
+        assert ids(steps) == reference(ckpt, settings), settings
+        assert job.seed == settings.seed or settings.seed is None
+        assert all(s.logits is None for s in steps)
+        assert ckpt.vocab.unk_id not in ids(steps)
+    assert engine._hidden is None and not engine._active  # nothing kept per request once it ended
+
+
+def test_a_seeded_request_gets_the_same_words_alone_and_in_a_full_batch(tiny_ckpts):
+    ckpt = tiny_ckpts["lstm"]
+    settings = GenerationSettings("明月", 40, 1.3, top_p=0.9)  # no seed: the engine draws one and reports it
+    with DecodingEngine(ckpt, max_batch=16) as engine:
+        alone = engine.submit(settings)
+        alone_ids = ids(alone.result(WAIT_S))
+        again = GenerationSettings("明月", 40, 1.3, top_p=0.9, seed=alone.seed)
+        others = [engine.submit(GenerationSettings("春风", 40, 1.0, seed=s)) for s in range(15)]
+        crowded = engine.submit(again)
+        assert ids(crowded.result(WAIT_S)) == alone_ids == reference(ckpt, again)
+        for job in others:
+            job.result(WAIT_S)
+
+
+def test_shipped_weights_batched_equal_unbatched():
+    """The real models (vocabulary of thousands, 480 units), each in a running engine at once."""
+    ckpts = {cell: load_checkpoint(SHIPPED / cell, "cpu") for cell in CELLS}
+    requests = [GenerationSettings(s.start_text, min(s.length, 20), s.temperature, s.top_k, s.top_p, s.seed)
+                for s in MIXED[:8]]
+    engines = start_engines(ckpts, max_batch=8, max_waiting=8)
+    try:
+        for cell, engine in engines.items():
+            first = [engine.submit(s) for s in requests[:4]]
+            wait_for(lambda e=engine: e.steps_run >= 3)  # the rest join a batch already running
+            jobs = first + [engine.submit(s) for s in requests[4:]]
+            for settings, job in zip(requests, jobs, strict=True):
+                assert ids(job.result(WAIT_S)) == reference(ckpts[cell], settings), (cell, settings)
+    finally:
+        stop_engines(engines)
+    assert not any(engine.running for engine in engines.values())
+
+
+def test_kept_logits_are_those_of_unbatched_generation(tiny_ckpts):
+    ckpt = tiny_ckpts["gru"]
+    settings = GenerationSettings("白日", 12, 0.8, seed=11)
+    engine = DecodingEngine(ckpt, max_batch=4, start=False)
+    job = engine.submit(settings, keep_logits=True)
+    for s in MIXED[:3]:
+        engine.submit(s)
+    run_until_idle(engine)
+    _, _, expected = generate_from_settings(ckpt.model, ckpt.vocab, settings)
+    for got, want in zip(job.result(0), expected, strict=True):
+        assert got.token_id == want.token_id and got.prob == pytest.approx(want.prob, rel=1e-5)
+        assert got.logits.shape == (len(ckpt.vocab),)
+        torch.testing.assert_close(got.logits, want.logits, atol=1e-5, rtol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Leaving: cancel, a consumer that stops, a dropped job, length 0
+
+
+def test_cancel_leaves_the_batch_at_the_next_step_and_the_others_finish(tiny_ckpts):
+    ckpt = tiny_ckpts["lstm"]
+    engine = DecodingEngine(ckpt, max_batch=4, start=False)
+    settings = [GenerationSettings("明月", 30, 0.8, seed=s) for s in range(3)]
+    jobs = [engine.submit(s) for s in settings]
+    engine.step()
+    engine.step()
+    assert engine.active_count == 3
+    jobs[1].cancel()
+    assert engine.step() == 2
+    made = jobs[1].result(0)
+    assert len(made) == 3 and ids(made) == reference(ckpt, settings[1])[:3]  # what came before the cancel
+    assert list(jobs[1]) == []
+    run_until_idle(engine)
+    for i in (0, 2):
+        assert ids(jobs[i].result(0)) == reference(ckpt, settings[i])
+
+
+def test_a_consumer_that_stops_reading_or_drops_the_job_leaves_the_batch(tiny_ckpts):
+    ckpt = tiny_ckpts["rnn"]
+    long = GenerationSettings("明月", 10_000, 0.8, seed=1)
+    with DecodingEngine(ckpt, max_batch=4) as engine:
+        job = engine.submit(long)
+        for n, _ in enumerate(job, 1):  # breaking off closes the stream: the request is cancelled
+            if n == 3:
+                break
+        assert job.cancelled
+        wait_for(lambda: engine.active_count == 0)
+        stream = engine.submit(long).stream(timeout=WAIT_S)
+        next(stream)
+        stream.close()
+        wait_for(lambda: engine.active_count == 0)
+        dropped = engine.submit(long)
+        ref = weakref.ref(dropped)
+        wait_for(lambda: engine.active_count == 1)
+        del dropped
+        gc.collect()
+        assert ref() is None  # the engine holds no reference to a job ...
+        wait_for(lambda: engine.active_count == 0)  # ... and its request leaves once the job is gone
+        assert engine.submit(GenerationSettings("明月", 0, 0.8)).result(WAIT_S) == []
+        assert engine.running
+
+
+# ---------------------------------------------------------------------------------------------
+# Back-pressure, failures, timeouts, stop
+
+
+def test_engine_busy_past_max_waiting_never_blocks(tiny_ckpts):
+    engine = DecodingEngine(tiny_ckpts["gru"], max_batch=2, max_waiting=3, start=False)
+    jobs = [engine.submit(GenerationSettings("明月", 5, 0.8, seed=s)) for s in range(5)]  # 2 places + 3 waiting
+    start = time.monotonic()
+    with pytest.raises(EngineBusy):
+        engine.submit(GenerationSettings("明月", 5, 0.8))
+    assert time.monotonic() - start < 1
+    engine.step()  # two join the batch, three still wait: still full
+    with pytest.raises(EngineBusy):
+        engine.submit(GenerationSettings("明月", 5, 0.8))
+    run_until_idle(engine)
+    assert all(len(job.result(0)) == 5 for job in jobs)
+    engine.submit(GenerationSettings("明月", 5, 0.8))  # room again
+
+
+def test_an_exception_serving_one_request_ends_it_alone(tiny_ckpts, monkeypatch):
+    ckpt = tiny_ckpts["lstm"]
+    real_pick = engine_module.pick_token
+    calls = {"victim": 0}
+
+    def faulty_pick(logits, temperature, top_k, top_p, banned, generator):
+        if temperature == 0.77:  # the victim's settings: fail on its 6th word, mid-batch
+            calls["victim"] += 1
+            if calls["victim"] == 6:
+                raise ValueError("injected fault")
+        return real_pick(logits, temperature, top_k, top_p, banned, generator)
+
+    monkeypatch.setattr(engine_module, "pick_token", faulty_pick)
+    others = MIXED[:6]
+    with DecodingEngine(ckpt, max_batch=8) as engine:
+        jobs = [engine.submit(s) for s in others]
+        victim = engine.submit(GenerationSettings("明月", 30, 0.77, seed=1))
+        bad = engine.submit(GenerationSettings("明月", 30, "hot", seed=1))  # a bad settings value
+        with pytest.raises(ValueError, match="injected fault"):
+            for _ in victim.stream(timeout=WAIT_S):
+                pass
+        assert calls["victim"] == 6
+        with pytest.raises(TypeError):
+            bad.result(WAIT_S)
+        for settings, job in zip(others, jobs, strict=True):
+            assert ids(job.result(WAIT_S)) == reference(ckpt, settings)
+        assert engine.running
+        assert ids(engine.submit(MIXED[1]).result(WAIT_S)) == reference(ckpt, MIXED[1])
+
+
+def test_a_failing_model_step_ends_that_batch_and_the_loop_goes_on(tiny_ckpts):
+    ckpt = tiny_ckpts["gru"]
+    engine = DecodingEngine(ckpt, max_batch=4, start=False)
+    real_step = engine._model_step
+
+    def broken(*args):
+        engine._model_step = real_step  # fails once
+        raise RuntimeError("injected model fault")
+
+    engine._model_step = broken
+    jobs = [engine.submit(GenerationSettings("明月", 10, 0.8, seed=s)) for s in range(2)]
+    assert engine.step() == 0
+    for job in jobs:
+        with pytest.raises(RuntimeError, match="injected model fault"):
+            job.result(0)
+    job = engine.submit(MIXED[1])
+    run_until_idle(engine)
+    assert ids(job.result(0)) == reference(ckpt, MIXED[1])
+
+
+def test_next_step_times_out_instead_of_hanging(tiny_ckpts):
+    engine = DecodingEngine(tiny_ckpts["rnn"], start=False)  # nobody runs the loop
+    job = engine.submit(GenerationSettings("明月", 5, 0.8))
+    with pytest.raises(TimeoutError):
+        job.next_step(timeout=0.01)
+    with pytest.raises(TimeoutError):
+        job.result(timeout=0.01)
+
+
+def test_stop_ends_the_thread_and_every_unfinished_request(tiny_ckpts):
+    engine = DecodingEngine(tiny_ckpts["lstm"], max_batch=1, max_waiting=4)
+    assert engine.running
+    running = engine.submit(GenerationSettings("明月", 10_000_000, 0.8))
+    waiting = engine.submit(GenerationSettings("明月", 10, 0.8))
+    running.next_step(timeout=WAIT_S)
+    engine.stop()
+    assert not engine.running and not engine._thread.is_alive()
+    for job in (running, waiting):
+        with pytest.raises(EngineStopped):
+            job.result(WAIT_S)
+    with pytest.raises(EngineStopped):
+        engine.submit(GenerationSettings("明月", 10, 0.8))
