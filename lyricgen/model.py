@@ -99,10 +99,18 @@ class LyricModel(
 
     def forward(self, ids: torch.Tensor, hidden: Hidden | None = None) -> tuple[torch.Tensor, Hidden]:
         """ids (seq_len, batch) → logits (seq_len, batch, vocab_size) and the hidden state after the last step."""
+        logits, hidden, _, _ = self.forward_with_outputs(ids, hidden)
+        return logits, hidden
+
+    def forward_with_outputs(self, ids: torch.Tensor, hidden: Hidden | None = None
+                             ) -> tuple[torch.Tensor, Hidden, torch.Tensor, torch.Tensor]:
+        """forward, also returning the cell's outputs before and after dropout, (seq_len, batch, hidden_dim)
+        each: training penalizes their size and their change from step to step (AR and TAR)."""
         x = self.drop(self._embed(ids))  # (seq_len, batch, embed_dim)
         out, hidden = self._recur(x, hidden)  # (seq_len, batch, hidden_dim)
-        logits = self.head(self.drop(out))  # (seq_len, batch, vocab_size)
-        return logits, hidden
+        dropped = self.drop(out)  # (seq_len, batch, hidden_dim)
+        logits = self.head(dropped)  # (seq_len, batch, vocab_size)
+        return logits, hidden, out, dropped
 
 
 class LockedDropout(nn.Module):
@@ -144,3 +152,38 @@ def evaluating(model: nn.Module) -> Iterator[None]:
         yield
     finally:
         model.train(was_training)
+
+
+class WeightAverage:
+    """An exponential moving average of a model's weights, kept beside it during training.
+
+    The weights of the last few hundred steps, averaged, generalize better than the last step's alone
+    (the averaging of AWD-LSTM's ASGD, in its simplest form): evaluation and saving use the average.
+    """
+
+    def __init__(self, model: nn.Module, decay: float):
+        self.decay = decay  # weight of the old average at each step
+        self.steps = 0
+        self.shadow = {name: p.detach().clone() for name, p in model.named_parameters()}
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        self.steps += 1
+        # A short memory at first, so the average does not drag the untrained start along.
+        decay = min(self.decay, (1 + self.steps) / (10 + self.steps))
+        for name, p in model.named_parameters():
+            self.shadow[name].lerp_(p.detach(), 1 - decay)
+
+    @contextmanager
+    def applied(self, model: nn.Module) -> Iterator[None]:
+        """The averaged weights in the model for the block, then its own again."""
+        own = {name: p.detach().clone() for name, p in model.named_parameters()}
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                p.copy_(self.shadow[name])
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for name, p in model.named_parameters():
+                    p.copy_(own[name])

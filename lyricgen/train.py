@@ -10,6 +10,8 @@ validation improves, and OUT.resume/ (the last finished epoch, for --resume) unt
 from __future__ import annotations
 
 import argparse
+import contextlib
+import copy
 import hashlib
 import math
 import os
@@ -24,7 +26,9 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
+from .cache import CACHE_KEY, choose_cache_settings
 from .checkpoint import (
+    Checkpoint,
     CheckpointError,
     atomic_replace,
     best_device,
@@ -38,7 +42,7 @@ from .data import Split, batchify, bptt_batches, split_lines
 from .evaluate import mean_nll
 from .fingerprint import Fingerprint
 from .generate import generate_steps, new_generator
-from .model import CELLS, Hidden, LyricModel, ModelConfig, cross_entropy, detach
+from .model import CELLS, Hidden, LyricModel, ModelConfig, WeightAverage, cross_entropy, detach
 from .ngram import KneserNey
 from .tokens import EOL, lines_to_tokens, read_lines, split_words
 from .vocab import Vocab
@@ -53,6 +57,9 @@ class TrainConfig:
     dropout: float = 0.6  # on embeddings and cell outputs; the corpus is tiny, so regularize hard
     embed_dropout: float = 0.1  # drop whole word vectors in training
     weight_drop: float = 0.0  # DropConnect on the hidden-to-hidden weights in training
+    ar: float = 0.0  # activation regularization: this × mean(dropped output²) added to the loss
+    tar: float = 0.0  # temporal activation regularization: this × mean((h_t − h_{t−1})²), smooth states
+    average: float = 0.0  # decay of a moving average of the weights, used to validate and save; 0 = off
     tie_weights: bool = True  # share embedding and output matrices
     min_count: int = 2  # words seen fewer times in training become <unk>
     unk_alpha: float = 3.0  # each epoch a word seen c times is fed as <unk> with probability a/(a+c)
@@ -69,6 +76,7 @@ class TrainConfig:
     ngram_order: int = 5  # order of the Kneser-Ney baseline reported beside the model
     samples: int = 20  # samples at temperature 0.8 for the verbatim-copy figure
     dry_run: bool = False  # a few batches and epochs, for tests
+    all_lines: bool = False  # then train again on every line for the best epoch count, and ship that model
 
 
 def sha256_of(path: str) -> str:
@@ -87,9 +95,13 @@ def resume_dir(out: Path) -> Path:
     return out.with_name(out.name + ".resume")
 
 
-def save_resume(path: Path, model: LyricModel, optimizer: torch.optim.Optimizer, state: dict) -> None:
+def save_resume(path: Path, model: LyricModel, optimizer: torch.optim.Optimizer, state: dict,
+                average: WeightAverage | None = None) -> None:
     """Everything needed to continue after this epoch, as safetensors + JSON (no pickles), swapped in atomically."""
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    if average is not None:
+        tensors.update({f"average.{k}": v.cpu().contiguous() for k, v in average.shadow.items()})
+        state = {**state, "average_steps": average.steps}
     opt = optimizer.state_dict()
     for pid, pstate in opt["state"].items():
         for key, value in pstate.items():
@@ -112,10 +124,15 @@ def discard_resume(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def load_resume(path: Path, model: LyricModel, optimizer: torch.optim.Optimizer) -> dict:
+def load_resume(path: Path, model: LyricModel, optimizer: torch.optim.Optimizer,
+                average: WeightAverage | None = None) -> dict:
     state = read_json(path / RESUME_STATE, required=True)
     tensors = load_file(str(path / RESUME_TENSORS))
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, strict=True)
+    if average is not None:
+        average.steps = state.pop("average_steps")
+        for name in average.shadow:
+            average.shadow[name].copy_(tensors[f"average.{name}"])
     opt_state: dict = {}
     for key, value in tensors.items():
         if key.startswith("optim."):
@@ -133,15 +150,22 @@ def train_step(
     targets: torch.Tensor,
     hidden: Hidden,
     clip: float,
+    ar: float = 0.0,
+    tar: float = 0.0,
 ) -> tuple[float, Hidden]:
     """One optimizer step on one batch (inputs, targets: (seq_len, batch)); returns the batch's mean loss and
-    the hidden state after it, for the next batch to start from."""
+    the hidden state after it, for the next batch to start from. ar, tar: see TrainConfig."""
     # Carry the hidden state across batches (the columns continue), but detach it:
     # gradients flow back at most one batch (bptt steps).
-    logits, hidden = model(inputs, detach(hidden))
+    logits, hidden, out, dropped = model.forward_with_outputs(inputs, detach(hidden))
     loss = cross_entropy(logits, targets)
+    objective = loss
+    if ar:
+        objective = objective + ar * dropped.pow(2).mean()
+    if tar:
+        objective = objective + tar * (out[1:] - out[:-1]).pow(2).mean()
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
+    objective.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
     optimizer.step()
     return loss.item(), hidden
@@ -150,7 +174,7 @@ def train_step(
 def unk_probabilities(ids: torch.Tensor, vocab_size: int, unk_id: int, eol_id: int, alpha: float) -> torch.Tensor:
     """Per id, the chance to be fed as <unk>: alpha/(alpha+count). Rare words are hidden most often.
 
-    In the training text only the words seen once are <unk> (about 6%), yet in unseen lyrics about
+    In the training text only the words seen once are <unk> (a few percent), yet in unseen lyrics about
     a quarter of the words are unknown; hiding rare words at random teaches the model that rate.
     """
     counts = torch.bincount(ids, minlength=vocab_size).float()
@@ -195,9 +219,10 @@ class Corpus:
     val_unk_rate: float  # share of validation words the vocabulary lacks
 
 
-def read_corpus(cfg: TrainConfig, path: str) -> Corpus:
-    """text → tokens → ids, with the validation tail held out."""
-    split = split_lines(read_lines(path), cfg.val_fraction)
+def read_corpus(cfg: TrainConfig, path: str, hold_out: bool = True) -> Corpus:
+    """text → tokens → ids, with the validation tail held out (hold_out=False: every line is for training)."""
+    lines = read_lines(path)
+    split = split_lines(lines, cfg.val_fraction) if hold_out else Split(lines, [])
     train_tokens, val_tokens = lines_to_tokens(split.train_lines), lines_to_tokens(split.val_lines)
     vocab = Vocab.build(train_tokens, cfg.min_count)
     train_ids = torch.tensor(vocab.encode(train_tokens), dtype=torch.long)
@@ -222,7 +247,7 @@ def build_model(cfg: TrainConfig, vocab_size: int, device: torch.device) -> Lyri
 
 
 def run_epoch(model: LyricModel, optimizer: torch.optim.Optimizer, corpus: Corpus, cfg: TrainConfig,
-              epoch: int, device: torch.device) -> tuple[float, int, float]:
+              epoch: int, device: torch.device, average: WeightAverage | None) -> tuple[float, int, float]:
     """One pass over the training split in order → (mean training loss, tokens, seconds)."""
     model.train()
     hidden = model.init_hidden(cfg.batch_size)
@@ -233,7 +258,9 @@ def run_epoch(model: LyricModel, optimizer: torch.optim.Optimizer, corpus: Corpu
     total_loss, total_tokens, start = 0.0, 0, time.time()
     bar = tqdm(batches, desc=f"{cfg.cell} epoch {epoch}", unit="batch", leave=False, disable=None)
     for inputs, targets in bar:
-        loss, hidden = train_step(model, optimizer, inputs, targets, hidden, cfg.clip)
+        loss, hidden = train_step(model, optimizer, inputs, targets, hidden, cfg.clip, cfg.ar, cfg.tar)
+        if average is not None:
+            average.update(model)
         total_loss += loss * targets.numel()
         total_tokens += targets.numel()
         bar.set_postfix(loss=f"{loss:.3f}", ppl=f"{math.exp(loss):.1f}",
@@ -278,13 +305,13 @@ def epoch_metrics(state: dict, ngram_loss: float) -> dict:
 
 
 def start_state(cfg: TrainConfig, model: LyricModel, optimizer: torch.optim.Optimizer, val_ids: list[int],
-                resume_path: Path, resume: bool) -> dict:
+                resume_path: Path, resume: bool, average: WeightAverage | None) -> dict:
     """The state of a fresh run (epoch 0: the untrained model's validation loss), or the one saved in resume_path."""
     if resume:
         recover(resume_path)
     if resume and (resume_path / RESUME_STATE).exists():
         try:
-            state = load_resume(resume_path, model, optimizer)
+            state = load_resume(resume_path, model, optimizer, average)
         except Exception as e:  # damaged, or written by a run with other settings (cell, sizes, corpus)
             raise CheckpointError(f"{resume_path}: cannot resume from it ({e}); "
                                   "was it written with other settings? Delete it to start over") from e
@@ -294,6 +321,44 @@ def start_state(cfg: TrainConfig, model: LyricModel, optimizer: torch.optim.Opti
     return {"epoch": 0, "best_val_loss": math.inf, "best_epoch": 0, "bad_epochs": 0, "lr": cfg.lr,
             "history": [{"epoch": 0, "train_loss": None, "val_loss": initial, "val_ppl": math.exp(initial)}],
             "train_seconds": 0.0, "train_tokens": 0}
+
+
+def averaged(model: LyricModel, average: WeightAverage | None):
+    """The averaged weights in the model for a block, when training keeps an average; else the model as it is."""
+    return average.applied(model) if average is not None else contextlib.nullcontext()
+
+
+def train_on_all_lines(cfg: TrainConfig, corpus_path: str, selection: dict, metrics: dict,
+                       device: torch.device) -> tuple[Checkpoint, Corpus, Fingerprint, dict]:
+    """The selection run chose how many epochs (and at which learning rates) generalize best on the
+    held-out tail; train a fresh model the same way on every line, for that many epochs, and ship it.
+
+    Its validation figures stay those of the selection run: nothing is held out any more to measure it on.
+    Not resumable: it is as long as the selection run up to its best epoch.
+    """
+    torch.manual_seed(cfg.seed)
+    corpus = read_corpus(cfg, corpus_path, hold_out=False)
+    model = build_model(cfg, len(corpus.vocab), device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    average = WeightAverage(model, cfg.average) if cfg.average else None
+    rates = [entry["lr"] for entry in selection["history"][1 : selection["best_epoch"] + 1]]
+    history, seconds_total = [], 0.0
+    for epoch, lr in enumerate(rates, 1):
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        train_loss, tokens, seconds = run_epoch(model, optimizer, corpus, cfg, epoch, device, average)
+        seconds_total += seconds
+        history.append({"epoch": epoch, "train_loss": train_loss, "lr": lr, "seconds": seconds})
+        print(f"{cfg.cell} | all lines | epoch {epoch:3d}/{len(rates)} | lr {lr:.2e} | "
+              f"train ppl {math.exp(train_loss):8.2f}", file=sys.stderr)
+    with averaged(model, average):
+        model.eval()
+        final = Checkpoint(copy.deepcopy(model), corpus.vocab, Path("."))
+    metrics = {**metrics, "trained_on": "all lines", "vocab_size": len(corpus.vocab),
+               "all_lines_run": {"epochs": len(rates), "train_tokens": corpus.train_ids.numel(),
+                                 "lines": len(corpus.split.train_lines), "vocab_size": len(corpus.vocab),
+                                 "wall_seconds": seconds_total, "history": history}}
+    return final, corpus, Fingerprint.build(corpus.line_words), metrics
 
 
 def train(cfg: TrainConfig, corpus_path: str, out: str, resume: bool = False, device: str | None = None) -> dict:
@@ -307,7 +372,8 @@ def train(cfg: TrainConfig, corpus_path: str, out: str, resume: bool = False, de
     model = build_model(cfg, len(corpus.vocab), dev)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     ngram_loss = KneserNey(corpus.train_ids.tolist(), len(corpus.vocab), cfg.ngram_order).mean_nll(corpus.val_ids)
-    state = start_state(cfg, model, optimizer, corpus.val_ids, resume_dir(out_path), resume)
+    average = WeightAverage(model, cfg.average) if cfg.average else None
+    state = start_state(cfg, model, optimizer, corpus.val_ids, resume_dir(out_path), resume, average)
     fixed = fixed_metrics(cfg, corpus, corpus_path, model, ngram_loss, dev)
     fingerprint = Fingerprint.build(corpus.line_words)  # the same for every save: built once
 
@@ -316,8 +382,9 @@ def train(cfg: TrainConfig, corpus_path: str, out: str, resume: bool = False, de
         epoch = state["epoch"] + 1
         for group in optimizer.param_groups:
             group["lr"] = state["lr"]
-        train_loss, tokens, seconds = run_epoch(model, optimizer, corpus, cfg, epoch, dev)
-        val_loss = mean_nll(model, corpus.val_ids)
+        train_loss, tokens, seconds = run_epoch(model, optimizer, corpus, cfg, epoch, dev, average)
+        with averaged(model, average):
+            val_loss = mean_nll(model, corpus.val_ids)
         state["train_seconds"] += seconds
         state["train_tokens"] += tokens
         state["epoch"] = epoch
@@ -330,18 +397,25 @@ def train(cfg: TrainConfig, corpus_path: str, out: str, resume: bool = False, de
               f"{tokens / seconds:6.0f} tok/s{' | best' if improved else ''}", file=sys.stderr)
         if improved:
             state.update(best_val_loss=val_loss, best_epoch=epoch, bad_epochs=0)
-            save_checkpoint(model, corpus.vocab, out_path, {**fixed, **epoch_metrics(state, ngram_loss)}, fingerprint)
+            with averaged(model, average):
+                save_checkpoint(model, corpus.vocab, out_path, {**fixed, **epoch_metrics(state, ngram_loss)},
+                                fingerprint)
         else:
             # No progress: smaller steps, and one epoch closer to stopping.
             state["bad_epochs"] += 1
             state["lr"] *= cfg.lr_decay
-        save_resume(resume_dir(out_path), model, optimizer, state)
+        save_resume(resume_dir(out_path), model, optimizer, state, average)
 
     # The folder holds the best epoch's weights; finish its record with samples from that model.
     best = load_checkpoint(out_path, dev)
     metrics = {**fixed, **epoch_metrics(state, ngram_loss)}
     # Verbatim against the whole corpus, validation lines included: a copied line is copied either way.
     corpus_lines = {tuple(w) for w in corpus.line_words if w} | {tuple(split_words(x)) for x in corpus.split.val_lines}
+    cache, tried = choose_cache_settings(best.model, corpus.val_ids)
+    metrics[CACHE_KEY] = {**cache.to_dict(), "val_ppl": float(tried["perplexity"].min()),
+                          "ratio_to_ngram": float(tried["perplexity"].min()) / math.exp(ngram_loss)}
+    if cfg.all_lines:
+        best, corpus, fingerprint, metrics = train_on_all_lines(cfg, corpus_path, state, metrics, dev)
     metrics.update(verbatim_share(best.model, corpus.vocab, corpus_lines, cfg.samples, cfg.seed))
     metrics["total_wall_seconds"] = time.time() - start_time
     save_checkpoint(best.model, corpus.vocab, out_path, metrics, fingerprint)

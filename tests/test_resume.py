@@ -17,6 +17,7 @@ from safetensors.torch import load_file
 
 from lyricgen import checkpoint as checkpoint_module
 from lyricgen.checkpoint import load_checkpoint
+from lyricgen.tokens import split_words
 from lyricgen.train import TrainConfig, resume_dir, train
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,3 +205,36 @@ def test_cli_dry_run_lowers_the_training_loss(tiny_corpus, tmp_path, capsys):
     assert sum(1 for _ in capsys.readouterr().err.splitlines() if "| epoch" in _) == 3
     load_checkpoint(out, "cpu")
     assert not resume_dir(out).exists()
+
+
+def test_averaged_weights_with_ar_and_tar_resume_exactly(tiny_corpus, tmp_path, monkeypatch):
+    """The moving average of the weights is part of the saved state: a crash and --resume end where an
+    uninterrupted run ends, and the shipped weights are the average, not the last step's."""
+    settings = {**SETTINGS, "average": 0.9, "ar": 1.0, "tar": 0.5}
+    reference = tmp_path / "reference" / "lstm"
+    train(TrainConfig(**settings), str(tiny_corpus), str(reference), device="cpu")
+    out = tmp_path / "crashed" / "lstm"
+    crash_at_replace(monkeypatch, 4)  # in epoch 2's saves: the average has moved on from epoch 1's
+    with pytest.raises(Crash):
+        train(TrainConfig(**settings), str(tiny_corpus), str(out), device="cpu")
+    monkeypatch.undo()
+    train(TrainConfig(**settings), str(tiny_corpus), str(out), resume=True, device="cpu")
+    assert_same_result(out, reference)
+    plain = tmp_path / "plain" / "lstm"
+    train(TrainConfig(**{**settings, "average": 0.0}), str(tiny_corpus), str(plain), device="cpu")
+    assert losses(plain) != losses(reference)  # the average is what was validated
+
+
+def test_all_lines_retrains_on_every_line_for_the_best_epoch_count(tiny_corpus, tmp_path):
+    out = tmp_path / "lstm"
+    metrics = train(TrainConfig(**{**SETTINGS, "all_lines": True}), str(tiny_corpus), str(out), device="cpu")
+    run = metrics["all_lines_run"]
+    lines = [line for line in tiny_corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert metrics["trained_on"] == "all lines" and run["lines"] == len(lines)
+    assert run["epochs"] == metrics["best_epoch"] == len(run["history"])
+    assert [h["lr"] for h in run["history"]] == [h["lr"] for h in metrics["history"][1 : metrics["best_epoch"] + 1]]
+    assert run["train_tokens"] > metrics["train_tokens"]  # the held-out tail is trained on too
+    ckpt = load_checkpoint(out, "cpu")
+    assert len(ckpt.vocab) == run["vocab_size"] == ckpt.model.config.vocab_size
+    assert ckpt.fingerprint.line_seen(split_words(lines[-1]))  # the validation tail is a training line now
+    assert {"lam", "theta", "window", "val_ppl"} <= set(metrics["cache"])
