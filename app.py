@@ -22,12 +22,17 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from lyricgen.checkpoint import Checkpoint, CheckpointError, load_cells  # noqa: E402
+from lyricgen.engine import DecodingEngine, stop_engines  # noqa: E402
 from lyricgen.tokens import init_jieba  # noqa: E402
-from lyricgen.web import server  # noqa: E402
+from lyricgen.web import limits, server  # noqa: E402
 from lyricgen.web.tabs import (  # noqa: E402
+    attention,
     compare,
     generate,
     hidden_states,
+    lab_gradients,
+    lab_shapes,
+    lab_train,
     memorized,
     models,
     neighbours,
@@ -38,21 +43,28 @@ from lyricgen.web.tabs import (  # noqa: E402
 )
 
 
-def build_demo(checkpoints: dict[str, Checkpoint]) -> gr.Blocks:
+def build_demo(checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEngine] | None = None) -> gr.Blocks:
+    """The page around the loaded models; engines: their decoding loops (default: start one per model)."""
+    engines = engines if engines is not None else server.engines_for(checkpoints)
     with gr.Blocks(title="lyricgen · 歌词生成", analytics_enabled=False) as demo:
         gr.Markdown("# lyricgen · 用循环神经网络写歌词 Lyrics from recurrent neural networks\n"
                     f"词级 RNN / LSTM / GRU 语言模型 · word-level language models · 设备 device："
                     f"`{models.device_of(checkpoints)}`")
-        lyrics = generate.GenerateTab(checkpoints).layout()
+        lyrics = generate.GenerateTab(checkpoints, engines).layout()
         tokenize.TokenizeTab(checkpoints).layout()
         with gr.Tab("看看模型内部 Look inside", id="inside"), gr.Tabs():
             next_words.NextWordsTab(checkpoints).layout()
-            compare.CompareTab(checkpoints).layout()
+            compare.CompareTab(checkpoints, engines).layout()
             hidden_states.HiddenStatesTab(checkpoints).layout()
             open_box.OpenBoxTab(checkpoints).layout()
             neighbours.NeighboursTab(checkpoints).layout()
             memorized.MemorizedTab(checkpoints).layout(lyrics)
             score_line.ScoreLineTab(checkpoints).layout()
+            attention.AttentionTab(checkpoints).layout()
+        with gr.Tab("实验室 Lab", id="lab"), gr.Tabs():
+            lab_train.TrainTab(checkpoints).layout()
+            lab_gradients.GradientsTab(checkpoints).layout()
+            lab_shapes.ShapesTab(checkpoints).layout()
         models.ModelTab(checkpoints).layout()
     return server.configure_queue(demo)
 
@@ -64,7 +76,8 @@ try:
     CHECKPOINTS = load_cells(server.weights_root(Path(__file__).resolve().parent / "weights"))
 except CheckpointError as error:
     sys.exit(f"lyricgen 无法启动 cannot start: {error}")
-demo = build_demo(CHECKPOINTS)
+ENGINES = server.engines_for(CHECKPOINTS)
+demo = build_demo(CHECKPOINTS, ENGINES)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -73,7 +86,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=None, help="port (default 7860, or the next free one)")
     parser.add_argument("--share", action="store_true", help="also ask Gradio for a temporary public link")
     parser.add_argument("--auth", default=None, metavar="USER:PASSWORD", help="require this login")
+    parser.add_argument("--max-batch", type=int, default=limits.ENGINE_MAX_BATCH,
+                        help="requests one model advances together (default %(default)s)")
+    parser.add_argument("--max-waiting", type=int, default=limits.ENGINE_MAX_WAITING,
+                        help="requests waiting for a place before 'busy' (default %(default)s)")
     args = parser.parse_args(argv)
+    if args.max_batch < 1 or args.max_waiting < 0:
+        parser.error("--max-batch must be at least 1 and --max-waiting at least 0")
+    for engine in ENGINES.values():  # read by each loop at its next step
+        engine.max_batch, engine.max_waiting = args.max_batch, args.max_waiting
     try:
         auth = server.parse_auth(args.auth)
     except ValueError as e:
@@ -81,7 +102,10 @@ def main(argv: list[str] | None = None) -> None:
     # For the server process only (tests import this module and keep torch's defaults):
     server.limit_allocator_arenas()  # before the worker threads start: memory stays flat under a class's load
     server.share_cpu_threads()  # requests running together do not fight over the same cores
-    server.serve(demo, args.host, args.port, args.share, auth)
+    try:
+        server.serve(demo, args.host, args.port, args.share, auth)
+    finally:  # Ctrl+C, or the server stopped: the decoding loops stop with it
+        stop_engines(ENGINES)
 
 
 if __name__ == "__main__":

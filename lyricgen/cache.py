@@ -75,6 +75,23 @@ class CacheSettings:
         return cls(lam=data["lam"], theta=data["theta"], window=window)
 
 
+GENERATION_LAM_SCALE = 0.5  # generation mixes in this share of the λ chosen for scoring (bench/repetition.py)
+
+
+def recorded_settings(metrics: dict) -> CacheSettings | None:
+    """The settings training chose and metrics.json records under CACHE_KEY; None when there are none."""
+    try:
+        return CacheSettings.from_dict(metrics[CACHE_KEY])
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def for_generation(settings: CacheSettings) -> CacheSettings:
+    """The settings to write with: λ chosen for scoring makes a model that samples from its own mixture
+    copy its own recent lines over and over; a smaller share keeps the choruses without the loops."""
+    return CacheSettings(settings.lam * GENERATION_LAM_SCALE, settings.theta, settings.window)
+
+
 # ---------------------------------------------------------------- the shared arithmetic
 
 

@@ -35,8 +35,19 @@ from dataclasses import dataclass
 
 import torch
 
+from .cache import Cache
 from .checkpoint import Checkpoint
-from .generate import GenerationSettings, Prompt, Step, cell_layers, make_prompt, new_generator, pick_token
+from .generate import (
+    GenerationSettings,
+    Prompt,
+    Step,
+    cell_layers,
+    make_prompt,
+    new_generator,
+    pick_token,
+    primed_cache,
+    with_cache,
+)
 from .model import Hidden, LyricModel
 
 
@@ -128,6 +139,7 @@ class _Request:
     settings: GenerationSettings
     generator: torch.Generator
     keep_logits: bool
+    cache: Cache | None = None  # the request's own continuous cache, when its settings ask for one
     made: int = 0  # tokens generated so far
     last_token: int = -1  # the token the next step feeds
 
@@ -143,12 +155,13 @@ class DecodingEngine:
     """One model's decoding loop, in a daemon thread of its own: every active request advances one word per step.
 
     max_batch: most requests advanced together; max_waiting: most requests queued beyond the free
-    places of the batch before submit raises EngineBusy. start=False runs no thread: the caller
-    drives the loop with step() (tests and benchmarks that want a known batch at every step).
+    places of the batch before submit raises EngineBusy. threads: torch threads for the loop's own
+    work (None: torch's setting). start=False runs no thread: the caller drives the loop with step()
+    (tests and benchmarks that want a known batch at every step).
     """
 
     def __init__(self, checkpoint: Checkpoint, max_batch: int = 32, max_waiting: int = 64,
-                 name: str | None = None, start: bool = True):
+                 name: str | None = None, start: bool = True, threads: int | None = None):
         if max_batch < 1 or max_waiting < 0:
             raise ValueError("max_batch must be at least 1 and max_waiting at least 0")
         self.model: LyricModel = checkpoint.model.eval()
@@ -157,6 +170,7 @@ class DecodingEngine:
         self.max_batch = max_batch
         self.max_waiting = max_waiting
         self.device = self.model.device
+        self.threads = threads
         self.steps_run = 0  # batched model steps so far
         self._banned = [self.vocab.unk_id]
         # On the CPU the single-step cell functions, as generate_steps uses (nn.LSTM's oneDNN path
@@ -190,6 +204,8 @@ class DecodingEngine:
         with self._wakeup:
             if self._stopping:
                 raise EngineStopped(f"engine {self.name} is stopped")
+            # A request whose page closed while it waited holds no place: forget it before counting.
+            self._waiting = deque(r for r in self._waiting if not r.abandoned())
             free = max(0, self.max_batch - len(self._active))
             if len(self._waiting) >= free + self.max_waiting:
                 raise EngineBusy(f"engine {self.name}: {len(self._waiting)} requests already waiting")
@@ -240,6 +256,10 @@ class DecodingEngine:
     # -- the loop ---------------------------------------------------------------------------------
 
     def _run(self) -> None:
+        if self.threads:
+            # Per thread: several engines on a few cores must not each spin up every core's worth of
+            # threads, which then wait on one another.
+            torch.set_num_threads(self.threads)
         while True:
             with self._wakeup:
                 while not (self._stopping or self._waiting or self._active):
@@ -273,8 +293,10 @@ class DecodingEngine:
                 continue
             try:
                 ids = torch.tensor(request.prompt_ids, dtype=torch.long, device=self.device).unsqueeze(1)
-                logits, hidden = self.model(ids)  # (prefix_len, 1, vocab_size)
-                finished = self._emit(request, logits[-1, 0].float().cpu())
+                logits, hidden, outputs, _ = self.model.forward_with_outputs(ids)  # (prefix_len, 1, ...)
+                if request.settings.cache is not None:
+                    request.cache = primed_cache(request.settings.cache, outputs[:, 0], request.prompt_ids)
+                finished = self._emit(request, logits[-1, 0].float().cpu(), outputs[-1, 0])
             except Exception as error:  # this request's fault (its settings, its prompt): it alone ends
                 request.fail(error)
                 continue
@@ -293,20 +315,26 @@ class DecodingEngine:
         tokens = torch.tensor([r.last_token for r in self._active], dtype=torch.long, device=self.device)  # (batch,)
         logits, self._hidden = self._model_step(self.model, tokens, self._hidden)  # (batch, vocab_size)
         self.steps_run += 1
+        top = (self._hidden[0] if isinstance(self._hidden, tuple) else self._hidden)[-1]  # (batch, hidden_dim)
         finished = []
         for row, request in enumerate(self._active):
             try:
-                if self._emit(request, logits[row]):
+                if self._emit(request, logits[row], top[row]):
                     finished.append(row)
             except Exception as error:  # only this request ends; the others draw on
                 request.fail(error)
                 finished.append(row)
         self._leave(finished)
 
-    def _emit(self, request: _Request, logits: torch.Tensor) -> bool:
-        """Draw the request's next word from logits (vocab_size,) and send it; True when it was the last."""
+    def _emit(self, request: _Request, logits: torch.Tensor, h: torch.Tensor) -> bool:
+        """Draw the request's next word from logits (vocab_size,) and send it; True when it was the last.
+
+        h (hidden_dim,): the top layer's state that made the logits, which the request's cache looks up."""
         s = request.settings
-        token_id, prob = pick_token(logits, s.temperature, s.top_k, s.top_p, self._banned, request.generator)
+        scores = logits if request.cache is None else with_cache(logits, request.cache, h)
+        token_id, prob = pick_token(scores, s.temperature, s.top_k, s.top_p, self._banned, request.generator)
+        if request.cache is not None:
+            request.cache.add(h, token_id)
         # A copy, or the Step would keep the whole batch's logits alive for as long as it is queued.
         kept = logits.clone() if request.keep_logits else None
         request.outbox.put(Step(token_id, self.vocab.tokens[token_id], prob, kept))
@@ -370,10 +398,11 @@ def _select_rows(hidden: Hidden, rows: torch.Tensor) -> Hidden:
     return hidden.index_select(1, rows)
 
 
-def start_engines(checkpoints: dict[str, Checkpoint], max_batch: int = 32, max_waiting: int = 64
-                  ) -> dict[str, DecodingEngine]:
+def start_engines(checkpoints: dict[str, Checkpoint], max_batch: int = 32, max_waiting: int = 64,
+                  threads: int | None = None) -> dict[str, DecodingEngine]:
     """One running engine per loaded model, under the same names."""
-    return {name: DecodingEngine(ckpt, max_batch, max_waiting, name=name) for name, ckpt in checkpoints.items()}
+    return {name: DecodingEngine(ckpt, max_batch, max_waiting, name=name, threads=threads)
+            for name, ckpt in checkpoints.items()}
 
 
 def stop_engines(engines: dict[str, DecodingEngine]) -> None:

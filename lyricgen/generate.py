@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .cache import Cache, CacheSettings, top_output
 from .checkpoint import load_checkpoint
 from .model import Hidden, LyricModel
 from .tokens import join_words, split_words
@@ -34,6 +35,7 @@ class GenerationSettings:
     top_k: int | None = None  # sample only among the k likeliest words; None = the whole vocabulary
     top_p: float = 1.0  # nucleus sampling: the smallest set of words holding this much probability; 1 = off
     seed: int | None = None  # same seed, same words; None = a random seed, reported back
+    cache: CacheSettings | None = None  # the continuous cache mixed into every next word's distribution; None = off
 
 
 @dataclass
@@ -134,6 +136,25 @@ def pick_token(
     return token_id, float(probs[token_id])
 
 
+def primed_cache(settings: CacheSettings, outputs: torch.Tensor, prompt_ids: list[int]) -> Cache:
+    """A cache holding the start text: the state at each prompt position, with the word that followed it.
+
+    outputs: (prefix_len, hidden_dim), the top layer's output at every prompt position.
+    """
+    cache = Cache(settings)
+    for i in range(len(prompt_ids) - 1):
+        cache.add(outputs[i], prompt_ids[i + 1])
+    return cache
+
+
+def with_cache(logits: torch.Tensor, cache: Cache, h: torch.Tensor) -> torch.Tensor:
+    """logits (vocab_size,) → the logits of the cache's mixture (1 − λ)·softmax(logits) + λ·p_cache(h).
+
+    Temperature, top-k and top-p then shape the mixture as they shape the model's own distribution.
+    """
+    return torch.log(cache.mix(torch.softmax(logits.float(), dim=-1), h))
+
+
 def new_generator(seed: int | None) -> tuple[torch.Generator, int]:
     """A private random generator (never the global one) and the seed it uses."""
     if seed is None:
@@ -150,8 +171,10 @@ def generate_steps(
     top_k: int | None = None,
     generator: torch.Generator | None = None,
     top_p: float = 1.0,
+    cache: CacheSettings | None = None,
 ) -> Iterator[Step]:
-    """Yield `length` new tokens one by one. <unk> is never emitted."""
+    """Yield `length` new tokens one by one. <unk> is never emitted. cache: mix the continuous cache in
+    (Step.logits stay the model's own; Step.prob is in the mixture it was drawn from)."""
     banned = [vocab.unk_id]
     device = model.device
     model.eval()
@@ -161,14 +184,20 @@ def generate_steps(
     # operations then skip autograd's bookkeeping.
     with torch.inference_mode():
         ids = torch.tensor(prompt_ids, dtype=torch.long, device=device).unsqueeze(1)  # (prefix_len, 1)
-        logits, hidden = model(ids)
+        logits, hidden, outputs, _ = model.forward_with_outputs(ids)  # outputs: (prefix_len, 1, hidden_dim)
         last = logits[-1, 0].float().cpu()  # (vocab_size,)
+        memory = primed_cache(cache, outputs[:, 0], prompt_ids) if cache is not None else None
     token_id = -1
     for i in range(length):
         with torch.inference_mode():
             if i:  # the step for the word just yielded; none after the last word, whose logits nobody reads
                 last, hidden = step(model, token_id, hidden)
-            token_id, prob = pick_token(last, temperature, top_k, top_p, banned, generator)
+            if memory is None:
+                token_id, prob = pick_token(last, temperature, top_k, top_p, banned, generator)
+            else:
+                h = top_output(hidden)  # (hidden_dim,): the state that made `last`
+                token_id, prob = pick_token(with_cache(last, memory, h), temperature, top_k, top_p, banned, generator)
+                memory.add(h, token_id)
         yield Step(token_id, vocab.tokens[token_id], prob, last)
 
 
@@ -178,7 +207,7 @@ def generate_from_settings(model: LyricModel, vocab: Vocab, settings: Generation
     prompt = make_prompt(vocab, settings.start_text)
     generator, seed = new_generator(settings.seed)
     steps = generate_steps(model, vocab, prompt.ids, settings.length, settings.temperature, settings.top_k,
-                           generator, top_p=settings.top_p)
+                           generator, top_p=settings.top_p, cache=settings.cache)
     return prompt, seed, steps
 
 

@@ -3,7 +3,11 @@ line) and tiny checkpoints trained from it, so the suite needs neither ../shared
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import inspect
 import os
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,17 +102,128 @@ def tiny(tiny_weights) -> dict:
     return load_cells(tiny_weights["lstm"].parent, "cpu")
 
 
+def run_async(coroutine):
+    """asyncio.run, also where an event loop already runs in this thread (Playwright's sync API has one)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def answers(result) -> list:
+    """Everything a handler answers, as Gradio would collect it: a streaming handler (a generator, sync or
+    async) run to its end, its updates in a list; a plain handler's answer as a list of one."""
+    if inspect.isasyncgen(result):
+        async def collect() -> list:
+            return [update async for update in result]
+
+        return run_async(collect())
+    if inspect.iscoroutine(result):
+        return [run_async(result)]
+    if inspect.isgenerator(result):
+        return list(result)
+    return [result]
+
+
 @pytest.fixture(scope="session")
-def served(tiny) -> Iterator[tuple]:
-    """The app around the tiny checkpoints, launched in-process: (gradio_client.Client, url)."""
+def engines(tiny) -> Iterator[dict]:
+    """One running decoding engine per tiny checkpoint, as the app starts them: {cell: DecodingEngine}."""
+    from lyricgen.engine import stop_engines
+    from lyricgen.web.server import engines_for
+
+    running = engines_for(tiny)
+    yield running
+    stop_engines(running)
+
+
+@pytest.fixture(scope="session")
+def served(tiny, engines) -> Iterator[tuple]:
+    """The app around the tiny checkpoints and their engines, launched in-process: (gradio_client.Client, url)."""
     from gradio_client import Client
 
     import app
 
-    demo = app.build_demo(tiny)
+    demo = app.build_demo(tiny, engines)
     demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
                 show_error=False)
     try:
         yield Client(demo.local_url, verbose=False, download_files=False), demo.local_url
+    finally:
+        demo.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The browser: headless Chromium (the system's, never a downloaded one) via Playwright, one page for all
+# the browser tests, on the app as app.py serves it (the shipped weights, or $LYRICGEN_WEIGHTS). Skipped
+# when Chromium or Playwright is missing, except on CI (CI=true), where a missing browser is a failure.
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "docs" / "screenshots"
+SHOTS_ENV = "LYRICGEN_SCREENSHOTS"  # set to 1 to refresh the README's screenshots
+CHROMIUM = os.environ.get("LYRICGEN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+BROWSER_TIMEOUT_MS = 60_000  # a Lab training's first update waits for its first validation on a busy machine
+
+
+def missing(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (required on CI)")
+    pytest.skip(reason)
+
+
+def shooting() -> bool:
+    """Whether this run refreshes the README's screenshots (a plain test run writes nothing to docs/)."""
+    return os.environ.get(SHOTS_ENV) == "1"
+
+
+def screenshot(page, name: str) -> None:
+    """Save the page as docs/screenshots/<name>.png, only when asked to (LYRICGEN_SCREENSHOTS=1)."""
+    if shooting():
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def open_tab(page, tab: str, sub_tab: str, panel_id: str):
+    """Open a top-level tab, then one of its sub-tabs; returns the sub-tab's panel, so lookups stay inside it.
+
+    When the sub-tabs do not fit in one row, Gradio moves the last ones into its "More tabs" menu,
+    where they are buttons, not tabs.
+    """
+    page.get_by_role("tab", name=tab).click()
+    wanted = page.get_by_role("tab", name=sub_tab).filter(visible=True)  # Gradio also keeps a hidden copy
+    if wanted.count():
+        wanted.click()
+    else:
+        page.locator("button[aria-label='More tabs']:visible").click()
+        page.locator(".overflow-dropdown button:visible", has_text=sub_tab).click()
+    panel = page.locator(f"#{panel_id}")
+    panel.wait_for()
+    return panel
+
+
+@pytest.fixture(scope="session")
+def page() -> Iterator:
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        missing("playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        missing(f"no Chromium at {CHROMIUM}")
+    import app
+
+    demo = app.build_demo(app.CHECKPOINTS, app.ENGINES)  # the shipped weights: the screenshots show the real thing
+    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
+            expect.set_options(timeout=BROWSER_TIMEOUT_MS)  # expect() has its own clock, 5 s unless told
+            page.goto(demo.local_url)
+            yield page
+            browser.close()
     finally:
         demo.close()

@@ -7,6 +7,7 @@ test_app_insight.py.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import platform
@@ -17,29 +18,35 @@ import gradio as gr
 import httpx
 import pytest
 import torch
-from conftest import free_port
+from conftest import answers, free_port
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 import app
-from lyricgen.checkpoint import CheckpointError, load_cells
-from lyricgen.generate import GenerationSettings
-from lyricgen.tokens import UNK
+from lyricgen.cache import for_generation, recorded_settings
+from lyricgen.checkpoint import Checkpoint, CheckpointError, load_cells
+from lyricgen.engine import DecodingEngine
+from lyricgen.generate import GenerationSettings, generate_from_settings, generate_text
+from lyricgen.inspect.words import compare_cells
+from lyricgen.tokens import UNK, join_words
 from lyricgen.web import limits, server
 from lyricgen.web.render import CELL_LABELS, HEADER_H
 from lyricgen.web.tabs import models
+from lyricgen.web.tabs.compare import CompareTab
 from lyricgen.web.tabs.generate import GenerateTab
 from lyricgen.web.tabs.tokenize import HEATMAP_ROW_H, TokenizeTab
-from lyricgen.web.validate import InputError, check_generation
+from lyricgen.web.validate import BusyError, InputError, check_generation
 
 
 def run_all(handler, *args) -> list[tuple[str, str]]:
-    return list(handler(*args))
+    return answers(handler(*args))
 
 
-def generate(checkpoints, every_s: float = limits.STREAM_EVERY_S):
-    """The Generate tab's handler, streaming at most one update every every_s seconds (0: one per word)."""
-    return GenerateTab(checkpoints, every_s).generate
+@pytest.fixture
+def generate(tiny, engines):
+    """The Generate tab's handler on the tiny models' engines, streaming at most one update every every_s
+    seconds (0: one per word)."""
+    return lambda every_s=limits.STREAM_EVERY_S: GenerateTab(tiny, engines, every_s).generate
 
 
 # ---------------------------------------------------------------------------------------------
@@ -60,6 +67,8 @@ def generate(checkpoints, every_s: float = limits.STREAM_EVERY_S):
         (("星星", 10, 0.8, 0, "abc"), "seed must be a whole number"),
         (("星星", 10, 0.8, 0, "-5"), "seed must be between"),
         ((["not", "text"], 10, 0.8, 0, ""), "must be text"),
+        (("星星", 10, 0.8, 0, "", limits.MAX_LENGTH, 0), "top-p must be between"),
+        (("星星", 10, 0.8, 0, "", limits.MAX_LENGTH, 1.5), "top-p must be between"),
     ],
 )
 def test_bad_generate_inputs_are_refused_in_both_languages(args, message):
@@ -71,6 +80,7 @@ def test_bad_generate_inputs_are_refused_in_both_languages(args, message):
 
 def test_good_generate_inputs_are_normalized():
     assert check_generation(None, 20.0, 0, None, " 42 ") == GenerationSettings("", 20, 0.0, None, 1.0, 42)
+    assert check_generation("星星", 5, 1, 0, "", top_p=0.9).top_p == 0.9
     assert check_generation("星星", 5, 1, 10, None).top_k == 10
     assert check_generation("星星", 5, 1, 0, "").seed is None
 
@@ -94,8 +104,8 @@ def test_load_models_refuses_an_empty_root_and_a_mislabelled_cell(tiny_weights, 
 # Handlers called directly
 
 
-def test_generate_streams_one_update_per_word(tiny):
-    updates = run_all(generate(tiny, every_s=0), "明月", 6, 0.8, "gru", 0, "7")
+def test_generate_streams_one_update_per_word(generate):
+    updates = run_all(generate(0), "明月", 6, 0.8, "gru", 0, "7")
     assert len(updates) == 1 + 6  # the start text alone, then one update per generated token
     texts = [text for text, _ in updates]
     assert texts[0] == "明月" and all(t.startswith("明月") for t in texts)
@@ -103,16 +113,16 @@ def test_generate_streams_one_update_per_word(tiny):
     assert "`7`" in updates[-1][1]  # the seed used is shown
 
 
-def test_generate_stream_throttled_still_ends_with_every_word(tiny):
-    every_word = run_all(generate(tiny, every_s=0), "明月", 40, 0.8, "gru", 0, "7")
-    throttled = run_all(generate(tiny, every_s=3600.0), "明月", 40, 0.8, "gru", 0, "7")
+def test_generate_stream_throttled_still_ends_with_every_word(generate):
+    every_word = run_all(generate(0), "明月", 40, 0.8, "gru", 0, "7")
+    throttled = run_all(generate(3600.0), "明月", 40, 0.8, "gru", 0, "7")
     assert throttled == [every_word[0], every_word[-1]]  # first and last only
-    updates = run_all(generate(tiny), "明月", 40, 0.8, "gru", 0, "7")
+    updates = run_all(generate(), "明月", 40, 0.8, "gru", 0, "7")
     assert updates[0][0] == "明月" and updates[-1] == every_word[-1]
 
 
-def test_same_seed_same_lyrics_and_a_random_seed_is_reported(tiny):
-    handler = generate(tiny)
+def test_same_seed_same_lyrics_and_a_random_seed_is_reported(generate):
+    handler = generate()
     first = run_all(handler, "明月", 12, 1.0, "rnn", 5, "123")[-1]
     assert run_all(handler, "明月", 12, 1.0, "rnn", 5, "123")[-1] == first
     text, info = run_all(handler, "明月", 12, 1.0, "rnn", 5, "")[-1]
@@ -120,26 +130,87 @@ def test_same_seed_same_lyrics_and_a_random_seed_is_reported(tiny):
     assert run_all(handler, "明月", 12, 1.0, "rnn", 5, seed)[-1] == (text, info)
 
 
-def test_greedy_generation_is_deterministic_and_never_unknown(tiny):
-    handler = generate(tiny)
+def test_greedy_generation_is_deterministic_and_never_unknown(generate):
+    handler = generate()
     first = run_all(handler, "床前", 15, 0, "lstm", 0, "")[-1][0]
     assert run_all(handler, "床前", 15, 0, "lstm", 0, "")[-1][0] == first
     assert UNK not in first
 
 
-def test_unknown_start_words_are_explained_not_fatal(tiny):
-    text, info = run_all(generate(tiny), "量子计算机 Zorglub", 3, 0.8, "lstm", 0, "1")[-1]
+def test_unknown_start_words_are_explained_not_fatal(generate):
+    text, info = run_all(generate(), "量子计算机 Zorglub", 3, 0.8, "lstm", 0, "1")[-1]
     assert text.startswith("量子计算机 Zorglub") or text.startswith("量子计算机Zorglub")
     assert "Zorglub" in info and UNK in info
 
 
-def test_bad_input_becomes_a_gradio_error(tiny):
+def test_bad_input_becomes_a_gradio_error(generate, tiny):
     with pytest.raises(gr.Error, match="too long"):
-        run_all(generate(tiny), "x" * 1000, 5, 0.8, "lstm", 0, "")
+        run_all(generate(), "x" * 1000, 5, 0.8, "lstm", 0, "")
     with pytest.raises(gr.Error, match="no model 'transformer'"):
-        run_all(generate(tiny), "明月", 5, 0.8, "transformer", 0, "")
+        run_all(generate(), "明月", 5, 0.8, "transformer", 0, "")
     with pytest.raises(gr.Error, match="at least one word"):
         TokenizeTab(tiny).tokenize("   ", "lstm")
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_the_engine_writes_what_unbatched_generation_writes(generate, tiny, cell):
+    """Many requests at once, in one batch: each gets the words generate_text gives it alone."""
+    settings = [("明月", 30, 0.9, 0, str(seed), 1.0 if seed % 2 else 0.8) for seed in range(8)]
+
+    async def all_at_once() -> list:
+        async def one(args):
+            return [update async for update in generate(0.01)(*args[:2], args[2], cell, *args[3:])]
+
+        return await asyncio.gather(*(one(args) for args in settings))
+
+    for (start, length, temperature, _, seed, top_p), updates in zip(settings, asyncio.run(all_at_once()), strict=True):
+        ckpt = tiny[cell]
+        alone = generate_text(ckpt.model, ckpt.vocab, start, length, temperature, seed=int(seed), top_p=top_p)
+        assert updates[-1][0] == alone
+
+
+def test_the_cache_switch_writes_with_the_cells_recorded_cache(generate, tiny):
+    ckpt = tiny["lstm"]
+    cache = for_generation(recorded_settings(ckpt.metrics))
+    text, info = run_all(generate(), "明月", 30, 0.9, "lstm", 0, "5", 1.0, True)[-1]
+    _, _, steps = generate_from_settings(ckpt.model, ckpt.vocab, GenerationSettings("明月", 30, 0.9, seed=5,
+                                                                                    cache=cache))
+    assert text == join_words(["明月", *(step.token for step in steps)]) and f"N = {cache.window}" in info
+    bare = Checkpoint(ckpt.model, ckpt.vocab, ckpt.path, metrics={})
+    with pytest.raises(InputError, match="no cache settings"):
+        run_all(GenerateTab({"lstm": bare}, {}).generate, "明月", 5, 0.8, "lstm", 0, "", 1.0, True)
+
+
+def test_a_busy_engine_says_so_and_serves_again(tiny):
+    engine = DecodingEngine(tiny["gru"], max_batch=1, max_waiting=0, name="gru")
+    try:
+        handler = GenerateTab(tiny, {"gru": engine}, 0.01).generate
+
+        async def two_at_once():
+            first = handler("明月", limits.MAX_LENGTH, 0.8, "gru", 0, "1")
+            await anext(first)  # submitted: it holds the one place
+            with pytest.raises(BusyError, match="try again"):
+                await anext(handler("明月", 5, 0.8, "gru", 0, "2"))
+            await first.aclose()  # the student left: the place is free at the engine's next step
+            for _ in range(200):
+                if engine.active_count == 0:
+                    break
+                await asyncio.sleep(0.01)
+            assert engine.active_count == 0
+            return [update async for update in handler("明月", 5, 0.8, "gru", 0, "3")]
+
+        assert asyncio.run(two_at_once())[-1][0].startswith("明月")
+    finally:
+        engine.stop()
+
+
+def test_compare_streams_what_each_cell_writes_alone(tiny, engines):
+    updates = answers(CompareTab(tiny, engines, 0.01).compare("明月", "11", 0.9, 12, 0.9))
+    html, table, info = updates[-1]
+    alone = compare_cells(tiny, GenerationSettings("明月", 12, 0.9, top_p=0.9, seed=11))
+    assert list(table["文本 text"]) == [o.text for o in alone]
+    assert list(table["平均惊讶度 mean surprisal (bits)"]) == [round(o.mean_surprisal, 2) for o in alone]
+    assert "`11`" in info and len(updates) >= 1
 
 
 def test_tokenize_shows_ids_vectors_and_shapes(tiny):

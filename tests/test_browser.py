@@ -9,66 +9,13 @@ Skipped when Chromium or Playwright is missing, except on CI (CI=true), where a 
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
+from conftest import answers, open_tab, screenshot
 
 import app
 from lyricgen.web.render import CELL_LABELS
 from lyricgen.web.tabs.generate import GenerateTab
 from lyricgen.web.tabs.tokenize import EXAMPLE as TOKENIZE_EXAMPLE
 from lyricgen.web.tabs.tokenize import TokenizeTab
-
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "docs" / "screenshots"
-SHOTS_ENV = "LYRICGEN_SCREENSHOTS"  # set to 1 to refresh the README's screenshots
-CHROMIUM = os.environ.get("LYRICGEN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-TIMEOUT_MS = 30_000
-
-
-def missing(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (required on CI)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def page() -> Iterator:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        missing(f"no Chromium at {CHROMIUM}")
-    demo = app.build_demo(app.CHECKPOINTS)  # the shipped weights: the screenshots show the real thing
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(demo.local_url)
-            yield page
-            browser.close()
-    finally:
-        demo.close()
-
-
-def screenshot(page, name: str) -> None:
-    """Save the page as docs/screenshots/<name>.png, only when asked to (LYRICGEN_SCREENSHOTS=1)."""
-    if os.environ.get(SHOTS_ENV) != "1":
-        return
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_generate_tokenize_and_model_tabs(page):
@@ -110,12 +57,8 @@ def test_generate_tokenize_and_model_tabs(page):
 
 
 def inside(page, tab: str, panel_id: str):
-    """Open a "look inside" sub-tab; returns its panel, so lookups stay inside it."""
-    page.get_by_role("tab", name="看看模型内部 Look inside").click()
-    page.get_by_role("tab", name=tab).click()
-    panel = page.locator(f"#{panel_id}")
-    panel.wait_for()
-    return panel
+    """Open a "look inside" sub-tab; returns its panel."""
+    return open_tab(page, "看看模型内部 Look inside", tab, panel_id)
 
 
 def test_look_inside_tabs(page):
@@ -168,7 +111,7 @@ def test_look_inside_tabs(page):
     screenshot(page, "neighbours")
 
     # Memorization: lyrics the GRU writes at temperature 0.8 (seed 5), checked against the fingerprint.
-    lyrics, _ = list(GenerateTab(cells).generate("", 60, 0.8, "gru", 0, "5"))[-1]
+    lyrics, _ = answers(GenerateTab(cells, app.ENGINES).generate("", 60, 0.8, "gru", 0, "5"))[-1]
     panel = inside(page, "记忆检查 Memorization", "tab-memorized")
     panel.locator("#memorized-input textarea").fill(lyrics)
     panel.get_by_role("radio", name="GRU").check()

@@ -6,12 +6,14 @@ from __future__ import annotations
 import gc
 import time
 import weakref
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
 
 import lyricgen.engine as engine_module
+from lyricgen.cache import CacheSettings
 from lyricgen.checkpoint import load_checkpoint
 from lyricgen.engine import DecodingEngine, EngineBusy, EngineStopped, start_engines, stop_engines
 from lyricgen.generate import (
@@ -351,3 +353,34 @@ def test_stop_ends_the_thread_and_every_unfinished_request(tiny_ckpts):
             job.result(WAIT_S)
     with pytest.raises(EngineStopped):
         engine.submit(GenerationSettings("明月", 10, 0.8))
+
+
+# ---------------------------------------------------------------------------------------------
+# The continuous cache in generation
+
+CACHED = CacheSettings(lam=0.4, theta=0.5, window=50)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_requests_with_the_cache_get_the_unbatched_words(tiny_ckpts, cell):
+    ckpt = tiny_ckpts[cell]
+    settings = [replace(s, cache=CACHED) for s in MIXED[:6]] + MIXED[6:9]  # with and without, in one batch
+    engine = DecodingEngine(ckpt, max_batch=8, max_waiting=16, start=False)
+    jobs = [engine.submit(s) for s in settings]
+    run_until_idle(engine)
+    for s, job in zip(settings, jobs, strict=True):
+        assert ids(job.result(timeout=0)) == reference(ckpt, s), s
+
+
+def test_a_cache_of_weight_one_only_repeats_what_it_has_seen(tiny_ckpts):
+    """λ = 1: every word is drawn from the cache alone, so each was seen after an earlier position."""
+    ckpt = tiny_ckpts["gru"]
+    start = "床前明月光 疑是地上霜"
+    seen = set(make_prompt(ckpt.vocab, start).ids[1:])
+    _, _, steps = generate_from_settings(ckpt.model, ckpt.vocab, GenerationSettings(
+        start, 40, 1.0, seed=3, cache=CacheSettings(lam=1.0, theta=1.0, window=100)))
+    for step in steps:
+        assert step.token_id in seen
+        seen.add(step.token_id)
+    plain = ids(generate_from_settings(ckpt.model, ckpt.vocab, GenerationSettings(start, 40, 1.0, seed=3))[2])
+    assert not set(plain) <= set(make_prompt(ckpt.vocab, start).ids)  # without it, new words come

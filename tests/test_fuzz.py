@@ -17,10 +17,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import gradio as gr
 import pytest
+from conftest import answers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -138,12 +139,6 @@ def tiny_handlers(tiny_weights) -> dict[str, tuple[Callable, list]]:
     return own_handlers(app.build_demo(load_cells(tiny_weights["lstm"].parent, "cpu")))
 
 
-def drain(result) -> None:
-    if isinstance(result, Iterator):
-        for _ in result:
-            pass
-
-
 CJK = re.compile(r"[\u3400-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]{2,}")
 
@@ -169,7 +164,7 @@ def test_handler_answers_or_refuses_clearly(tiny_handlers, api_name, data):
             for i, component in enumerate(inputs)]
     calls[api_name] += 1
     try:
-        drain(fn(*args))
+        answers(fn(*args))
     except gr.Error as error:
         assert_clear_refusal(error)
 

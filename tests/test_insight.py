@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import answers
 
 from lyricgen.checkpoint import Checkpoint, load_checkpoint
 from lyricgen.fingerprint import Fingerprint
@@ -390,11 +391,6 @@ def test_memorization_with_a_checkpoint_fingerprint(ckpts):
 # Bad input: every panel refuses it in Chinese and English, before any number is computed
 
 
-def drained(result):
-    """A handler's answer; a streaming handler is run to its end."""
-    return list(result) if hasattr(result, "__next__") else result
-
-
 TOO_LONG = "月" * (limits.MAX_TEXT_CHARS + 1)
 BAD_INPUTS = {
     "hidden states, empty": lambda c: HiddenStatesTab(c).hidden_states("", "rnn"),
@@ -406,8 +402,9 @@ BAD_INPUTS = {
     "score, empty": lambda c: ScoreLineTab(c).score_line(""),
     "score, too long": lambda c: ScoreLineTab(c).score_line(TOO_LONG),
     "score, not text": lambda c: ScoreLineTab(c).score_line(["明月"]),
-    "compare, bad seed": lambda c: CompareTab(c).compare("明月", "seven", 0.8, 8),
-    "compare, length 0": lambda c: CompareTab(c).compare("明月", "1", 0.8, 0),
+    "compare, bad seed": lambda c: CompareTab(c, {}).compare("明月", "seven", 0.8, 8),
+    "compare, length 0": lambda c: CompareTab(c, {}).compare("明月", "1", 0.8, 0),
+    "compare, top-p 0": lambda c: CompareTab(c, {}).compare("明月", "1", 0.8, 8, 0),
     "tokenize, unknown cell": lambda c: TokenizeTab(c).tokenize("明月", "transformer"),
     "next words, too long": lambda c: NextWordsTab(c).next_words(TOO_LONG, "rnn", 8, 0.8, "", 0),
     "next words, length 0": lambda c: NextWordsTab(c).next_words("明月", "rnn", 0, 0.8, "", 0),
@@ -417,7 +414,8 @@ BAD_INPUTS = {
     "next words, length True": lambda c: NextWordsTab(c).next_words("明月", "rnn", True, 0.8, "", 0),
     "next words, step past the limit": lambda c: NextWordsTab(c).next_words(
         "明月", "rnn", 2, 0.8, "0", limits.MAX_INSIDE_LENGTH),
-    "generate, top-k -1": lambda c: GenerateTab(c).generate("明月", 8, 0.8, "rnn", -1, ""),
+    "generate, top-k -1": lambda c: GenerateTab(c, {}).generate("明月", 8, 0.8, "rnn", -1, ""),
+    "generate, unknown cell": lambda c: GenerateTab(c, {}).generate("明月", 8, 0.8, "cnn", 0, ""),
     "neighbours, empty": lambda c: NeighboursTab(c).neighbours("", "rnn"),
     "neighbours, too long": lambda c: NeighboursTab(c).neighbours("明" * (limits.MAX_WORD_CHARS + 1), "rnn"),
     "neighbours, no cell": lambda c: NeighboursTab(c).neighbours("明月", None),
@@ -429,7 +427,7 @@ BAD_INPUTS = {
 @pytest.mark.parametrize("call", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
 def test_bad_inputs_are_refused_in_both_languages(ckpts, call):
     with pytest.raises(InputError) as info:
-        drained(call(ckpts))
+        answers(call(ckpts))
     assert str(info.value) == f"{info.value.zh} / {info.value.en}"
     assert any("\u4e00" <= ch <= "\u9fff" for ch in info.value.zh) and info.value.en.isascii()
 

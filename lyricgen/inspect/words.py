@@ -8,12 +8,12 @@ training reports as exp(mean cross-entropy in nats).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
 from ..checkpoint import Checkpoint
-from ..generate import GenerationSettings, generate_steps, make_prompt, new_generator, next_distribution
+from ..generate import GenerationSettings, Step, generate_steps, make_prompt, new_generator, next_distribution
 from ..model import evaluating
 from ..tokens import EOL, join_words, lines_to_tokens
 from ..vocab import Vocab
@@ -120,33 +120,42 @@ class CellOutput:
     seed: int  # the seed every cell used (drawn at random when none was given)
 
 
+def cell_output(cell: str, ckpt: Checkpoint, prompt_words: list[str], steps: list[Step], seed: int) -> CellOutput:
+    """What one cell wrote (steps made with their logits kept), with the surprisal of every word it chose."""
+    bits = [surprisal_bits(s.logits, s.token_id) for s in steps]
+    val_ppl = ckpt.metrics.get("val_ppl")
+    return CellOutput(
+        cell=cell,
+        text=join_words([*prompt_words, *(s.token for s in steps)]),
+        words=[s.token for s in steps],
+        surprisals=bits,
+        mean_surprisal=sum(bits) / max(1, len(bits)),
+        val_ppl=float(val_ppl) if isinstance(val_ppl, (int, float)) else None,
+        seed=seed,
+    )
+
+
+def shared_seed(settings: GenerationSettings) -> GenerationSettings:
+    """The settings with a seed: the one asked for, or one random seed for every cell to share."""
+    return settings if settings.seed is not None else replace(settings, seed=new_generator(None)[1])
+
+
 def compare_cells(checkpoints: dict[str, Checkpoint], settings: GenerationSettings) -> list[CellOutput]:
-    """Each cell writes from the same start text with the same seed and temperature.
+    """Each cell writes from the same start text with the same seed and temperature (one cell at a time;
+    the app runs the same through its decoding engines).
 
     The same seed means the same stream of random numbers: where two models' distributions agree,
     they pick the same words, so the differences come from the models, not from luck.
     """
-    seed = settings.seed
-    if seed is None:
-        _, seed = new_generator(None)  # one random seed, shared by every cell
+    settings = shared_seed(settings)
     outputs = []
     for cell, ckpt in checkpoints.items():
         prompt = make_prompt(ckpt.vocab, settings.start_text)
-        generator, _ = new_generator(seed)
+        generator, _ = new_generator(settings.seed)
         with evaluating(ckpt.model):
             steps = list(generate_steps(ckpt.model, ckpt.vocab, prompt.ids, settings.length, settings.temperature,
                                         settings.top_k, generator, top_p=settings.top_p))
-        bits = [surprisal_bits(s.logits, s.token_id) for s in steps]
-        val_ppl = ckpt.metrics.get("val_ppl")
-        outputs.append(CellOutput(
-            cell=cell,
-            text=join_words([*prompt.words, *(s.token for s in steps)]),
-            words=[s.token for s in steps],
-            surprisals=bits,
-            mean_surprisal=sum(bits) / len(bits),
-            val_ppl=float(val_ppl) if isinstance(val_ppl, (int, float)) else None,
-            seed=seed,
-        ))
+        outputs.append(cell_output(cell, ckpt, prompt.words, steps, settings.seed))
     return outputs
 
 

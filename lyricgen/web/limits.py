@@ -34,8 +34,61 @@ DEFAULT_BOX_UNITS = 4
 # Messages.
 BRIEF_CHARS = 24  # a wrong value quoted in a message is cut to this many characters
 
-# Serving a class: 2 requests run together, the others wait their turn in a queue long enough for
-# everyone to press the button twice (see the README's load figures).
+# Serving a class. Generate and Compare wait in the decoding engines' batches (lyricgen/engine.py),
+# not in Gradio's slots: their events run without a concurrency limit, and each engine bounds itself.
+# Every other endpoint runs CONCURRENCY_LIMIT at a time; the queue holds the rest.
+ENGINE_MAX_BATCH = 64  # requests one engine advances together (python app.py --max-batch)
+ENGINE_MAX_WAITING = 128  # requests waiting for a place in an engine's batch before "busy" (--max-waiting)
 CONCURRENCY_LIMIT = 2
-QUEUE_MAX_SIZE = 64
+QUEUE_MAX_SIZE = 256  # events waiting in Gradio's queue: a class of 100 pressing two buttons each
 STREAM_EVERY_S = 0.04  # a streamed update at most this often: each costs the server more than a word does
+MIN_TOP_P = 0.01  # top-p (nucleus sampling) from this up to 1 (= off)
+
+# ---------------------------------------------------------------------------------------------
+# Memory & attention (the continuous-cache panel, tabs/attention.py)
+MAX_ATTENTION_CHARS = 2000  # a whole song: the cache is about what comes back
+MAX_ATTENTION_TOKENS = 1500  # words and line breaks: the (T, T) weights and their picture grow as T²
+ATTENTION_PICTURE_PX = 720  # the heatmap's side, about: cells shrink (to 1 pixel) as the text grows
+ATTENTION_TOP_POSITIONS = 5  # earlier words listed (and marked in the text) for the chosen word
+# Used when a checkpoint's metrics.json records no "cache" settings (lyricgen/cache.py chooses them on
+# validation text when training): λ, θ·mean‖h‖² (θ scaled to the cell's hidden-state size), N.
+DEFAULT_CACHE_LAM = 0.3
+DEFAULT_CACHE_SHARPNESS = 20.0
+DEFAULT_CACHE_WINDOW = 250
+
+
+# ---------------------------------------------------------------------------------------------
+# Lab: the 实验室 Lab tab (lyricgen/web/tabs/lab_*.py). Training runs in threads of its own, outside the
+# generation slots above, so these bound what a class can start at once.
+
+# 自己训练 Train it yourself
+LAB_MAX_TEXT_CHARS = 30_000  # pasted lyrics, one line per lyric line
+LAB_MIN_LINES = 4  # lines of text: the last ones become the validation tail
+LAB_MIN_WORDS = 100  # words (tokens holding a letter or a digit) in the training part, at the least
+LAB_MIN_VOCAB = 10  # words seen twice or more (the vocabulary's rule), at the least
+LAB_MIN_HIDDEN, LAB_MAX_HIDDEN, LAB_DEFAULT_HIDDEN = 16, 256, 128
+LAB_MIN_LR, LAB_MAX_LR, LAB_DEFAULT_LR = 1e-4, 0.05, 3e-3
+LAB_MIN_BUDGET_S, LAB_MAX_BUDGET_S, LAB_DEFAULT_BUDGET_S = 5.0, 90.0, 30.0  # wall-clock seconds of one training
+LAB_TRAININGS_CPU = 2  # trainings at once on a CPU server, one per browser session
+LAB_TRAININGS_GPU = 4  # when the models serve from a GPU, the CPU cores are left to training
+LAB_NICE = 10  # a training thread's Linux nice value: the class's generation requests get the cores first
+LAB_ABANDONED_S = 15.0  # a training nobody has read for this long stops by itself (the page was closed)
+LAB_SAMPLE_EVERY = 50  # optimizer steps between two samples
+LAB_SHOWN_SAMPLES = 12  # samples listed at most: the first, the latest, and evenly spaced ones between
+LAB_PLOT_POINTS = 200  # points per curve sent to the page at most: train losses are averaged in bins
+LAB_ZIP_KEEP = 20  # trained models kept for download; older zips are deleted
+LAB_ZIP_MAX_AGE_S = 3600.0  # and none is kept longer than this
+
+# 梯度消失 Vanishing gradients
+LAB_MAX_GRAD_STEPS = 200  # time steps of the sequence whose gradients are shown
+LAB_DEFAULT_GRAD_STEPS = 60
+LAB_MIN_SCALE, LAB_MAX_SCALE = 0.25, 2.0  # the factor W_hh of the plain RNN is multiplied by
+LAB_MAX_CLIP = 10.0  # gradient clipping threshold; 0 = no clipping
+
+# 形状实验 Shapes: each size bounded, and the layer's cost too
+LAB_MAX_SEQ_LEN = 100
+LAB_MAX_BATCH = 64
+LAB_MAX_FEATURES = 1024  # input_size and hidden_size
+LAB_MAX_LAYERS = 6
+LAB_MAX_SHAPE_PARAMS = 5_000_000  # parameters of the layer built
+LAB_MAX_SHAPE_WORK = 200_000_000  # seq_len × batch × parameters: about the multiply-adds of one forward pass

@@ -108,7 +108,7 @@ def colorize(values: np.ndarray, stops: list[tuple[float, tuple[int, int, int]]]
 
 def heatmap_image(values: np.ndarray, diverging: bool = True, limit: float | None = None,
                   cell_w: int | None = None, cell_h: int = 14, row_labels: bool = True,
-                  column_header: str | None = None) -> Image.Image:
+                  column_header: str | None = None, label_every: int = 1) -> Image.Image:
     """A (rows, cols) array → a PIL heatmap, one row per time step (or token), one column per unit.
 
     diverging: blue negative, white zero, red positive, over [-limit, limit] (default: the largest
@@ -117,6 +117,7 @@ def heatmap_image(values: np.ndarray, diverging: bool = True, limit: float | Non
     Row labels are row numbers (digits only, so no Chinese font is needed); the table beside the
     picture says which word each row is. column_header names the columns ("dim" → "dim 0 … dim N-1")
     in a strip above, which also keeps row 0 clear of the label Gradio lays over the image's corner.
+    label_every: only every k-th row is numbered, for rows too thin for a label each (hundreds of steps).
     """
     values = np.asarray(values, dtype=float)
     if values.ndim != 2 or values.size == 0:
@@ -138,7 +139,7 @@ def heatmap_image(values: np.ndarray, diverging: bool = True, limit: float | Non
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default()
     if row_labels:
-        for i in range(rows):
+        for i in range(0, rows, max(1, label_every)):
             draw.text((3, header_h + i * cell_h + max(0, (cell_h - 11) // 2)), str(i), fill="black", font=font)
     if column_header is not None:
         draw.text((label_w, header_h - 14), f"{column_header} 0", fill="black", font=font)

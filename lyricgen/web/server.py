@@ -14,6 +14,8 @@ from pathlib import Path
 import gradio as gr
 import torch
 
+from ..checkpoint import Checkpoint
+from ..engine import DecodingEngine, start_engines
 from . import limits
 
 WEIGHTS_ENV = "LYRICGEN_WEIGHTS"  # another weights root, holding rnn/, lstm/ and gru/
@@ -22,6 +24,16 @@ WEIGHTS_ENV = "LYRICGEN_WEIGHTS"  # another weights root, holding rnn/, lstm/ an
 def weights_root(default: str | Path) -> Path:
     """The folder holding one weights folder per cell: $LYRICGEN_WEIGHTS when set, else default."""
     return Path(os.environ.get(WEIGHTS_ENV) or default)
+
+
+def engines_for(checkpoints: dict[str, Checkpoint]) -> dict[str, DecodingEngine]:
+    """One decoding engine per loaded model, each loop on its share of the CPU cores (at least one thread).
+
+    The loops of different cells run at the same time when a class uses them all; each taking every core
+    would leave their threads waiting on one another. On a GPU the threads only feed the device.
+    """
+    threads = max(1, (os.cpu_count() or 1) // len(checkpoints))
+    return start_engines(checkpoints, limits.ENGINE_MAX_BATCH, limits.ENGINE_MAX_WAITING, threads)
 
 
 def configure_queue(demo: gr.Blocks) -> gr.Blocks:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TypeVar
 
 import gradio as gr
 
+from ..cache import for_generation, recorded_settings
+from ..checkpoint import Checkpoint
 from ..generate import GenerationSettings
 from . import limits
 
@@ -29,6 +32,14 @@ class InputError(gr.Error):
 
     def __str__(self) -> str:
         return self.message
+
+
+class BusyError(gr.Error):
+    """The server has more requests than it takes at once: nothing wrong with the input, try again soon."""
+
+    def __init__(self):
+        super().__init__("服务器正忙，请过几秒再试 / The server is busy: try again in a few seconds",
+                         title="正忙 · Busy", print_exception=False)
 
 
 def brief(value: object) -> str:
@@ -111,14 +122,30 @@ def check_cell(checkpoints: Mapping[str, T], cell: object) -> T:
 
 
 def check_generation(start_text: object, length: object, temperature: object, top_k: object = None,
-                     seed: object = None, max_length: int = limits.MAX_LENGTH) -> GenerationSettings:
+                     seed: object = None, max_length: int = limits.MAX_LENGTH, top_p: object = 1.0
+                     ) -> GenerationSettings:
     """Every generation setting checked, whatever the browser allowed: start text, 1..max_length tokens,
-    0 ≤ temperature ≤ MAX_TEMPERATURE, top-k 0 or None = off, seed blank = random."""
+    0 ≤ temperature ≤ MAX_TEMPERATURE, top-k 0 or None = off, MIN_TOP_P ≤ top-p ≤ 1 (None or 1 = off),
+    seed blank = random."""
     k = check_whole(0 if top_k is None else top_k, 0, limits.MAX_TOP_K, "top-k", "top-k")
     return GenerationSettings(
         start_text=check_text(start_text, limits.MAX_TEXT_CHARS, "开头文字", "start text"),
         length=check_whole(length, limits.MIN_LENGTH, max_length, "生成长度", "length"),
         temperature=float(check_number(temperature, 0.0, limits.MAX_TEMPERATURE, "温度", "temperature")),
         top_k=k or None,
+        top_p=float(check_number(1.0 if top_p is None else top_p, limits.MIN_TOP_P, 1.0, "top-p", "top-p")),
         seed=check_seed(seed),
     )
+
+
+def with_cache_of(settings: GenerationSettings, ckpt: Checkpoint, use_cache: object) -> GenerationSettings:
+    """The settings with the cell's continuous cache switched on (use_cache true) or off."""
+    if not isinstance(use_cache, bool) and use_cache is not None:
+        raise InputError("“记忆缓存”只能是开或关", "the cache switch must be on or off")
+    if not use_cache:
+        return settings
+    recorded = recorded_settings(ckpt.metrics)
+    if recorded is None:
+        raise InputError("这个模型没有记录缓存设置（metrics.json 里的 cache），不能用记忆缓存",
+                         "this model records no cache settings (cache in metrics.json), so it cannot use the cache")
+    return replace(settings, cache=for_generation(recorded))

@@ -23,6 +23,17 @@ def temperature_slider(**kwargs) -> gr.Slider:
     return gr.Slider(0, limits.MAX_TEMPERATURE, value=limits.DEFAULT_TEMPERATURE, step=0.05, **kwargs)
 
 
+def top_p_slider(**kwargs) -> gr.Slider:
+    kwargs.setdefault("label", "top-p（1 = 不限 off；只在累计概率达到 p 的最可能的词里抽 · "
+                               "sample only among the likeliest words holding p of the probability）")
+    return gr.Slider(limits.MIN_TOP_P, 1.0, value=1.0, step=0.01, **kwargs)
+
+
+def cache_checkbox(**kwargs) -> gr.Checkbox:
+    return gr.Checkbox(False, label="记忆缓存 Cache（回看自己写过的词，见“记忆与注意力” · look back at the words "
+                                    "already written: see Memory & attention）", **kwargs)
+
+
 @contextmanager
 def panel(title: str, tab_id: str, explanation: str) -> Iterator[None]:
     """A "look inside" tab (its page element is #tab-<id>), opening with one line, Chinese · English,

@@ -1,16 +1,24 @@
-"""三种单元对比 Compare cells: one start text, seed and temperature; every cell's lyrics side by side."""
+"""三种单元对比 Compare cells: one start text, seed and temperature; every cell's lyrics side by side.
+
+Each cell's words come from its decoding engine, with their logits kept for the surprisal; the three
+columns grow together as the words arrive.
+"""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
 
 import gradio as gr
 import pandas as pd
 
 from ...checkpoint import Checkpoint
-from ...inspect.words import CellOutput, compare_cells
+from ...engine import DecodingEngine
+from ...inspect.words import CellOutput, cell_output, shared_seed
 from .. import limits
 from ..render import CELL_LABELS, prob_legend_html, word_span, words_html
-from ..validate import check_generation
-from ..widgets import panel, temperature_slider
+from ..streaming import new_steps, submit
+from ..validate import check_generation, with_cache_of
+from ..widgets import cache_checkbox, panel, temperature_slider, top_p_slider
 
 START = "星星"
 
@@ -42,16 +50,38 @@ def side_by_side_html(outputs: list[CellOutput], start_text: str) -> str:
 
 
 class CompareTab:
-    def __init__(self, checkpoints: dict[str, Checkpoint]):
+    def __init__(self, checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEngine],
+                 every_s: float = limits.STREAM_EVERY_S):
         self.checkpoints = checkpoints
+        self.engines = engines  # one decoding engine per cell
+        self.every_s = every_s  # at most one streamed update this often
 
-    def compare(self, start_text: str, seed: str | None, temperature: float,
-                length: float) -> tuple[str, pd.DataFrame, str]:
-        settings = check_generation(start_text, length, temperature, None, seed, limits.MAX_INSIDE_LENGTH)
-        outputs = compare_cells(self.checkpoints, settings)
-        info = (f"种子 seed：`{outputs[0].seed}` — 三个模型用同一串随机数，差别来自模型本身。 · "
-                f"All cells drew from the same random numbers, so the differences come from the models.")
-        return side_by_side_html(outputs, settings.start_text), per_cell_table(outputs), info
+    async def compare(self, start_text: str, seed: str | None, temperature: float, length: float,
+                      top_p: float = 1.0, cache: bool = False) -> AsyncIterator[tuple[str, pd.DataFrame, str]]:
+        """Stream (the cells' lyrics side by side, one row per cell, the seed) as the three cells write.
+
+        With the cache, each cell mixes in its own cache, with its own recorded settings."""
+        settings = shared_seed(check_generation(start_text, length, temperature, None, seed,
+                                                limits.MAX_INSIDE_LENGTH, top_p=top_p))
+        per_cell = {cell: with_cache_of(settings, self.checkpoints[cell], cache) for cell in self.engines}
+        jobs = {}
+        try:
+            for cell, engine in self.engines.items():
+                jobs[cell] = submit(engine, per_cell[cell], keep_logits=True)
+            made = {cell: [] for cell in jobs}
+            info = (f"种子 seed：`{settings.seed}` — 三个模型用同一串随机数，差别来自模型本身。 · "
+                    f"All cells drew from the same random numbers, so the differences come from the models.")
+            async for bunch in new_steps(jobs, self.every_s):
+                if not any(bunch.values()):
+                    continue
+                for cell, steps in bunch.items():
+                    made[cell].extend(steps)
+                outputs = [cell_output(c, self.checkpoints[c], jobs[c].prompt.words, made[c], settings.seed)
+                           for c in jobs]
+                yield side_by_side_html(outputs, settings.start_text), per_cell_table(outputs), info
+        finally:  # a busy engine, or the page closed: no cell goes on writing for nobody
+            for job in jobs.values():
+                job.cancel()
 
     def layout(self) -> None:
         with panel("三种单元对比 Compare cells", "compare",
@@ -65,9 +95,11 @@ class CompareTab:
                 temperature = temperature_slider(scale=2)
                 length = gr.Slider(1, limits.MAX_INSIDE_LENGTH, value=limits.DEFAULT_INSIDE_LENGTH, step=1,
                                    label="长度 Length", scale=2)
+                top_p = top_p_slider(label="top-p（1 = 不限 off）", scale=2)
+                cache = cache_checkbox(scale=2)
             button = gr.Button("对比 Compare", variant="primary")
             side_by_side = gr.HTML(elem_id="compare-text")
             info = gr.Markdown()
             table = gr.Dataframe(label="每个模型 Per cell", interactive=False, elem_id="compare-table")
-            button.click(self.compare, [start, seed, temperature, length], [side_by_side, table, info],
-                         api_name="compare")
+            button.click(self.compare, [start, seed, temperature, length, top_p, cache], [side_by_side, table, info],
+                         api_name="compare", concurrency_limit=None)  # waits in the engines' batches

@@ -1,0 +1,284 @@
+"""记忆与注意力 Memory & attention: the continuous cache, attention over the model's own past hidden states.
+
+For a text (a song whose chorus comes back makes the point): each word's probability without and
+with the cache, the text's perplexity both ways, the cache's weights over earlier positions as a
+heatmap, and, for one chosen word, the earlier words it looked at. The numbers are
+lyricgen.inspect.attention's; the cache's settings are the checkpoint's (metrics.json "cache"), or
+the documented defaults in limits.py when it records none.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import gradio as gr
+import pandas as pd
+import torch
+from PIL import Image, ImageDraw
+
+from ...cache import CACHE_KEY, CacheSettings, hidden_and_log_probs
+from ...checkpoint import Checkpoint
+from ...inspect.attention import CacheAttention, cache_attention
+from ...tokens import EOL, UNK, lines_to_tokens
+from .. import limits
+from ..render import CELL_LABELS, esc, heatmap_image, md_cell, prob_legend_html, shown_token, word_span
+from ..validate import InputError, check_cell, check_text, check_whole
+from ..widgets import cell_radio, panel
+
+# A made-up song (not from any lyrics corpus) whose chorus comes back: the second time, the cache
+# has heard it, and the states at its words resemble those at the first chorus.
+EXAMPLE = """清晨的风吹过窗台
+我把这首歌再唱一遍
+街角的咖啡还是那么甜
+你说今天会是晴天
+
+我们一起走到远方
+听着风说着从前
+就算路再远
+我都会在你身边
+
+夜晚的街灯亮了
+雨已经停了星星出来了
+我写下一句简单的话
+想在梦里告诉你
+
+我们一起走到远方
+听着风说着从前
+就算路再远
+我都会在你身边"""
+EXAMPLE_WORD = "风"  # the word first chosen: its second occurrence, in the chorus come back
+
+TOP_MARK = "#2166ac"  # the underline of the earlier words the chosen word looked at
+
+EXPLANATION = (
+    "**这就是注意力。** 缓存把当前的隐藏状态 h_t 和之前每一个隐藏状态 h_i 比较（点积 θ·h_t·h_i），"
+    "相似度经过 softmax 变成权重，再把那些相似状态之后出现的词按权重混进预测："
+    "这正是 Transformer 用 query 和 key 做的运算，只是这里比较的是 RNN 自己过去的状态。 · "
+    "**This is what attention is.** The current state h_t is compared with every earlier state h_i "
+    "(a dot product θ·h_t·h_i), the similarities become weights through a softmax, and the words that "
+    "followed the similar states are mixed into the prediction: the same operation a Transformer does "
+    "with queries and keys, here over the RNN's own past.\n\n"
+    "$$p(w) = (1-\\lambda)\\,p_{\\text{model}}(w) + \\lambda \\sum_{t-N \\le i < t} "
+    "\\operatorname{softmax}_i(\\theta\\, h_t \\cdot h_i)\\,[w_{i+1} = w]$$"
+)
+
+
+HEATMAP_KEY = ("热图：第 j 行是预测第 j 个词时缓存的权重，第 k 列是更早的第 k 个词（它前一个词处的状态被拿来比较）；"
+               "白 = 0，深蓝 = 1；红框 = 选中的词。 · Heatmap: row j = the cache's weights when predicting word j, "
+               "column k = an earlier word k (the state at the word before it was compared); white 0, dark blue 1; "
+               "the red frame = the chosen word.")
+
+
+def text_lines(text: str) -> list[str]:
+    """The non-empty lines of a text, stripped (blank lines between verses are dropped, as in training)."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def example_position() -> int:
+    """The token position of EXAMPLE_WORD in the example's chorus come back (its last occurrence)."""
+    tokens = lines_to_tokens(text_lines(EXAMPLE))
+    return max(i for i, token in enumerate(tokens) if token == EXAMPLE_WORD)
+
+
+@dataclass(frozen=True)
+class ChosenSettings:
+    settings: CacheSettings
+    recorded: bool  # from the checkpoint's metrics.json; False: the defaults in limits.py
+    note: str  # why the defaults, when they are used
+
+
+def default_settings(ckpt: Checkpoint) -> CacheSettings:
+    """limits.DEFAULT_CACHE_*: θ = sharpness / mean‖h‖², the mean over the example song's states, so that
+    the score gap between a state identical to the query and an orthogonal one is the same for every cell
+    (cache.CacheGrid's unit). A fixed text, so the settings do not change with what the student types."""
+    ids = ckpt.vocab.encode(lines_to_tokens(text_lines(EXAMPLE)))
+    hs, _ = hidden_and_log_probs(ckpt.model, ids)
+    mean_sq = float((hs.double() ** 2).sum(1).mean()) or 1.0
+    return CacheSettings(limits.DEFAULT_CACHE_LAM, limits.DEFAULT_CACHE_SHARPNESS / mean_sq,
+                         limits.DEFAULT_CACHE_WINDOW)
+
+
+def row_label_step(cell_h: int) -> int:
+    """Number every k-th heatmap row, k in 1, 2, 5, 10, 20, 50, …: labels about 12 pixels apart at least."""
+    need = math.ceil(12 / cell_h)
+    for magnitude in (1, 10, 100, 1000):
+        for base in (1, 2, 5):
+            if base * magnitude >= need:
+                return base * magnitude
+    return 10_000
+
+
+def weights_picture(att: CacheAttention) -> Image.Image:
+    """The (T, T) weights as a heatmap, white 0 → dark blue 1 (rows = the word predicted, columns = the
+    earlier word proposed), with the chosen row framed in red."""
+    T = len(att.tokens)
+    cell = max(1, min(12, limits.ATTENTION_PICTURE_PX // T))
+    image = heatmap_image(att.weights.numpy(), diverging=False, limit=1.0, cell_w=cell, cell_h=cell,
+                          column_header="pos", label_every=row_label_step(cell))
+    left, top = image.width - T * cell, image.height - T * cell  # the row labels' strip, the header's
+    y = top + att.position * cell
+    ImageDraw.Draw(image).rectangle([left, y - 1, image.width - 1, y + cell], outline=(214, 39, 40))
+    return image
+
+
+def sig(value: float) -> float:
+    """value to 4 significant digits: probabilities of 1e-5 stay readable, unlike round(value, 4)."""
+    return float(f"{value:.4g}")
+
+
+def words_block(att: CacheAttention, probs: torch.Tensor, known: list[bool], title: str,
+                marks: dict[int, float]) -> str:
+    """The text (from token 1: nothing predicts the opening line break) coloured by probs; the chosen word
+    outlined; the earlier words in marks underlined, with their weight above them."""
+    spans = []
+    for j in range(1, len(att.tokens)):
+        token, p = att.tokens[j], float(probs[j])
+        tip = f"#{j} p={p:.4g}" + ("" if known[j] else f" → {UNK}")
+        span = word_span(token, p, tip, selected=j == att.position)
+        if j in marks:
+            span = (f'<span style="border-bottom:3px solid {TOP_MARK}">{span.removesuffix("<br>")}</span>'
+                    f'<sup style="color:{TOP_MARK}">{marks[j]:.2f}</sup>' + ("<br>" if token == EOL else ""))
+        spans.append(span)
+    return f'<div><b>{esc(title)}</b><div style="line-height:2.1;font-size:1.1em">{"".join(spans)}</div></div>'
+
+
+def summary_table(att: CacheAttention) -> pd.DataFrame:
+    """Two rows, without and with the cache: the perplexity and mean probability of tokens 1 … T-1."""
+    rows = []
+    for name, probs in (("无缓存 without cache", att.p_model[1:]), ("有缓存 with cache", att.p_cache[1:])):
+        rows.append({"模型 model": name,
+                     "困惑度 perplexity": sig(math.exp(-float(probs.double().log().mean()))),
+                     "平均概率 mean probability": sig(float(probs.double().mean()))})
+    return pd.DataFrame(rows)
+
+
+def words_table(att: CacheAttention, known: list[bool]) -> pd.DataFrame:
+    """One row per predicted token: its probability without and with the cache, and their ratio."""
+    rows = []
+    for j in range(1, len(att.tokens)):
+        p_model, p_cache = float(att.p_model[j]), float(att.p_cache[j])
+        rows.append({"位置 position": j, "词 word": shown_token(att.tokens[j]),
+                     "词表中 in vocab": "✓" if known[j] else f"✗ → {UNK}",
+                     "无缓存 p without": sig(p_model), "有缓存 p with": sig(p_cache),
+                     "倍数 ratio ×": sig(p_cache / p_model) if p_model > 0 else None})
+    return pd.DataFrame(rows)
+
+
+def top_table(att: CacheAttention) -> pd.DataFrame:
+    """The chosen word's heaviest earlier positions: the word proposed, the word whose state was compared."""
+    return pd.DataFrame({
+        "位置 position": att.top["position"].astype(int),
+        "提议的词 word proposed": [shown_token(t) for t in att.top["word"]],
+        "前一个词 word before": [shown_token(t) for t in att.top["after"]],
+        "距离 lag": att.top["lag"].astype(int),
+        "权重 weight": [sig(w) for w in att.top["weight"]],
+        "正是这个词 = the word": ["✓" if same else "" for same in att.top["same"]],
+    })
+
+
+def chosen_markdown(att: CacheAttention) -> str:
+    """The chosen word: its probabilities both ways, and the earlier words it looked at."""
+    j = att.position
+    word = md_cell(shown_token(att.tokens[j]))
+    head = (f"**第 {j} 个词 word #{j}：{word}** — 无缓存 without p = {float(att.p_model[j]):.4g}，"
+            f"有缓存 with p = {float(att.p_cache[j]):.4g}")
+    if att.top.empty:
+        return head + "。缓存还是空的 · The cache is still empty: nothing has been read before it."
+    looked = "，".join(f"#{int(r.position)} {md_cell(shown_token(r.word))} ({r.weight:.2f})"
+                       for r in att.top.itertuples())
+    return head + f"。它最看重 It looked most at：{looked}（蓝色下划线 · underlined in blue）"
+
+
+class AttentionTab:
+    def __init__(self, checkpoints: dict[str, Checkpoint]):
+        self.checkpoints = checkpoints
+        self._settings: dict[str, ChosenSettings] = {}  # per cell, worked out on first use
+
+    def cache_settings(self, cell: str) -> ChosenSettings:
+        """The checkpoint's recorded settings (metrics.json "cache"), else the defaults (default_settings)."""
+        if cell not in self._settings:
+            ckpt = self.checkpoints[cell]
+            record = ckpt.metrics.get(CACHE_KEY)
+            if record is not None:
+                try:
+                    self._settings[cell] = ChosenSettings(CacheSettings.from_dict(record), True, "")
+                    return self._settings[cell]
+                except ValueError as e:
+                    note = f"metrics.json 的缓存设置无法使用 · its cache settings are unusable: {md_cell(str(e))}"
+            else:
+                note = "这个模型的 metrics.json 没有记录缓存设置 · this checkpoint's metrics.json records none"
+            self._settings[cell] = ChosenSettings(default_settings(ckpt), False, note)
+        return self._settings[cell]
+
+    def settings_markdown(self, cell: str) -> str:
+        chosen = self.cache_settings(cell)
+        s = chosen.settings
+        figures = f"λ = {s.lam:g}，θ = {s.theta:.4g}，N = {s.window}"
+        if chosen.recorded:
+            return (f"**{CELL_LABELS[cell]}** 缓存设置 cache settings：{figures}"
+                    "（metrics.json，在验证歌词上选的 · chosen on validation lyrics）")
+        return (f"**{CELL_LABELS[cell]}** 缓存设置 cache settings：{figures} — **默认值 defaults**（{chosen.note}）："
+                f"λ = {limits.DEFAULT_CACHE_LAM:g}，N = {limits.DEFAULT_CACHE_WINDOW}，"
+                f"θ = {limits.DEFAULT_CACHE_SHARPNESS:g} / mean‖h‖²（在示例歌上量的 · measured on the example song）")
+
+    def attention(self, text: str, cell: str, position: float) -> tuple[
+            str, pd.DataFrame, str, Image.Image, pd.DataFrame, pd.DataFrame, gr.Slider]:
+        """(settings and the chosen word; perplexity without and with the cache; the coloured text; the
+        weights heatmap; the chosen word's top earlier positions; one row per word; the position slider,
+        its end moved to the text's last word).
+
+        A position past the end chooses the last word: the slider may still reach further than a shorter text.
+        """
+        ckpt = check_cell(self.checkpoints, cell)
+        text = check_text(text, limits.MAX_ATTENTION_CHARS, "歌词", "text", blank_ok=False)
+        chosen = check_whole(position, 1, limits.MAX_ATTENTION_TOKENS - 1, "位置", "position")
+        tokens = lines_to_tokens(text_lines(text))
+        if all(token == EOL for token in tokens):
+            raise InputError("这段文字里没有词", "the text has no words")
+        if len(tokens) > limits.MAX_ATTENTION_TOKENS:
+            raise InputError(f"词太多了：{len(tokens)} 个（含换行），最多 {limits.MAX_ATTENTION_TOKENS} 个",
+                             f"too many words: {len(tokens)} (line breaks included), at most "
+                             f"{limits.MAX_ATTENTION_TOKENS}")
+        chosen = min(chosen, len(tokens) - 1)
+        settings = self.cache_settings(cell).settings
+        att = cache_attention(ckpt.model, ckpt.vocab, tokens, settings, chosen, limits.ATTENTION_TOP_POSITIONS)
+        known = [token == EOL or token in ckpt.vocab for token in tokens]
+        marks = {int(r.position): float(r.weight) for r in att.top.itertuples()}
+        words = (words_block(att, att.p_model, known, "无缓存 Without the cache", {})
+                 + words_block(att, att.p_cache, known, "有缓存 With the cache", marks) + prob_legend_html())
+        info = "\n\n".join([self.settings_markdown(cell), chosen_markdown(att), HEATMAP_KEY])
+        slider = gr.Slider(value=chosen, maximum=len(tokens) - 1)
+        return info, summary_table(att), words, weights_picture(att), top_table(att), words_table(att, known), slider
+
+    def layout(self) -> None:
+        with panel("记忆与注意力 Memory & attention", "attention",
+                   "RNN 的记忆只有隐藏状态；连续缓存再给它“回想”：记下过去每一步的状态和紧接着出现的词。"
+                   "颜色 = 每个词的概率，上面没有缓存、下面有缓存：副歌第二次出现时，缓存认出了它。"
+                   " · An RNN's memory is its hidden state; the continuous cache adds recall: it keeps every past "
+                   "state with the word that followed it. Colour = each word's probability, without the cache "
+                   "and with it: when the chorus comes back, the cache recognises it."):
+            gr.Markdown(EXPLANATION, latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
+            with gr.Row():
+                with gr.Column(scale=2):
+                    text = gr.Textbox(label="歌词 Lyrics（每行一句 · one line per line）", value=EXAMPLE, lines=10,
+                                      max_length=limits.MAX_ATTENTION_CHARS, elem_id="attention-input")
+                    cell = cell_radio(self.checkpoints)
+                    position = gr.Slider(1, limits.MAX_ATTENTION_TOKENS - 1, value=example_position(), step=1,
+                                         label="位置 Position（第几个词，换行也算 · which word, line breaks counted）",
+                                         elem_id="attention-position")
+                    button = gr.Button("看注意力 Show attention", variant="primary")
+                with gr.Column(scale=3):
+                    info = gr.Markdown(elem_id="attention-info")
+                    summary = gr.Dataframe(label="困惑度 Perplexity", interactive=False, elem_id="attention-summary")
+                    words = gr.HTML(elem_id="attention-words")
+            with gr.Row():
+                picture = gr.Image(label="注意力权重 Attention weights",
+                                   type="pil", format="png", interactive=False, elem_id="attention-heatmap", scale=3)
+                top = gr.Dataframe(label="选中的词看了哪些词 Where the chosen word looked", interactive=False,
+                                   elem_id="attention-top", scale=2)
+            table = gr.Dataframe(label="每个词的概率 Each word's probability", interactive=False,
+                                 elem_id="attention-table")
+            outputs = [info, summary, words, picture, top, table, position]
+            button.click(self.attention, [text, cell, position], outputs, api_name="attention")
+            position.release(self.attention, [text, cell, position], outputs, api_visibility="private")
