@@ -12,6 +12,7 @@ import math
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -330,3 +331,27 @@ def test_server_process_settings(monkeypatch):
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
     if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
         assert server.limit_allocator_arenas(8) is True  # mallopt accepted it (8: glibc's usual cap on 1 core)
+
+
+def test_a_cancelled_stream_leaves_the_engines_batch(served, engines, monkeypatch):
+    """A student's stream cancelled (or the page closed): the request leaves the batch long before its end."""
+    client, _ = served
+    engine = engines["lstm"]
+    step = engine._model_step
+
+    def slow_step(*args):  # 300 words would take 6 s: a cancel must cut that short
+        time.sleep(0.02)
+        return step(*args)
+
+    monkeypatch.setattr(engine, "_model_step", slow_step)
+    before = engine.steps_run
+    job = client.submit("明月", limits.MAX_LENGTH, 0.8, "lstm", 0, "", 1.0, False, api_name="/generate")
+    deadline = time.monotonic() + 30
+    while engine.steps_run - before < 10:  # the request is in the batch, writing
+        assert time.monotonic() < deadline, "the request never reached the engine"
+        time.sleep(0.005)
+    job.cancel()
+    while engine.active_count:
+        assert time.monotonic() < deadline, "the cancelled request stayed in the batch"
+        time.sleep(0.01)
+    assert engine.steps_run - before < limits.MAX_LENGTH // 2
