@@ -204,8 +204,15 @@ def open_tab(page, tab: str, sub_tab: str, panel_id: str):
     return panel
 
 
+@pytest.fixture
+def page(browser_page):
+    """The page, freshly loaded: every browser test starts on the first tab, whatever the last one left open."""
+    browser_page.goto(browser_page.url)
+    return browser_page
+
+
 @pytest.fixture(scope="session")
-def page() -> Iterator:
+def browser_page() -> Iterator:
     try:
         from playwright.sync_api import expect, sync_playwright
     except ImportError:

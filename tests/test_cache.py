@@ -167,6 +167,9 @@ def test_cli_with_and_without_the_cache(tiny_weights, tmp_path, capsys):
     folder = tmp_path / "gru"
     shutil.copytree(tiny_weights["gru"], folder)
     base = ["--weights", str(folder), "--text", str(text), "--json", "--device", "cpu"]
+    metrics = json.loads((folder / METRICS_FILE).read_text(encoding="utf-8"))
+    metrics.pop(CACHE_KEY, None)  # training records one now: start from a folder without
+    (folder / METRICS_FILE).write_text(json.dumps(metrics), encoding="utf-8")
     plain = run_cli(capsys, *base)
     assert set(plain) == {"perplexity", "loss", "tokens", "unk_rate"}
     flags = ["--cache-lambda", "0.3", "--cache-theta", "5", "--cache-window", "500"]
