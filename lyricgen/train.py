@@ -355,6 +355,7 @@ def train_on_all_lines(cfg: TrainConfig, corpus_path: str, selection: dict, metr
         model.eval()
         final = Checkpoint(copy.deepcopy(model), corpus.vocab, Path("."))
     metrics = {**metrics, "trained_on": "all lines", "vocab_size": len(corpus.vocab),
+               "parameters": model.num_parameters(),
                "all_lines_run": {"epochs": len(rates), "train_tokens": corpus.train_ids.numel(),
                                  "lines": len(corpus.split.train_lines), "vocab_size": len(corpus.vocab),
                                  "wall_seconds": seconds_total, "history": history}}

@@ -236,5 +236,6 @@ def test_all_lines_retrains_on_every_line_for_the_best_epoch_count(tiny_corpus, 
     assert run["train_tokens"] > metrics["train_tokens"]  # the held-out tail is trained on too
     ckpt = load_checkpoint(out, "cpu")
     assert len(ckpt.vocab) == run["vocab_size"] == ckpt.model.config.vocab_size
+    assert metrics["parameters"] == ckpt.model.num_parameters()
     assert ckpt.fingerprint.line_seen(split_words(lines[-1]))  # the validation tail is a training line now
     assert {"lam", "theta", "window", "val_ppl"} <= set(metrics["cache"])
