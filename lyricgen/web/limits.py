@@ -42,6 +42,7 @@ ENGINE_MAX_WAITING = 128  # requests waiting for a place in an engine's batch be
 CONCURRENCY_LIMIT = 2
 QUEUE_MAX_SIZE = 256  # events waiting in Gradio's queue: a class of 100 pressing two buttons each
 STREAM_EVERY_S = 0.04  # a streamed update at most this often: each costs the server more than a word does
+MAX_UPDATES_PER_S = 50  # streamed updates a second for the whole class: many streams at once update less often
 MIN_TOP_P = 0.01  # top-p (nucleus sampling) from this up to 1 (= off)
 
 # ---------------------------------------------------------------------------------------------

@@ -40,13 +40,28 @@ def _made_since(job: Job) -> tuple[list[Step], bool]:
         steps.append(step)
 
 
+_streams = 0  # streams open now, in this process: all run on Gradio's one event loop, so a plain int is enough
+
+
+def update_interval(every_s: float) -> float:
+    """Seconds between two updates of one stream: every_s, or longer when many students stream at once.
+
+    Each update costs the server a message, far more than a word; with a whole class streaming at once
+    those messages, not the model, would fill the CPU. So the class shares MAX_UPDATES_PER_S between
+    its streams: one student sees 25 updates a second, thirty see about two each.
+    """
+    return max(every_s, _streams / limits.MAX_UPDATES_PER_S)
+
+
 async def new_steps(jobs: dict[str, Job], every_s: float) -> AsyncIterator[dict[str, list[Step]]]:
-    """The jobs' steps in bunches, {name: steps made since the last bunch}: at most one bunch every every_s
-    seconds, and always a last one when every job is over (every_s = 0: every step on its own).
+    """The jobs' steps in bunches, {name: steps made since the last bunch}: one bunch every update_interval
+    seconds at most, and always a last one as soon as every job is over (every_s = 0: every step on its own).
 
     The requests leave the engines' batches as soon as the consumer stops listening: the page was
     closed, or the stream cancelled (Gradio then closes this generator).
     """
+    global _streams
+    _streams += 1
     try:
         running = dict(jobs)
         pending: dict[str, list[Step]] = {name: [] for name in jobs}
@@ -63,9 +78,10 @@ async def new_steps(jobs: dict[str, Job], every_s: float) -> AsyncIterator[dict[
                     for step in steps:
                         yield {name: [step]}
                     steps.clear()
-            elif not running or time.monotonic() - sent >= every_s:
+            elif not running or time.monotonic() - sent >= update_interval(every_s):
                 yield pending
                 pending, sent = {name: [] for name in jobs}, time.monotonic()
     finally:
+        _streams -= 1
         for job in jobs.values():
             job.cancel()
