@@ -76,6 +76,8 @@ try:
     CHECKPOINTS = load_cells(server.weights_root(Path(__file__).resolve().parent / "weights"))
 except CheckpointError as error:
     sys.exit(f"lyricgen 无法启动 cannot start: {error}")
+if __name__ == "__main__":  # the server process only: tests import this module and keep glibc's defaults
+    server.limit_allocator_arenas()  # before any thread starts: memory stays flat under a class's load
 ENGINES = server.engines_for(CHECKPOINTS)
 demo = build_demo(CHECKPOINTS, ENGINES)
 
@@ -100,7 +102,6 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as e:
         parser.error(str(e))
     # For the server process only (tests import this module and keep torch's defaults):
-    server.limit_allocator_arenas()  # before the worker threads start: memory stays flat under a class's load
     server.share_cpu_threads()  # requests running together do not fight over the same cores
     try:
         server.serve(demo, args.host, args.port, args.share, auth)

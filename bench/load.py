@@ -105,9 +105,22 @@ def start_server(app: str, weights: str | None) -> tuple[subprocess.Popen, str]:
 
 def user(index: int, url: str, length: int, ready: threading.Barrier, stop_at: list[float],
          results: Results) -> None:
-    """One student: a Client of their own, then /generate again and again until the time is up."""
-    client = Client(url, verbose=False, download_files=False)
+    """One student: a Client of their own, then /generate again and again until the time is up.
+
+    A client that cannot even load the app's description (three tries) counts as one failure, and
+    still joins the start, so one student's bad luck never holds up the others.
+    """
+    client = None
+    for _ in range(3):
+        try:
+            client = Client(url, verbose=False, download_files=False)
+            break
+        except Exception as e:  # a page that does not load for a student: counted, never fatal to the bench
+            error = f"connect: {type(e).__name__}: {str(e)[:100]}"
     ready.wait()
+    if client is None:
+        results.add(None, error)
+        return
     n = index
     while time.perf_counter() < stop_at[0]:
         cell, start_text = CELLS[n % len(CELLS)], STARTS[n % len(STARTS)]
