@@ -44,6 +44,7 @@ class CacheSettings:
     lam: float  # λ: the cache's share of the mixture, in [0, 1]; 0 = the plain model
     theta: float  # θ: sharpness of the attention over cached states; 0 = every cached word alike
     window: int  # N: how many of the latest positions the cache holds (older ones are forgotten)
+    min_lag: int = 1  # the nearest position looked at: 1 = the one just before (scoring); more skips the recent past
 
     def __post_init__(self) -> None:
         # Checked here, as every caller (CLI flags, metrics.json, the app) goes through this constructor.
@@ -57,6 +58,8 @@ class CacheSettings:
             raise ValueError(f"cache theta must be ≥ 0, got {self.theta!r}")
         if isinstance(self.window, bool) or not isinstance(self.window, int) or self.window < 1:
             raise ValueError(f"cache window must be a whole number ≥ 1, got {self.window!r}")
+        if isinstance(self.min_lag, bool) or not isinstance(self.min_lag, int) or not 1 <= self.min_lag <= self.window:
+            raise ValueError(f"cache min_lag must be a whole number from 1 to the window, got {self.min_lag!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,10 +75,11 @@ class CacheSettings:
         window = data["window"]
         if isinstance(window, float) and window.is_integer():  # JSON writers may turn 500 into 500.0
             window = int(window)
-        return cls(lam=data["lam"], theta=data["theta"], window=window)
+        return cls(lam=data["lam"], theta=data["theta"], window=window, min_lag=int(data.get("min_lag", 1)))
 
 
 GENERATION_LAM_SCALE = 0.5  # generation mixes in this share of the λ chosen for scoring (bench/repetition.py)
+GENERATION_MIN_LAG = 8  # and looks back past the current line: about a lyric line's words and its line break
 
 
 def recorded_settings(metrics: dict) -> CacheSettings | None:
@@ -87,25 +91,29 @@ def recorded_settings(metrics: dict) -> CacheSettings | None:
 
 
 def for_generation(settings: CacheSettings) -> CacheSettings:
-    """The settings to write with: λ chosen for scoring makes a model that samples from its own mixture
-    copy its own recent lines over and over; a smaller share keeps the choruses without the loops."""
-    return CacheSettings(settings.lam * GENERATION_LAM_SCALE, settings.theta, settings.window)
+    """The settings to write with. A model that samples from its own mixture feeds the cache its own
+    words: with the λ chosen for scoring it copies its recent lines over and over, and since a state
+    resembles the one just before it, the word just written is proposed again ("着着着着"). A smaller
+    share and no look at the current line keep the choruses without the loops."""
+    return CacheSettings(settings.lam * GENERATION_LAM_SCALE, settings.theta, settings.window,
+                         min(GENERATION_MIN_LAG, settings.window))
 
 
 # ---------------------------------------------------------------- the shared arithmetic
 
 
 def attention_logits(
-    queries: torch.Tensor, keys: torch.Tensor, q_pos: torch.Tensor, k_pos: torch.Tensor, theta: float, window: int
+    queries: torch.Tensor, keys: torch.Tensor, q_pos: torch.Tensor, k_pos: torch.Tensor, theta: float, window: int,
+    min_lag: int = 1,
 ) -> torch.Tensor:
-    """θ·q·k for every query and key, -inf where key position i is not in [t − window, t − 1].
+    """θ·q·k for every query and key, -inf where key position i is not in [t − window, t − min_lag].
 
     queries (Q, hidden), keys (K, hidden), q_pos (Q,), k_pos (K,) → (Q, K). The one place the
     scores and the window are defined: the vectorized, incremental and panel paths all call it.
     """
     scores = theta * (queries @ keys.T)  # (Q, K)
     lag = q_pos.unsqueeze(1) - k_pos.unsqueeze(0)  # (Q, K): how far back each key lies
-    inside = (lag >= 1) & (lag <= window)
+    inside = (lag >= min_lag) & (lag <= window)
     return scores.masked_fill(~inside, float("-inf"))
 
 
@@ -147,7 +155,7 @@ def cache_target_log_probs(
 def attention_weights(hs: torch.Tensor, settings: CacheSettings) -> torch.Tensor:
     """(T, T): row t = the cache's softmax over positions i < t (zeros outside the window; row 0 all zeros)."""
     pos = torch.arange(hs.size(0))
-    logits = attention_logits(hs, hs, pos, pos, settings.theta, settings.window)  # (T, T)
+    logits = attention_logits(hs, hs, pos, pos, settings.theta, settings.window, settings.min_lag)  # (T, T)
     return torch.softmax(logits, dim=1).nan_to_num(nan=0.0)  # a row of -inf only (t = 0) softmaxes to NaN
 
 
@@ -296,8 +304,11 @@ class Cache:
             return torch.zeros(0), empty, empty
         q = h.detach().float().cpu().reshape(1, -1)  # (1, hidden)
         logits = attention_logits(q, self._keys[:n], torch.tensor([self.count]), self._pos[:n],
-                                  self.settings.theta, self.settings.window)  # (1, n)
-        return torch.softmax(logits[0], dim=0), self._pos[:n], self._labels[:n]
+                                  self.settings.theta, self.settings.window, self.settings.min_lag)[0]  # (n,)
+        if not torch.isfinite(logits).any():  # everything cached is nearer than min_lag: nothing to look at yet
+            empty = torch.zeros(0, dtype=torch.long)
+            return torch.zeros(0), empty, empty
+        return torch.softmax(logits, dim=0), self._pos[:n], self._labels[:n]
 
     def mix(self, p_model: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         """p_model (vocab_size,) probabilities → the mixture (vocab_size,); p_model alone while the cache is empty."""

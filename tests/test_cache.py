@@ -19,6 +19,7 @@ from lyricgen.cache import (
     cache_log_probs,
     cache_target_log_probs,
     choose_cache_settings,
+    for_generation,
     hidden_and_log_probs,
     perplexity,
     top_output,
@@ -188,3 +189,22 @@ def test_cli_with_and_without_the_cache(tiny_weights, tmp_path, capsys):
     assert run_cli(capsys, *base, "--cache") == pytest.approx(cached)
     overridden = run_cli(capsys, *base, "--cache", "--cache-lambda", "0")
     assert overridden["perplexity"] == pytest.approx(plain["perplexity"], rel=1e-5)
+
+
+def test_min_lag_keeps_the_recent_past_out_of_the_cache():
+    """Generation's cache skips the current line: the latest entries get no weight, the older ones share it."""
+    torch.manual_seed(0)
+    cache = Cache(CacheSettings(lam=0.5, theta=1.0, window=20, min_lag=5))
+    states = torch.randn(12, 8)
+    for i in range(3):
+        cache.add(states[i], i)
+    assert cache.weights(states[3])[0].numel() == 0  # all three are nearer than 5: the model alone
+    p_model = torch.full((16,), 1 / 16)
+    assert torch.equal(cache.mix(p_model, states[3]), p_model)
+    for i in range(3, 12):
+        cache.add(states[i], i)
+    weights, positions, labels = cache.weights(states[0])
+    lags = cache.count - positions
+    assert weights[lags < 5].sum() == 0 and weights[lags >= 5].sum() == pytest.approx(1.0)
+    assert for_generation(CacheSettings(lam=0.6, theta=1.0, window=250)).min_lag > 1
+    assert CacheSettings.from_dict({"lam": 0.6, "theta": 1.0, "window": 250}).min_lag == 1  # records before it
