@@ -120,9 +120,13 @@ class CellOutput:
     seed: int  # the seed every cell used (drawn at random when none was given)
 
 
-def cell_output(cell: str, ckpt: Checkpoint, prompt_words: list[str], steps: list[Step], seed: int) -> CellOutput:
-    """What one cell wrote (steps made with their logits kept), with the surprisal of every word it chose."""
-    bits = [surprisal_bits(s.logits, s.token_id) for s in steps]
+def cell_output(cell: str, ckpt: Checkpoint, prompt_words: list[str], steps: list[Step], seed: int,
+                bits: list[float] | None = None) -> CellOutput:
+    """What one cell wrote (steps made with their logits kept), with the surprisal of every word it chose.
+
+    bits: those surprisals, when the caller already has them (a stream computes each word's once)."""
+    if bits is None:
+        bits = [surprisal_bits(s.logits, s.token_id) for s in steps]
     val_ppl = ckpt.metrics.get("val_ppl")
     return CellOutput(
         cell=cell,

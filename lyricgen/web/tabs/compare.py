@@ -13,7 +13,7 @@ import pandas as pd
 
 from ...checkpoint import Checkpoint
 from ...engine import DecodingEngine
-from ...inspect.words import CellOutput, cell_output, shared_seed
+from ...inspect.words import CellOutput, cell_output, shared_seed, surprisal_bits
 from .. import limits
 from ..render import CELL_LABELS, prob_legend_html, word_span, words_html
 from ..streaming import new_steps, submit
@@ -69,6 +69,7 @@ class CompareTab:
             for cell, engine in self.engines.items():
                 jobs[cell] = submit(engine, per_cell[cell], keep_logits=True)
             made = {cell: [] for cell in jobs}
+            bits = {cell: [] for cell in jobs}  # each word's surprisal, computed once as it arrives
             info = (f"种子 seed：`{settings.seed}` — 三个模型用同一串随机数，差别来自模型本身。 · "
                     f"All cells drew from the same random numbers, so the differences come from the models.")
             async for bunch in new_steps(jobs, self.every_s):
@@ -76,7 +77,8 @@ class CompareTab:
                     continue
                 for cell, steps in bunch.items():
                     made[cell].extend(steps)
-                outputs = [cell_output(c, self.checkpoints[c], jobs[c].prompt.words, made[c], settings.seed)
+                    bits[cell].extend(surprisal_bits(step.logits, step.token_id) for step in steps)
+                outputs = [cell_output(c, self.checkpoints[c], jobs[c].prompt.words, made[c], settings.seed, bits[c])
                            for c in jobs]
                 yield side_by_side_html(outputs, settings.start_text), per_cell_table(outputs), info
         finally:  # a busy engine, or the page closed: no cell goes on writing for nobody
