@@ -1,4 +1,4 @@
-"""The lyricgen web app: generate lyrics, look at tokens and word vectors, look inside the three models.
+"""The lyricgen web app: a lesson on recurrent language models, lyrics to generate, and every step inside.
 
     python app.py                                   # http://127.0.0.1:7860
     python app.py --share --auth teacher:secret     # also a temporary public gradio.live link
@@ -25,6 +25,8 @@ from lyricgen.checkpoint import Checkpoint, CheckpointError, load_cells  # noqa:
 from lyricgen.engine import DecodingEngine, stop_engines  # noqa: E402
 from lyricgen.tokens import init_jieba  # noqa: E402
 from lyricgen.web import limits, server  # noqa: E402
+from lyricgen.web.i18n import t  # noqa: E402
+from lyricgen.web.page import PageBuilder  # noqa: E402
 from lyricgen.web.tabs import (  # noqa: E402
     attention,
     compare,
@@ -33,6 +35,7 @@ from lyricgen.web.tabs import (  # noqa: E402
     lab_gradients,
     lab_shapes,
     lab_train,
+    lesson,
     memorized,
     models,
     neighbours,
@@ -46,26 +49,30 @@ from lyricgen.web.tabs import (  # noqa: E402
 def build_demo(checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEngine] | None = None) -> gr.Blocks:
     """The page around the loaded models; engines: their decoding loops (default: start one per model)."""
     engines = engines if engines is not None else server.engines_for(checkpoints)
-    with gr.Blocks(title="lyricgen · 歌词生成", analytics_enabled=False) as demo:
-        gr.Markdown("# lyricgen · 用循环神经网络写歌词 Lyrics from recurrent neural networks\n"
-                    f"词级 RNN / LSTM / GRU 语言模型 · word-level language models · 设备 device："
-                    f"`{models.device_of(checkpoints)}`")
-        lyrics = generate.GenerateTab(checkpoints, engines).layout()
-        tokenize.TokenizeTab(checkpoints).layout()
-        with gr.Tab("看看模型内部 Look inside", id="inside"), gr.Tabs():
-            next_words.NextWordsTab(checkpoints).layout()
-            compare.CompareTab(checkpoints, engines).layout()
-            hidden_states.HiddenStatesTab(checkpoints).layout()
-            open_box.OpenBoxTab(checkpoints).layout()
-            neighbours.NeighboursTab(checkpoints).layout()
-            memorized.MemorizedTab(checkpoints).layout(lyrics)
-            score_line.ScoreLineTab(checkpoints).layout()
-            attention.AttentionTab(checkpoints).layout()
-        with gr.Tab("实验室 Lab", id="lab"), gr.Tabs():
-            lab_train.TrainTab(checkpoints).layout()
-            lab_gradients.GradientsTab(checkpoints).layout()
-            lab_shapes.ShapesTab(checkpoints).layout()
-        models.ModelTab(checkpoints).layout()
+    page = PageBuilder()
+    with gr.Blocks(title="lyricgen", analytics_enabled=False,
+                   delete_cache=(limits.DOWNLOAD_MAX_AGE_S, limits.DOWNLOAD_MAX_AGE_S)) as demo, page.building():
+        page.header(models.device_of(checkpoints))
+        with gr.Tabs(elem_id="tabs"):
+            lesson.LessonTab(checkpoints).layout()
+            lyrics = generate.GenerateTab(checkpoints, engines).layout()
+            tokenize.TokenizeTab(checkpoints).layout()
+            with gr.Tab(t("tab.inside"), id="inside", elem_id="tab-inside"), gr.Tabs():
+                next_words.NextWordsTab(checkpoints).layout()
+                compare.CompareTab(checkpoints, engines).layout()
+                hidden_states.HiddenStatesTab(checkpoints).layout()
+                open_box.OpenBoxTab(checkpoints).layout()
+                neighbours.NeighboursTab(checkpoints).layout()
+                memorized.MemorizedTab(checkpoints).layout(lyrics)
+                score_line.ScoreLineTab(checkpoints).layout()
+                attention.AttentionTab(checkpoints).layout()
+            with gr.Tab(t("tab.lab"), id="lab", elem_id="tab-lab"), gr.Tabs():
+                lab_train.TrainTab(checkpoints).layout()
+                lab_gradients.GradientsTab(checkpoints).layout()
+                lab_shapes.ShapesTab(checkpoints).layout()
+            models.ModelTab(checkpoints).layout()
+        page.finish(demo)
+    demo.lyricgen_page = page  # its strings and link setups, for tests
     return server.configure_queue(demo)
 
 
@@ -75,7 +82,7 @@ init_jieba()
 try:
     CHECKPOINTS = load_cells(server.weights_root(Path(__file__).resolve().parent / "weights"))
 except CheckpointError as error:
-    sys.exit(f"lyricgen 无法启动 cannot start: {error}")
+    sys.exit(f"lyricgen 无法启动 cannot start: {error}")  # both: no page to choose a language yet
 if __name__ == "__main__":  # the server process only: tests import this module and keep glibc's defaults
     server.limit_allocator_arenas()  # before any thread starts: memory stays flat under a class's load
 ENGINES = server.engines_for(CHECKPOINTS)

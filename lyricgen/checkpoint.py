@@ -7,6 +7,7 @@ reads) and fingerprint.json (hashes for the memorization check). No pickles anyw
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -42,6 +43,15 @@ class Checkpoint:
     path: Path  # the local folder it was loaded from
     metrics: dict = field(default_factory=dict)  # metrics.json, or {} when the folder has none
     fingerprint: Fingerprint | None = None  # fingerprint.json's hash sets, when the folder has one
+    file_hashes: dict[str, str] = field(default_factory=dict)  # {file name: SHA-256} of the files that make the model
+
+
+def sha256_of(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def best_device() -> torch.device:
@@ -267,6 +277,8 @@ def load_checkpoint(path_or_repo: str | Path, device: torch.device | str | None 
         model=model,
         vocab=vocab,
         path=folder,
+        # what a downloaded lyric names, so that anyone can check which model wrote it
+        file_hashes={name: sha256_of(folder / name) for name in (CONFIG_FILE, WEIGHTS_FILE, VOCAB_FILE)},
         metrics=read_json(folder / METRICS_FILE) or {},
         fingerprint=read_fingerprint(folder / FINGERPRINT_FILE),
     )

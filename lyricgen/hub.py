@@ -20,7 +20,7 @@ from huggingface_hub import CommitOperationAdd, HfApi
 from .checkpoint import FOLDER_FILES, CheckpointError, load_checkpoint
 from .model import CELLS
 
-APP_FILES = ["app.py", "requirements.txt", "README.md"]
+APP_FILES = ["app.py", "requirements.txt", "packages.txt", "README.md"]  # packages.txt: apt packages (a Chinese font)
 PACKAGE_SUFFIXES = {".py", ".txt", ".json"}  # code, and the data files the package reads (the Lab's poems)
 
 

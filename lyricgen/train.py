@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
-import hashlib
 import math
 import os
 import shlex
@@ -36,6 +35,7 @@ from .checkpoint import (
     read_json,
     recover,
     save_checkpoint,
+    sha256_of,
     write_json,
 )
 from .data import Split, batchify, bptt_batches, split_lines
@@ -77,14 +77,6 @@ class TrainConfig:
     samples: int = 20  # samples at temperature 0.8 for the verbatim-copy figure
     dry_run: bool = False  # a few batches and epochs, for tests
     all_lines: bool = False  # then train again on every line for the best epoch count, and ship that model
-
-
-def sha256_of(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 RESUME_TENSORS = "state.safetensors"  # model, optimizer and random state after the last finished epoch

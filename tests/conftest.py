@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import inspect
 import os
 import shutil
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -108,8 +110,8 @@ def run_async(coroutine):
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # in this thread's context: its language, say
+        return pool.submit(contextvars.copy_context().run, asyncio.run, coroutine).result()
 
 
 def answers(result) -> list:
@@ -139,17 +141,48 @@ def engines(tiny) -> Iterator[dict]:
 
 
 @pytest.fixture(scope="session")
+def built(tiny, engines):
+    """The page built around the tiny checkpoints, not launched: its PageBuilder (strings, link setups)."""
+    import app
+
+    return app.build_demo(tiny, engines).lyricgen_page
+
+
+@pytest.fixture(scope="session")
 def served(tiny, engines) -> Iterator[tuple]:
     """The app around the tiny checkpoints and their engines, launched in-process: (gradio_client.Client, url)."""
     from gradio_client import Client
 
     import app
+    from lyricgen.web.server import serve
 
     demo = app.build_demo(tiny, engines)
-    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
-                show_error=False)
+    serve(demo, "127.0.0.1", free_port(), block=False, quiet=True)
+    try:  # the client's requests ask for English, as the tests' own calls speak it (see `english`)
+        yield (Client(demo.local_url, verbose=False, download_files=False, headers={"Accept-Language": "en"}),
+               demo.local_url)
+    finally:
+        demo.close()
+
+
+@contextmanager
+def served_alone(tab) -> Iterator[str]:
+    """One tab on a page of its own (with the page's header, strings and links), served: its URL."""
+    import gradio as gr
+
+    from lyricgen.web import server
+    from lyricgen.web.page import PageBuilder
+
+    page = PageBuilder()
+    with gr.Blocks() as demo, page.building():
+        page.header("cpu")
+        with gr.Tabs():
+            tab.layout()
+        page.finish(demo)
+    server.configure_queue(demo)
+    server.serve(demo, "127.0.0.1", free_port(), block=False, quiet=True)
     try:
-        yield Client(demo.local_url, verbose=False, download_files=False), demo.local_url
+        yield demo.local_url
     finally:
         demo.close()
 
@@ -186,19 +219,31 @@ def screenshot(page, name: str) -> None:
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def click_tab(page, name: str) -> None:
+    """Click a tab by its name, in its row or, when the row is too narrow for it, in the "More tabs" menu."""
+    wanted = page.get_by_role("tab", name=name, exact=True).filter(visible=True)  # Gradio keeps a hidden copy too
+    if wanted.count():
+        wanted.first.click()
+        return
+    menus = page.locator("button[aria-label='More tabs']:visible")  # one per row of tabs that overflows
+    for i in range(menus.count()):
+        menus.nth(i).click()
+        item = page.locator(".overflow-dropdown button:visible", has_text=name)
+        if item.count():
+            item.first.click()
+            return
+        menus.nth(i).click()  # not in this menu: close it
+    raise AssertionError(f"no tab named {name!r}")
+
+
 def open_tab(page, tab: str, sub_tab: str, panel_id: str):
     """Open a top-level tab, then one of its sub-tabs; returns the sub-tab's panel, so lookups stay inside it.
 
     When the sub-tabs do not fit in one row, Gradio moves the last ones into its "More tabs" menu,
     where they are buttons, not tabs.
     """
-    page.get_by_role("tab", name=tab).click()
-    wanted = page.get_by_role("tab", name=sub_tab).filter(visible=True)  # Gradio also keeps a hidden copy
-    if wanted.count():
-        wanted.click()
-    else:
-        page.locator("button[aria-label='More tabs']:visible").click()
-        page.locator(".overflow-dropdown button:visible", has_text=sub_tab).click()
+    click_tab(page, tab)
+    click_tab(page, sub_tab)
     panel = page.locator(f"#{panel_id}")
     panel.wait_for()
     return panel
@@ -206,13 +251,24 @@ def open_tab(page, tab: str, sub_tab: str, panel_id: str):
 
 @pytest.fixture
 def page(browser_page):
-    """The page, freshly loaded: every browser test starts on the first tab, whatever the last one left open."""
-    browser_page.goto(browser_page.url)
+    """The page, freshly loaded (in Chinese, 1280 px wide): every browser test starts on the first tab
+    (the Lesson), whatever the last one left open."""
+    browser_page.goto(browser_page.url.split("?")[0])
+    wait_loaded(browser_page)
     return browser_page
 
 
+def wait_loaded(page) -> None:
+    """Wait until the page's load event has answered (its strings are in the page's language by then)."""
+    page.locator("#page-title").wait_for()
+    page.wait_for_function("() => document.querySelector('#page-title')?.innerText.includes('lyricgen')")
+    page.wait_for_function("() => !document.querySelector('.progress-text, .eta-bar')")
+
+
 @pytest.fixture(scope="session")
-def browser_page() -> Iterator:
+def browser_app() -> Iterator[tuple]:
+    """Chromium and the app as app.py serves it (the shipped weights: the screenshots show the real thing):
+    (browser, url)."""
     try:
         from playwright.sync_api import expect, sync_playwright
     except ImportError:
@@ -220,17 +276,59 @@ def browser_page() -> Iterator:
     if not Path(CHROMIUM).exists():
         missing(f"no Chromium at {CHROMIUM}")
     import app
+    from lyricgen.web.server import serve
 
-    demo = app.build_demo(app.CHECKPOINTS, app.ENGINES)  # the shipped weights: the screenshots show the real thing
-    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    demo = app.build_demo(app.CHECKPOINTS, app.ENGINES)
+    serve(demo, "127.0.0.1", free_port(), block=False, quiet=True)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            page.set_default_timeout(BROWSER_TIMEOUT_MS)
             expect.set_options(timeout=BROWSER_TIMEOUT_MS)  # expect() has its own clock, 5 s unless told
-            page.goto(demo.local_url)
-            yield page
+            yield browser, demo.local_url
             browser.close()
     finally:
         demo.close()
+
+
+def new_page(browser_app, locale: str = "zh-CN", width: int = 1280, height: int = 900, query: str = ""):
+    """A page of its own (its own browser context: locale, size, clipboard), loaded and answered."""
+    browser, url = browser_app
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+    page = context.new_page()
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page.goto(url + query)
+    wait_loaded(page)
+    return page
+
+
+@pytest.fixture
+def pages(browser_app):
+    """pages(locale=…, width=…, query=…): pages of their own, each loaded and answered; closed after the test."""
+    opened = []
+
+    def make(**kwargs):
+        page = new_page(browser_app, **kwargs)
+        opened.append(page)
+        return page
+
+    yield make
+    for page in opened:
+        page.context.close()
+
+
+@pytest.fixture(scope="session")
+def browser_page(browser_app) -> Iterator:
+    """One Chinese page for the many tests that only click around (a new page per test costs seconds)."""
+    page = new_page(browser_app)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Handlers called from tests speak English, so that a test reads as the messages it checks; tests of
+    the Chinese page say i18n.using("zh") (or open a zh-CN browser)."""
+    from lyricgen.web import i18n
+
+    with i18n.using("en"):
+        yield

@@ -30,17 +30,22 @@ from lyricgen.engine import DecodingEngine
 from lyricgen.generate import GenerationSettings, generate_from_settings, generate_text
 from lyricgen.inspect.words import compare_cells
 from lyricgen.tokens import UNK, join_words
-from lyricgen.web import limits, server
+from lyricgen.web import i18n, limits, server
 from lyricgen.web.render import CELL_LABELS, HEADER_H
 from lyricgen.web.tabs import models
 from lyricgen.web.tabs.compare import CompareTab
-from lyricgen.web.tabs.generate import GenerateTab
+from lyricgen.web.tabs.generate import GenerateTab, lyrics_file
 from lyricgen.web.tabs.tokenize import HEATMAP_ROW_H, TokenizeTab
 from lyricgen.web.validate import BusyError, InputError, check_generation
 
 
 def run_all(handler, *args) -> list[tuple[str, str]]:
-    return answers(handler(*args))
+    """A Generate stream's (lyrics, info) updates; its download's update is left out (a new file each run)."""
+    return [(lyrics, info) for lyrics, info, _ in answers(handler(*args))]
+
+
+def has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 @pytest.fixture
@@ -72,11 +77,11 @@ def generate(tiny, engines):
         (("星星", 10, 0.8, 0, "", limits.MAX_LENGTH, 1.5), "top-p must be between"),
     ],
 )
-def test_bad_generate_inputs_are_refused_in_both_languages(args, message):
+def test_bad_generate_inputs_are_refused_in_the_pages_language(args, message):
     with pytest.raises(InputError) as info:
         check_generation(*args)
-    assert message in info.value.en
-    assert info.value.zh and str(info.value) == f"{info.value.zh} / {info.value.en}"
+    assert message in str(info.value) and str(info.value) == info.value.msg.render("en")
+    assert not has_cjk(str(info.value)) and has_cjk(info.value.msg.render("zh"))
 
 
 def test_good_generate_inputs_are_normalized():
@@ -107,17 +112,17 @@ def test_load_models_refuses_an_empty_root_and_a_mislabelled_cell(tiny_weights, 
 
 def test_generate_streams_one_update_per_word(generate):
     updates = run_all(generate(0), "明月", 6, 0.8, "gru", 0, "7")
-    assert len(updates) == 1 + 6  # the start text alone, then one update per generated token
+    assert len(updates) == 1 + 6 + 1  # the start text alone, one update per generated token, then the download
     texts = [text for text, _ in updates]
     assert texts[0] == "明月" and all(t.startswith("明月") for t in texts)
-    assert len(set(texts)) == len(texts)  # each update adds a word
+    assert len(set(texts[:-1])) == len(texts) - 1 and texts[-1] == texts[-2]  # each update adds a word
     assert "`7`" in updates[-1][1]  # the seed used is shown
 
 
 def test_generate_stream_throttled_still_ends_with_every_word(generate):
     every_word = run_all(generate(0), "明月", 40, 0.8, "gru", 0, "7")
     throttled = run_all(generate(3600.0), "明月", 40, 0.8, "gru", 0, "7")
-    assert throttled == [every_word[0], every_word[-1]]  # first and last only
+    assert throttled == [every_word[0], every_word[-1], every_word[-1]]  # first, last, and last with the download
     updates = run_all(generate(), "明月", 40, 0.8, "gru", 0, "7")
     assert updates[0][0] == "明月" and updates[-1] == every_word[-1]
 
@@ -144,10 +149,33 @@ def test_unknown_start_words_are_explained_not_fatal(generate):
     assert "Zorglub" in info and UNK in info
 
 
+def test_the_download_holds_the_lyrics_and_every_setting(generate, tiny):
+    """The last update offers the lyrics as a file: the lyrics, the settings that write them again, the model's
+    hashes. Earlier updates keep the button hidden; the file is gone once Gradio has taken its copy."""
+
+    async def stream() -> tuple[list, str, str]:
+        downloads, shown, text = [], [], ""
+        async for lyrics, _, download in generate(0)("明月", 5, 0.8, "gru", 0, "7", 0.9):
+            shown.append(lyrics)
+            downloads.append(download)
+            if download.get("visible"):  # read it now: it is removed when the stream goes on
+                text = Path(download["value"]).read_text(encoding="utf-8")
+        return downloads, shown[-1], text
+
+    downloads, lyrics, text = asyncio.run(stream())
+    assert all(update == {"__type__": "update", "visible": False} for update in downloads[:-1])
+    path = Path(downloads[-1]["value"])
+    assert path.name == "lyrics-gru-7.txt" and not path.exists()
+    assert text == lyrics_file(tiny["gru"], check_generation("明月", 5, 0.8, 0, "7", top_p=0.9), 7, lyrics)
+    assert text.startswith("# Lyrics written by lyricgen") and lyrics in text
+    assert "Seed: 7" in text and "top-p: 0.9" in text
+    assert all(digest in text for digest in tiny["gru"].file_hashes.values())
+
+
 def test_bad_input_becomes_a_gradio_error(generate, tiny):
     with pytest.raises(gr.Error, match="too long"):
         run_all(generate(), "x" * 1000, 5, 0.8, "lstm", 0, "")
-    with pytest.raises(gr.Error, match="no model 'transformer'"):
+    with pytest.raises(gr.Error, match="No model 'transformer'"):
         run_all(generate(), "明月", 5, 0.8, "transformer", 0, "")
     with pytest.raises(gr.Error, match="at least one word"):
         TokenizeTab(tiny).tokenize("   ", "lstm")
@@ -160,7 +188,7 @@ def test_the_engine_writes_what_unbatched_generation_writes(generate, tiny, cell
 
     async def all_at_once() -> list:
         async def one(args):
-            return [update async for update in generate(0.01)(*args[:2], args[2], cell, *args[3:])]
+            return [update[:2] async for update in generate(0.01)(*args[:2], args[2], cell, *args[3:])]
 
         return await asyncio.gather(*(one(args) for args in settings))
 
@@ -209,18 +237,18 @@ def test_compare_streams_what_each_cell_writes_alone(tiny, engines):
     updates = answers(CompareTab(tiny, engines, 0.01).compare("明月", "11", 0.9, 12, 0.9))
     html, table, info = updates[-1]
     alone = compare_cells(tiny, GenerationSettings("明月", 12, 0.9, top_p=0.9, seed=11))
-    assert list(table["文本 text"]) == [o.text for o in alone]
-    assert list(table["平均惊讶度 mean surprisal (bits)"]) == [round(o.mean_surprisal, 2) for o in alone]
+    assert list(table["text"]) == [o.text for o in alone]
+    assert list(table["mean surprisal (bits)"]) == [round(o.mean_surprisal, 2) for o in alone]
     assert "`11`" in info and len(updates) >= 1
 
 
 def test_tokenize_shows_ids_vectors_and_shapes(tiny):
     table, shapes, image = TokenizeTab(tiny).tokenize("明月光 Zorglub", "gru")
     vocab = tiny["gru"].vocab
-    words = list(table["词 word"])
+    words = list(table["word"])
     assert "Zorglub" in words
-    row = table[table["词 word"] == "Zorglub"].iloc[0]
-    assert row["id"] == vocab.unk_id and UNK in row["词表中 in vocab"]
+    row = table[table["word"] == "Zorglub"].iloc[0]
+    assert row["id"] == vocab.unk_id and UNK in row["in vocab"]
     embed_dim = tiny["gru"].model.config.embed_dim  # 16: all dims fit in the table
     assert [c for c in table.columns if c.startswith("d")] == [f"d{j}" for j in range(min(8, embed_dim))]
     n = len(words)
@@ -229,13 +257,18 @@ def test_tokenize_shows_ids_vectors_and_shapes(tiny):
 
 
 def test_model_tab_tables(tiny):
-    summary = models.summary_table(tiny)
-    assert list(summary["模型 model"]) == [CELL_LABELS[cell] for cell in ("rnn", "lstm", "gru")]
+    summary = models.summary_markdown(tiny)
+    rows = [line for line in summary.splitlines() if line.startswith("| ")]
+    assert "Validation perplexity" in rows[0]
+    assert [row.split(" | ")[0].strip("| ") for row in rows[1:]] == [CELL_LABELS[c] for c in ("rnn", "lstm", "gru")]
+    assert all(row.count(" | ") == rows[0].count(" | ") for row in rows)  # every row fills every column
     curves = models.training_curves(tiny["lstm"])
-    assert set(curves["curve"]) == {"训练 train", "验证 validation"}
+    assert set(curves["curve"]) == {"train_loss", "val_loss"}  # the keys the plot's title explains
     assert curves["epoch"].min() == 0  # the untrained model has a validation loss but no training loss
     card = models.cell_card(tiny["lstm"])
     assert f"{tiny['lstm'].metrics['val_ppl']:.1f}" in card and "baseline" in card
+    with i18n.using("zh"):
+        assert "基线" in models.cell_card(tiny["lstm"]) and "验证困惑度" in models.summary_markdown(tiny)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,8 +278,9 @@ def test_model_tab_tables(tiny):
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_client_generates_with_every_cell(served, cell):
     client, _ = served
-    text, info = client.predict("明月", 8, 0.8, cell, 0, "3", api_name="/generate")
+    text, info, download = client.predict("明月", 8, 0.8, cell, 0, "3", api_name="/generate")
     assert text.startswith("明月") and "`3`" in info and CELL_LABELS[cell] in info
+    assert download["visible"] and download["value"]["orig_name"] == f"lyrics-{cell}-3.txt"
 
 
 def test_client_sees_the_stream(served):
@@ -259,7 +293,7 @@ def test_client_sees_the_stream(served):
 def test_client_tokenizes(served):
     client, _ = served
     table, shapes, _image = client.predict("明月光", "rnn", api_name="/tokenize")
-    assert table["headers"][:3] == ["#", "词 word", "id"] and table["data"]
+    assert table["headers"][:3] == ["#", "word", "id"] and table["data"]
     assert "seq_len, batch, input_size" in shapes
 
 
@@ -312,8 +346,8 @@ def test_the_shipped_app_generates_with_its_own_weights():
     try:
         client = Client(app.demo.local_url, verbose=False, download_files=False)
         for cell in app.CHECKPOINTS:
-            first = client.predict("星星", 20, 0.9, cell, 40, "2024", api_name="/generate")
-            assert client.predict("星星", 20, 0.9, cell, 40, "2024", api_name="/generate") == first
+            first = client.predict("星星", 20, 0.9, cell, 40, "2024", api_name="/generate")[:2]
+            assert client.predict("星星", 20, 0.9, cell, 40, "2024", api_name="/generate")[:2] == first
             assert first[0].startswith("星星") and len(first[0]) > len("星星")
     finally:
         app.demo.close()

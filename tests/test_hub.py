@@ -162,7 +162,7 @@ def test_push_refuses_a_folder_that_does_not_load(fake_hub, tiny_weights, tmp_pa
 def make_project(root: Path, weights: dict[str, Path], readme: str) -> Path:
     """A copy of the project as deploy sees it, plus files that must not be uploaded."""
     root.mkdir(parents=True, exist_ok=True)
-    for name in ("app.py", "requirements.txt"):
+    for name in ("app.py", "requirements.txt", "packages.txt"):
         shutil.copy(ROOT / name, root / name)
     (root / "README.md").write_text(readme, encoding="utf-8")
     shutil.copytree(ROOT / "lyricgen", root / "lyricgen", ignore=shutil.ignore_patterns("__pycache__"))
@@ -188,9 +188,10 @@ def test_deploy_uploads_the_app_package_and_weights_as_a_gradio_space(fake_hub, 
     assert path == "/api/spaces/teacher/lyricgen/commit/main"
     package = {p.relative_to(ROOT).as_posix() for p in (ROOT / "lyricgen").rglob("*.py")
                if "__pycache__" not in p.parts}
-    assert {"lyricgen/web/tabs/generate.py", "lyricgen/inspect/states.py"} <= package  # subpackages too
+    assert {"lyricgen/web/tabs/generate.py", "lyricgen/web/strings/en.py"} <= package  # subpackages too
     weights = {f"weights/{cell}/{name}" for cell in tiny_weights for name in FOLDER_FILES}
-    assert package | weights | {"app.py", "requirements.txt", "README.md"} <= set(files)
+    assert package | weights | {"app.py", "requirements.txt", "packages.txt", "README.md"} <= set(files)
+    assert files["packages.txt"].decode().split() == ["fonts-noto-cjk"]  # the pictures' Chinese captions
     assert not any("__pycache__" in name or "resume" in name or name == ".env" for name in files)
     assert files["app.py"] == (ROOT / "app.py").read_bytes()
 

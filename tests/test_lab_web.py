@@ -1,8 +1,10 @@
-"""The 实验室 Lab tab served: /train, /train_stop, /gradients and /shapes driven through gradio_client, their
+"""The Lab tab served: /train, /train_stop, /gradients and /shapes driven through gradio_client, their
 answers checked against lyricgen.lab, lyricgen.inspect.gradients and lyricgen.inspect.shapes computed here.
 
 /gradients and /shapes run on the app built around the tiny checkpoints (fixture `served`). /train runs on a
 small app of its own, holding only the training panel, so a test can reach the tab's slots and shorten its runs.
+Every client asks for English (the tests read the messages they check); tests/test_web_lang_lab.py checks the
+Chinese page.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ import time
 import zipfile
 from pathlib import Path
 
-import gradio as gr
 import pytest
 import torch
-from conftest import free_port
+from conftest import served_alone
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -25,11 +26,11 @@ from lyricgen.checkpoint import load_checkpoint
 from lyricgen.generate import generate_text
 from lyricgen.inspect.gradients import gradient_norms, random_sequence, scaled_rnn_gradients
 from lyricgen.inspect.shapes import ShapeSettings, run_shapes
-from lyricgen.web import limits, server
+from lyricgen.web import limits
 from lyricgen.web.render import CELL_LABELS
-from lyricgen.web.tabs.lab_gradients import GradientsTab
+from lyricgen.web.tabs.lab_gradients import CLIPPED, GradientsTab
 from lyricgen.web.tabs.lab_shapes import ShapesTab
-from lyricgen.web.tabs.lab_train import TrainTab, own_thread_budget
+from lyricgen.web.tabs.lab_train import TRAIN_CURVE, VAL_CURVE, TrainTab, own_thread_budget
 from lyricgen.web.validate import InputError
 
 CJK = ("\u4e00", "\u9fff")
@@ -49,33 +50,36 @@ def curves(plot: dict) -> dict[str, list[dict]]:
     return out
 
 
-def bilingual(error: BaseException) -> bool:
-    text = str(error)
-    return any(CJK[0] <= ch <= CJK[1] for ch in text) and any(ch.isascii() and ch.isalpha() for ch in text)
+def has_cjk(text: str) -> bool:
+    return any(CJK[0] <= ch <= CJK[1] for ch in text)
+
+
+def english(error: BaseException) -> bool:
+    """A message in English alone: no Chinese half beside it."""
+    return not has_cjk(str(error))
+
+
+def chinese_too(error: InputError) -> bool:
+    """The same message exists in Chinese (the page in Chinese shows that one)."""
+    return has_cjk(error.msg.render("zh"))
 
 
 # ---------------------------------------------------------------------------------------------
-# 自己训练 Train it yourself
+# Train it yourself
 
 
 @pytest.fixture(scope="module")
 def lab(tiny, tmp_path_factory):
-    """(the TrainTab, its URL): only the training panel, one training at a time, STEPS steps per run."""
+    """(the TrainTab, its URL): only the training panel (in a page, as links need), one training at a time,
+    STEPS steps per run."""
     tab = TrainTab(tiny, max_trainings=1, max_steps=STEPS, zip_dir=tmp_path_factory.mktemp("zips"))
-    with gr.Blocks() as demo:
-        tab.layout()
-    server.configure_queue(demo)
-    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
-                show_error=False)
-    try:
-        yield tab, demo.local_url
-    finally:
-        demo.close()
+    with served_alone(tab) as url:
+        yield tab, url
 
 
-def client(url: str) -> Client:
-    """A Client is a browser session of its own."""
-    return Client(url, verbose=False, download_files=False)
+def client(url: str, lang: str = "en") -> Client:
+    """A Client is a browser session of its own; lang: the language its browser asks for."""
+    return Client(url, verbose=False, download_files=False, headers={"Accept-Language": lang})
 
 
 def train_args(**change) -> list:
@@ -98,7 +102,7 @@ def test_client_train_streams_curves_and_samples_then_a_loadable_zip(lab, tmp_pa
     updates = list(job)
     plot, status, samples, file = updates[-1]
     assert len(updates) >= 2 and all(update[3] is None for update in updates[:-1])
-    assert f"step {STEPS}**" in status and "Finished" in status and "tokens/s" in status
+    assert f"**Step {STEPS}**" in status and "Finished" in status and "tokens/s" in status
 
     folder = tmp_path / "weights"
     with zipfile.ZipFile(file["path"]) as archive:
@@ -109,13 +113,13 @@ def test_client_train_streams_curves_and_samples_then_a_loadable_zip(lab, tmp_pa
     # The curves are the run's own numbers: validation exactly, training as sent (fewer than 200 points).
     drawn = curves(plot)
     history = metrics["history"]
-    assert [r["step"] for r in drawn["验证 validation"]] == history["val_steps"]
-    assert [r["loss"] for r in drawn["验证 validation"]] == pytest.approx(history["val_losses"])
-    assert [r["loss"] for r in drawn["训练 train"]] == pytest.approx(history["train_losses"])
+    assert [r["step"] for r in drawn[VAL_CURVE]] == history["val_steps"]
+    assert [r["loss"] for r in drawn[VAL_CURVE]] == pytest.approx(history["val_losses"])
+    assert [r["loss"] for r in drawn[TRAIN_CURVE]] == pytest.approx(history["train_losses"])
     assert f"{metrics['val_ppl']:.1f}" in status and f"{metrics['ngram_val_ppl']:.1f}" in status
     # Samples: one a line, from the same start text, the untrained model's first.
     lines = samples.splitlines()
-    assert lines[0].startswith("第 0 步 step 0：明月") and all("明月" in line for line in lines)
+    assert lines[0].startswith("Step 0: 明月") and all("明月" in line for line in lines)
     # The zip is a normal weights folder: it loads and writes.
     ckpt = load_checkpoint(folder, "cpu")
     assert ckpt.model.config.cell == "gru" and ckpt.model.config.hidden_dim == 16
@@ -136,14 +140,14 @@ def test_client_train_one_per_session_k_on_the_server_and_stop_frees_the_slot(la
             alice.predict(*train_args(), api_name="/train")
         with pytest.raises(AppError, match="at most 1 models at once") as busy:
             bob.predict(*train_args(), api_name="/train")
-        assert bilingual(same.value) and bilingual(busy.value)
+        assert english(same.value) and english(busy.value)
 
         began = time.monotonic()
         bob.predict(api_name="/train_stop")  # another session's stop does nothing to Alice's training
         alice.predict(api_name="/train_stop")
         _, status, _, file = job.result(timeout=30)
         assert time.monotonic() - began < 20
-        assert "已停止 stopped" in status and Path(file["path"]).exists()  # the model so far, still offered
+        assert "Finished: stopped" in status and Path(file["path"]).exists()  # the model so far, still offered
         assert tab.running() == 0
 
         # A cancelled job (the page closed, or Gradio's cancel) stops its training too.
@@ -161,19 +165,19 @@ def test_client_train_one_per_session_k_on_the_server_and_stop_frees_the_slot(la
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"source": "paste", "text": ""}, "please paste some lyrics"),
-        ({"source": "paste", "text": "只有一行歌词"}, "at least 4 lines"),
+        ({"source": "paste", "text": ""}, "Please paste some lyrics"),
+        ({"source": "paste", "text": "只有一行歌词"}, "At least 4 lines"),
         ({"source": "paste", "text": "，。！？\n……\n、、、\n！！"}, "only punctuation"),
         ({"source": "paste", "text": "😀" * limits.LAB_MAX_TEXT_CHARS}, "only punctuation"),
-        ({"source": "paste", "text": "星" * (limits.LAB_MAX_TEXT_CHARS + 1)}, "too long"),
-        ({"source": "paste", "text": "床前明月光\n疑是地上霜\n举头望明月\n低头思故乡"}, "too little text"),
+        ({"source": "paste", "text": "星" * (limits.LAB_MAX_TEXT_CHARS + 1)}, "lyrics text is too long"),
+        ({"source": "paste", "text": "床前明月光\n疑是地上霜\n举头望明月\n低头思故乡"}, "Too little text"),
     ],
 )
 def test_client_train_refuses_bad_input(lab, change, message):
     tab, url = lab
     with pytest.raises(AppError, match=message) as info:
         client(url).predict(*train_args(**change), api_name="/train")
-    assert bilingual(info.value) and tab.running() == 0
+    assert english(info.value) and tab.running() == 0
 
 
 @pytest.mark.parametrize(
@@ -186,9 +190,9 @@ def test_client_train_refuses_bad_input(lab, change, message):
         ({"budget_s": limits.LAB_MAX_BUDGET_S + 1}, "time budget must be between"),
         ({"hidden_size": 1024}, "hidden size must be between"),
         ({"hidden_size": 16.5}, "whole number"),
-        ({"feeding": "shuffled"}, "no feeding"),
-        ({"cell": "transformer"}, "no cell"),
-        ({"source": None}, "no corpus"),
+        ({"feeding": "shuffled"}, "No feeding"),
+        ({"cell": "transformer"}, "No cell"),
+        ({"source": None}, "No corpus"),
     ],
 )
 def test_train_refuses_what_the_page_cannot_send(tiny, change, message):
@@ -196,7 +200,7 @@ def test_train_refuses_what_the_page_cannot_send(tiny, change, message):
     tab = TrainTab(tiny, max_steps=1)
     with pytest.raises(InputError, match=message) as info:
         list(tab.train(*train_args(**change)))
-    assert bilingual(info.value) and tab.running() == 0
+    assert english(info.value) and chinese_too(info.value) and tab.running() == 0
 
 
 def test_own_thread_budget_leaves_other_threads_alone():
@@ -222,7 +226,7 @@ def test_own_thread_budget_leaves_other_threads_alone():
 
 
 # ---------------------------------------------------------------------------------------------
-# 梯度消失 Vanishing gradients
+# Vanishing gradients
 
 
 def test_client_gradients_plot_autograds_norms_for_every_cell(served, tiny):
@@ -237,7 +241,7 @@ def test_client_gradients_plot_autograds_norms_for_every_cell(served, tiny):
         assert [p["log10_norm"] for p in points] == pytest.approx([math.log10(n) for n in reversed(norms)])
     assert "spectral radius" in info and "No clipping" in info
     unclipped, clipped = curves(rnn).values()
-    assert clipped == [{**point, "curve": "裁剪后 clipped"} for point in unclipped]  # no clipping: the same curve
+    assert clipped == [{**point, "curve": CLIPPED} for point in unclipped]  # no clipping: the same curve
 
 
 def test_client_gradients_scaled_rnn_and_clipping(served, tiny):
@@ -267,13 +271,13 @@ def test_client_gradients_refuses_bad_input(served, args, message):
     client_, _ = served
     with pytest.raises(AppError, match=message) as info:
         client_.predict(*args, api_name="/gradients")
-    assert bilingual(info.value)
+    assert english(info.value)
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("lyrics", "", 20, "0", 1.0, 0), "no sequence source"),
+        (("lyrics", "", 20, "0", 1.0, 0), "No sequence source"),
         (("random", "", 1, "0", 1.0, 0), "length must be between"),
         (("random", "", limits.LAB_MAX_GRAD_STEPS + 1, "0", 1.0, 0), "length must be between"),
         (("random", "", 20, "0", 2.5, 0), "W_hh scale must be between"),
@@ -282,12 +286,13 @@ def test_client_gradients_refuses_bad_input(served, args, message):
     ],
 )
 def test_gradients_refuses_what_the_page_cannot_send(tiny, args, message):
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(InputError, match=message) as info:
         GradientsTab(tiny).gradients(*args)
+    assert english(info.value) and chinese_too(info.value)
 
 
 # ---------------------------------------------------------------------------------------------
-# 形状实验 Shapes
+# Shapes
 
 
 @pytest.mark.parametrize(
@@ -307,17 +312,17 @@ def test_client_shapes_match_torch(served, settings):
         s.cell, s.seq_len, s.batch, s.input_size, s.hidden_size, s.num_layers, s.bidirectional, s.batch_first,
         "none", api_name="/shapes")
     report = run_shapes(s)
-    assert [(r["张量 tensor"], r["形状 shape"]) for r in rows(tensors)] == [(n, str(sh)) for n, sh in report.tensors]
+    assert [(r["Tensor"], r["Shape"]) for r in rows(tensors)] == [(n, str(sh)) for n, sh in report.tensors]
     d = 2 if s.bidirectional else 1
     out = (s.batch, s.seq_len, d * s.hidden_size) if s.batch_first else (s.seq_len, s.batch, d * s.hidden_size)
-    assert dict((r["张量 tensor"], r["形状 shape"]) for r in rows(tensors))["output"] == str(out)
+    assert dict((r["Tensor"], r["Shape"]) for r in rows(tensors))["output"] == str(out)
     module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[s.cell](
         s.input_size, s.hidden_size, s.num_layers, bidirectional=s.bidirectional, batch_first=s.batch_first)
     params = rows(parameters)
-    assert [r["参数 parameter"] for r in params] == [name for name, _ in module.named_parameters()]
-    assert [r["形状 shape"] for r in params] == [str(tuple(p.shape)) for p in module.parameters()]
+    assert [r["Parameter"] for r in params] == [name for name, _ in module.named_parameters()]
+    assert [r["Shape"] for r in params] == [str(tuple(p.shape)) for p in module.parameters()]
     total = sum(p.numel() for p in module.parameters())
-    assert sum(r["个数 numel"] for r in params) == total
+    assert sum(r["Elements"] for r in params) == total
     assert f"**{total:,}**" in count and "✓" in count
     assert f"num_layers={s.num_layers}, bidirectional={s.bidirectional}, batch_first={s.batch_first})" in code
     assert code.startswith(f"rnn = nn.{ {'rnn': 'RNN', 'lstm': 'LSTM', 'gru': 'GRU'}[s.cell]}(input_size=")
@@ -329,23 +334,21 @@ def test_client_shapes_match_torch(served, settings):
 def test_client_shapes_wrong_switch_shows_torchs_message(served, wrong, torch_says, why):
     client_, _ = served
     _, tensors, _, _, error = client_.predict("gru", 5, 3, 7, 4, 2, True, False, wrong, api_name="/shapes")
-    assert torch_says in error and why in error and bilingual(Exception(error))
-    assert any(r["各维 axes"].startswith("✗") for r in rows(tensors))
+    assert torch_says in error and why in error and not has_cjk(error)
+    assert any(r["Axes"].startswith("✗") for r in rows(tensors))
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [
-
-        (("lstm", 5, 3, 1024, 1024, 6, True, False, "none"), "too big"),
-        (("lstm", 100, 64, 512, 512, 1, False, False, "none"), "too much work"),
+    [        (("lstm", 5, 3, 1024, 1024, 6, True, False, "none"), "too big"),
+        (("lstm", 100, 64, 512, 512, 1, False, False, "none"), "Too much work"),
     ],
 )
 def test_client_shapes_refuses_bad_input(served, args, message):
     client_, _ = served
     with pytest.raises(AppError, match=message) as info:
         client_.predict(*args, api_name="/shapes")
-    assert bilingual(info.value)
+    assert english(info.value)
 
 
 @pytest.mark.parametrize(
@@ -355,13 +358,14 @@ def test_client_shapes_refuses_bad_input(served, args, message):
         (("lstm", 5, 3, 7, 4, 2, "yes", False, "none"), "bidirectional must be True or False"),
         (("lstm", 5, 3, 7, 4, 2, False, None, "none"), "batch_first must be True or False"),
         (("lstm", 5.5, 3, 7, 4, 2, False, False, "none"), "whole number"),
-        (("conv", 5, 3, 7, 4, 2, False, False, "none"), "no mode"),
-        (("lstm", 5, 3, 7, 4, 2, False, False, "c0"), "no wrong-shape choice"),
+        (("conv", 5, 3, 7, 4, 2, False, False, "none"), "No mode"),
+        (("lstm", 5, 3, 7, 4, 2, False, False, "c0"), "No wrong-shape choice"),
     ],
 )
 def test_shapes_refuses_what_the_page_cannot_send(args, message):
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(InputError, match=message) as info:
         ShapesTab().shapes(*args)
+    assert english(info.value) and chinese_too(info.value)
 
 
 def test_shapes_handler_counts_equal_torch_in_python():

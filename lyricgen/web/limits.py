@@ -93,3 +93,7 @@ LAB_MAX_FEATURES = 1024  # input_size and hidden_size
 LAB_MAX_LAYERS = 6
 LAB_MAX_SHAPE_PARAMS = 5_000_000  # parameters of the layer built
 LAB_MAX_SHAPE_WORK = 200_000_000  # seq_len × batch × parameters: about the multiply-adds of one forward pass
+
+# Languages: the language chosen on each page is remembered for its session (lyricgen/web/i18n.py).
+MAX_SESSIONS = 10_000  # pages remembered at once; the oldest is forgotten first (it falls back to its browser's)
+DOWNLOAD_MAX_AGE_S = 3600  # a downloadable lyrics file is kept this long (Gradio's cache is emptied this often)

@@ -16,6 +16,7 @@ from ..inspect.memory import MemoryReport
 from ..inspect.states import TERMS, HiddenTrace, OpenBox
 from ..inspect.words import NextWordResult
 from ..tokens import EOL, UNK, join_words
+from .i18n import t
 
 CELL_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}  # how the page names each of model.CELLS
 
@@ -26,7 +27,7 @@ def esc(text: str) -> str:
 
 
 def shown_token(token: str) -> str:
-    return "↵ 换行 line break" if token == EOL else token
+    return t("token.line_break") if token == EOL else token
 
 
 def md_cell(text: str) -> str:
@@ -35,16 +36,18 @@ def md_cell(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Probability colours, light enough for black text on top: red for words the model found
-# unlikely, yellow in between, green for the words it expected. The scale is logarithmic
-# (1e-3 … 1), because "1 in 1,000" and "1 in 100" differ as much to a reader as 10% and 100%.
+# Probability colours, light enough for black text on top: pale yellow for words the model found
+# unlikely, through green, to blue-green for the words it expected (ColorBrewer's YlGnBu, light end).
+# The colours darken steadily as p grows, so their order survives in greyscale and for red–green
+# colour blindness (no red against green). The scale is logarithmic (1e-3 … 1), because "1 in 1,000"
+# and "1 in 100" differ as much to a reader as 10% and 100%.
 
-PROB_STOPS = [(-3.0, (244, 165, 130)), (-1.5, (255, 237, 160)), (0.0, (166, 219, 160))]
+PROB_STOPS = [(-3.0, (255, 255, 204)), (-1.5, (161, 218, 180)), (0.0, (65, 182, 196))]
 PROB_FLOOR = 1e-3
 
 
 def prob_color(p: float) -> str:
-    """A probability → "#rrggbb" background colour on the red–yellow–green scale above."""
+    """A probability → "#rrggbb" background colour on the yellow–green–blue scale above."""
     x = math.log10(min(1.0, max(PROB_FLOOR, p)))
     xs = [s[0] for s in PROB_STOPS]
     rgb = [round(float(np.interp(x, xs, [s[1][c] for s in PROB_STOPS]))) for c in range(3)]
@@ -52,12 +55,12 @@ def prob_color(p: float) -> str:
 
 
 def prob_legend_html() -> str:
-    """A small key for prob_color, bilingual."""
+    """A small key for prob_color."""
     swatches = "".join(
         f'<span style="background:{prob_color(p)};padding:0 6px;margin-right:2px">{label}</span>'
         for p, label in ((0.001, "≤0.1%"), (0.01, "1%"), (0.1, "10%"), (0.5, "50%"), (1.0, "100%"))
     )
-    return f'<div style="font-size:0.85em;margin-top:6px">概率 probability：{swatches}</div>'
+    return f'<div style="font-size:0.85em;margin-top:6px">{esc(t("render.probability"))}{swatches}</div>'
 
 
 def word_span(token: str, p: float, tip: str, selected: bool = False) -> str:
@@ -115,8 +118,9 @@ def heatmap_image(values: np.ndarray, diverging: bool = True, limit: float | Non
     |value|, one scale for the whole picture so rows compare); else white 0 → dark blue limit, for
     gates. Pass limit=1 for tanh states and gates so pictures of different models share one scale.
     Row labels are row numbers (digits only, so no Chinese font is needed); the table beside the
-    picture says which word each row is. column_header names the columns ("dim" → "dim 0 … dim N-1")
-    in a strip above, which also keeps row 0 clear of the label Gradio lays over the image's corner.
+    picture says which word each row is. column_header names the columns ("dim" → "dim 0 … dim N-1"),
+    in the page's language (Chinese needs a Chinese font on the machine: see caption_font), in a strip
+    above, which also keeps row 0 clear of the label Gradio lays over the image's corner.
     label_every: only every k-th row is numbered, for rows too thin for a label each (hundreds of steps).
     """
     values = np.asarray(values, dtype=float)
@@ -142,23 +146,56 @@ def heatmap_image(values: np.ndarray, diverging: bool = True, limit: float | Non
         for i in range(0, rows, max(1, label_every)):
             draw.text((3, header_h + i * cell_h + max(0, (cell_h - 11) // 2)), str(i), fill="black", font=font)
     if column_header is not None:
-        draw.text((label_w, header_h - 14), f"{column_header} 0", fill="black", font=font)
-        draw.text((image.width - 2, header_h - 14), f"{column_header} {cols - 1}", fill="black", font=font,
-                  anchor="ra")
+        header_font = font
+        if has_cjk(column_header):  # PIL's own font has no Chinese: without a Chinese font, numbers alone
+            header_font = caption_font(11)
+            if not isinstance(header_font, ImageFont.FreeTypeFont):
+                header_font, column_header = font, ""
+        draw.text((label_w, header_h - 14), f"{column_header} 0".strip(), fill="black", font=header_font)
+        draw.text((image.width - 2, header_h - 14), f"{column_header} {cols - 1}".strip(), fill="black",
+                  font=header_font, anchor="ra")
     return image
 
 
+# Fonts with Chinese characters, where Linux distributions put them (apt install fonts-noto-cjk; a
+# Space installs it from packages.txt). PIL's own font has Latin letters only.
+CJK_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+
+
+def caption_font(size: int = 13) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """A font that draws Chinese, when the machine has one; else PIL's default (Latin only)."""
+    for path in CJK_FONTS:
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:
+            continue
+    return ImageFont.load_default(size=size)
+
+
+def has_cjk(text: str) -> bool:
+    return any(ord(ch) >= 0x2E80 for ch in text)
+
+
 def stacked(images: list[tuple[Image.Image, str]]) -> Image.Image:
-    """Pictures one under another, each under the English part of its caption (no CJK font needed)."""
-    font = ImageFont.load_default(size=13)
+    """Pictures one under another, each under its caption. Without a Chinese font on the machine a
+    Chinese caption would be empty boxes: it is left out of the picture (the page's text names each
+    picture in the same order)."""
+    font = caption_font(13)
+    can_draw_cjk = isinstance(font, ImageFont.FreeTypeFont)
     strip = 20
     width = max(image.width for image, _ in images)
     height = sum(image.height + strip + 6 for image, _ in images)
     canvas = Image.new("RGB", (width, height), "white")
     draw, y = ImageDraw.Draw(canvas), 0
     for image, caption in images:
-        english = "".join(ch for ch in caption if ord(ch) < 0x2E80).strip(" ·")
-        draw.text((4, y + 3), english, fill="black", font=font)
+        if can_draw_cjk or not has_cjk(caption):
+            draw.text((4, y + 1), caption, fill="black", font=font)
         canvas.paste(image, (0, y + strip))
         y += image.height + strip + 6
     return canvas
@@ -167,22 +204,12 @@ def stacked(images: list[tuple[Image.Image, str]]) -> Image.Image:
 # ---------------------------------------------------------------------------------------------
 # Hidden states and gates
 
-GATE_NAMES = {
-    "h": "隐藏状态 hidden state h_t",
-    "i": "输入门 input gate i",
-    "f": "遗忘门 forget gate f",
-    "g": "候选值 candidate g",
-    "o": "输出门 output gate o",
-    "c": "细胞状态 cell state c_t",
-    "r": "重置门 reset gate r",
-    "z": "更新门 update gate z",
-    "n": "候选值 candidate n",
-}
+GATE_NAMES = {name: f"gate.{name}" for name in "hifgocrzn"}  # the key of each quantity's name in the strings
 GATES_IN_0_1 = ("i", "f", "o", "r", "z")  # sigmoid outputs: drawn white (0) to dark blue (1)
 
 
 def trace_images(trace: HiddenTrace, layer: int = 0) -> list[tuple[Image.Image, str]]:
-    """One heatmap per quantity of a layer ("h", then the gates), each with its bilingual caption.
+    """One heatmap per quantity of a layer ("h", then the gates), each with its caption.
 
     Rows are steps, columns units. Values in [-1, 1] (h of every cell, candidates g and n) share
     the fixed diverging scale, gates in [0, 1] the sequential one, so pictures compare across
@@ -197,7 +224,7 @@ def trace_images(trace: HiddenTrace, layer: int = 0) -> list[tuple[Image.Image, 
             image = heatmap_image(values)
         else:
             image = heatmap_image(values, limit=1.0)
-        images.append((image, GATE_NAMES[name]))
+        images.append((image, t(GATE_NAMES[name])))
     return images
 
 
@@ -210,45 +237,36 @@ def _numbers(values: list[float]) -> str:
 
 
 def open_box_markdown(box: OpenBox) -> str:
-    """The box explained in Markdown: the equation, the shapes, then each step's terms, Chinese with English."""
+    """The box explained in Markdown: the equation, the shapes, then each step's terms."""
     s = box.shapes
     hidden, embed = s["W_hh"][0], s["W_ih"][1]
     lines = [
-        "### 打开盒子：一步 RNN · Open the box: one RNN step",
+        t("box.heading"),
         "",
         "$$h_t = \\tanh(W_{ih}\\,x_t + b_{ih} + W_{hh}\\,h_{t-1} + b_{hh})$$",
         "",
-        "每读一个词，RNN 把**这个词的向量** x_t 和**上一步的隐藏状态** h_{t-1} 各乘一个矩阵、各加一个偏置，"
-        "相加后用 tanh 压到 (−1, 1)，得到新的隐藏状态 h_t。h_0 是全零。 · "
-        "For every word, the RNN multiplies **the word's vector** x_t and **the previous hidden state** h_{t-1} "
-        "by a matrix each, adds a bias each, sums them, and squashes the sum into (−1, 1) with tanh: "
-        "that is the new hidden state h_t. h_0 is all zeros.",
+        t("box.explain"),
         "",
-        "| 名称 name | 形状 shape | 含义 meaning |",
+        t("box.shapes_header"),
         "|---|---|---|",
-        f"| embedding | `{s['embedding']}` | 每个词一行 · one row per word: x_t = embedding[id] |",
-        f"| W_ih | `{s['W_ih']}` | 输入 → 隐藏 · input to hidden: `({hidden}, {embed}) @ ({embed},) → ({hidden},)` |",
-        f"| b_ih | `{s['b_ih']}` | 输入偏置 · input bias |",
-        f"| W_hh | `{s['W_hh']}` | 隐藏 → 隐藏（记忆）· hidden to hidden (the memory): "
-        f"`({hidden}, {hidden}) @ ({hidden},) → ({hidden},)` |",
-        f"| b_hh | `{s['b_hh']}` | 隐藏偏置 · hidden bias |",
-        f"| h_t | `{s['h_t']}` | 新的隐藏状态 · the new hidden state |",
+        f"| embedding | `{s['embedding']}` | {t('box.embedding')} |",
+        f"| W_ih | `{s['W_ih']}` | {t('box.w_ih')}: `({hidden}, {embed}) @ ({embed},) → ({hidden},)` |",
+        f"| b_ih | `{s['b_ih']}` | {t('box.b_ih')} |",
+        f"| W_hh | `{s['W_hh']}` | {t('box.w_hh')}: `({hidden}, {hidden}) @ ({hidden},) → ({hidden},)` |",
+        f"| b_hh | `{s['b_hh']}` | {t('box.b_hh')} |",
+        f"| h_t | `{s['h_t']}` | {t('box.h_t')} |",
         "",
-        f"下面只列出前 {box.units} 个单元（共 {hidden} 个）。 · Below: the first {box.units} of {hidden} units.",
+        t("box.units", units=box.units, hidden=hidden),
         "",
-        "| 步 step | 词 word | " + " | ".join(md_cell(term) for term in TERMS) + " |",
+        f"| {t('box.step')} | {t('box.word')} | " + " | ".join(md_cell(term) for term in TERMS) + " |",
         "|---|---|" + "---|" * len(TERMS),
     ]
     for step in box.steps:
         word = f"{step.token} → {UNK}" if step.unknown else step.token
         cells = [_numbers(step.terms[term]) for term in TERMS]
         lines.append(f"| {step.t} | {md_cell(word)} | " + " | ".join(cells) + " |")
-    verdict = "一致 · they agree" if box.max_abs_diff < 1e-5 else "不一致！· they differ!"
-    lines += [
-        "",
-        f"**手算与 `nn.RNN` 的最大差别 · largest difference between this hand computation and `nn.RNN`："
-        f"{box.max_abs_diff:.2e}**（{verdict}；只差浮点舍入 · only floating-point rounding）",
-    ]
+    verdict = t("box.agree") if box.max_abs_diff < 1e-5 else t("box.differ")
+    lines += ["", t("box.check", diff=f"{box.max_abs_diff:.2e}", verdict=verdict)]
     return "\n".join(lines)
 
 
@@ -259,12 +277,9 @@ RUN_STYLE = "text-decoration:underline 2px #c0392b"  # words inside a copied run
 
 
 def memory_summary(report: MemoryReport) -> str:
-    """One bilingual sentence with the figures."""
-    return (f"{len(report.lines)} 行中有 {report.seen_lines} 行（{report.seen_share:.0%}）与训练歌词完全相同；"
-            f"{report.copied_word_share:.0%} 的词落在连续 {report.run_words} 个词以上的照抄片段里。 · "
-            f"{report.seen_lines} of {len(report.lines)} lines ({report.seen_share:.0%}) occur verbatim in the "
-            f"training lyrics; {report.copied_word_share:.0%} of the words lie in copied runs of "
-            f"{report.run_words}+ words.")
+    """One sentence with the figures."""
+    return t("memory.summary", lines=len(report.lines), seen=report.seen_lines, seen_share=f"{report.seen_share:.0%}",
+             copied=f"{report.copied_word_share:.0%}", run=report.run_words)
 
 
 def memorization_html(report: MemoryReport) -> str:
@@ -278,12 +293,12 @@ def memorization_html(report: MemoryReport) -> str:
                 pieces.append(" ")  # join_words's space between two Latin words
             shown = esc(word)
             if copied:
-                shown = f'<span style="{RUN_STYLE}" title="照抄片段 copied run">{shown}</span>'
+                shown = f'<span style="{RUN_STYLE}" title="{esc(t("memory.copied_run"))}">{shown}</span>'
             pieces.append(shown)
         body = "".join(pieces)
         if line.seen:
             parts.append(f'<div style="background:#fde2c8;padding:1px 4px">{body} '
-                         f'<small style="color:#a04000">⚠ 训练集原句 · verbatim from training</small></div>')
+                         f'<small style="color:#a04000">⚠ {esc(t("memory.verbatim"))}</small></div>')
         else:
             parts.append(f'<div style="padding:1px 4px">{body}</div>')
     return f'<div style="line-height:1.8">{"".join(parts)}</div><p>{esc(memory_summary(report))}</p>'

@@ -17,6 +17,7 @@ import torch
 from ..checkpoint import Checkpoint
 from ..engine import DecodingEngine, start_engines
 from . import limits
+from .page import CSS as PAGE_CSS
 
 WEIGHTS_ENV = "LYRICGEN_WEIGHTS"  # another weights root, holding rnn/, lstm/ and gru/
 
@@ -79,7 +80,7 @@ def parse_auth(text: str | None) -> tuple[str, str] | None:
 
 
 def serve(blocks: gr.Blocks, host: str | None = None, port: int | None = None, share: bool = False,
-          auth: tuple[str, str] | None = None, block: bool = True) -> str | None:
+          auth: tuple[str, str] | None = None, block: bool = True, quiet: bool = False) -> str | None:
     """Launch, and when a public link was asked for but none came, say so and keep serving locally.
 
     Gradio itself only prints a hint about a missing file when the share server cannot be reached
@@ -89,7 +90,7 @@ def serve(blocks: gr.Blocks, host: str | None = None, port: int | None = None, s
         print("注意：公开链接没有密码，任何拿到链接的人都能用。 · Note: the public link has no password; "
               "add --auth user:password to require one.", file=sys.stderr)
     blocks.launch(server_name=host, server_port=port, share=share, auth=auth, show_error=False,
-                  enable_monitoring=False, prevent_thread_lock=True)
+                  enable_monitoring=False, prevent_thread_lock=True, quiet=quiet, css=PAGE_CSS)
     if share and not blocks.share_url:
         print(f"\n无法创建公开链接（没有网络，或连不上 gradio.live）；应用仍在本机运行：{blocks.local_url}\n"
               f"Could not create a public share link (no network, or gradio.live unreachable); "

@@ -2,8 +2,9 @@
 
 The server checks every value itself: a Textbox's max_length or a Slider's range only binds the
 browser, and a client can send anything JSON holds (or, calling Python, anything at all). A bad
-value raises InputError, a gr.Error whose message is Chinese, then English, short enough for a
-student to read; Gradio shows it even with show_error=False (which hides crashes).
+value raises InputError, a gr.Error whose message is in the page's language (i18n.py), short enough
+for a student to read; Gradio shows it even with show_error=False (which hides crashes). A field is
+named by its key in the strings ("field.seed"), so the message names it in the same language.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ from ..cache import for_generation, recorded_settings
 from ..checkpoint import Checkpoint
 from ..generate import GenerationSettings
 from . import limits
+from .i18n import Msg, current, t
 
 T = TypeVar("T")
 
 
 class InputError(gr.Error):
-    """An input a student can fix; the message is "Chinese / English"."""
+    """An input a student can fix: a message key and its fields, said in the request's language."""
 
-    def __init__(self, zh: str, en: str):
-        super().__init__(f"{zh} / {en}", title="输入有误 · Input error", print_exception=False)
-        self.zh, self.en = zh, en
+    def __init__(self, key: str, **fields: object):
+        self.msg = Msg(key, **fields)  # the message in any language: self.msg.render("en")
+        lang = current()
+        super().__init__(self.msg.render(lang), title=Msg("error.title").render(lang), print_exception=False)
 
     def __str__(self) -> str:
         return self.message
@@ -38,8 +41,7 @@ class BusyError(gr.Error):
     """The server has more requests than it takes at once: nothing wrong with the input, try again soon."""
 
     def __init__(self):
-        super().__init__("服务器正忙，请过几秒再试 / The server is busy: try again in a few seconds",
-                         title="正忙 · Busy", print_exception=False)
+        super().__init__(t("error.busy"), title=t("error.busy_title"), print_exception=False)
 
 
 def brief(value: object) -> str:
@@ -48,7 +50,7 @@ def brief(value: object) -> str:
     return text if len(text) <= limits.BRIEF_CHARS else text[: limits.BRIEF_CHARS - 1] + "…"
 
 
-def check_text(text: object, limit: int, what_zh: str, what_en: str, blank_ok: bool = True) -> str:
+def check_text(text: object, limit: int, what: str, blank_ok: bool = True) -> str:
     """The text without surrounding whitespace; refuses non-text, text over limit, and blank text unless blank_ok.
 
     None counts as blank (an empty box). The limit applies to the text as sent, spaces included.
@@ -57,17 +59,16 @@ def check_text(text: object, limit: int, what_zh: str, what_en: str, blank_ok: b
     if text is None:
         text = ""
     if not isinstance(text, str):
-        raise InputError(f"{what_zh}必须是文字", f"the {what_en} must be text")
+        raise InputError("error.not_text", what=Msg(what))
     if len(text) > limit:
-        raise InputError(f"{what_zh}太长了：{len(text)} 个字符，最多 {limit} 个",
-                         f"the {what_en} is too long: {len(text)} characters, at most {limit}")
+        raise InputError("error.too_long", what=Msg(what), n=len(text), limit=limit)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate (JSON can carry one): jieba copes, hashing and JSON do not
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     text = text.strip()
     if not text and not blank_ok:
-        raise InputError(f"请输入{what_zh}", f"the {what_en} is empty: please type one")
+        raise InputError("error.empty", what=Msg(what))
     return text
 
 
@@ -75,22 +76,21 @@ def _shown(value: float) -> str:
     return f"{value:g}" if abs(value) < 1e15 else brief(value)  # f"{10**400:g}" would overflow
 
 
-def check_number(value: object, low: float, high: float, what_zh: str, what_en: str) -> float:
+def check_number(value: object, low: float, high: float, what: str) -> float:
     """A real number in [low, high]: no bool (True is an int in Python, but surely a mistake), NaN or infinity."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (
             isinstance(value, float) and not math.isfinite(value)):
-        raise InputError(f"{what_zh}必须是数字", f"the {what_en} must be a number")
+        raise InputError("error.not_number", what=Msg(what))
     if not low <= value <= high:  # exact for ints of any size, unlike float(value)
-        raise InputError(f"{what_zh}必须在 {low:g} 到 {high:g} 之间（现在是 {_shown(value)}）",
-                         f"the {what_en} must be between {low:g} and {high:g} (got {_shown(value)})")
+        raise InputError("error.out_of_range", what=Msg(what), low=f"{low:g}", high=f"{high:g}", value=_shown(value))
     return value
 
 
-def check_whole(value: object, low: int, high: int, what_zh: str, what_en: str) -> int:
+def check_whole(value: object, low: int, high: int, what: str) -> int:
     """A whole number in [low, high]; 3.0 counts, 3.5 does not."""
-    number = check_number(value, low, high, what_zh, what_en)
+    number = check_number(value, low, high, what)
     if number != int(number):
-        raise InputError(f"{what_zh}必须是整数", f"the {what_en} must be a whole number")
+        raise InputError("error.not_whole", what=Msg(what))
     return int(number)
 
 
@@ -102,23 +102,21 @@ def check_seed(seed: object) -> int | None:
         try:
             seed = int(seed.strip())
         except ValueError:
-            raise InputError("种子必须是整数，或留空（随机）",
-                             "the seed must be a whole number, or blank for random") from None
-    return check_whole(seed, 0, limits.MAX_SEED, "种子", "seed")
+            raise InputError("error.seed") from None
+    return check_whole(seed, 0, limits.MAX_SEED, "field.seed")
 
 
-def check_choice(value: object, choices: Mapping[str, T], what_zh: str, what_en: str) -> T:
+def check_choice(value: object, choices: Mapping[str, T], what: str) -> T:
     """choices[value], when value is one of its keys; else an InputError listing them."""
     if not isinstance(value, str) or value not in choices:
         names = ", ".join(choices)
-        raise InputError(f"没有这种{what_zh}：{brief(value)}，可选 {names}",
-                         f"no {what_en} {brief(value)}; choose one of {names}")
+        raise InputError("error.no_choice", what=Msg(what), value=brief(value), names=names)
     return choices[value]
 
 
 def check_cell(checkpoints: Mapping[str, T], cell: object) -> T:
     """The loaded model for a cell chosen in the page or sent by a client: anything may arrive."""
-    return check_choice(cell, checkpoints, "模型", "model")
+    return check_choice(cell, checkpoints, "field.model")
 
 
 def check_generation(start_text: object, length: object, temperature: object, top_k: object = None,
@@ -127,13 +125,13 @@ def check_generation(start_text: object, length: object, temperature: object, to
     """Every generation setting checked, whatever the browser allowed: start text, 1..max_length tokens,
     0 ≤ temperature ≤ MAX_TEMPERATURE, top-k 0 or None = off, MIN_TOP_P ≤ top-p ≤ 1 (None or 1 = off),
     seed blank = random."""
-    k = check_whole(0 if top_k is None else top_k, 0, limits.MAX_TOP_K, "top-k", "top-k")
+    k = check_whole(0 if top_k is None else top_k, 0, limits.MAX_TOP_K, "field.top_k")
     return GenerationSettings(
-        start_text=check_text(start_text, limits.MAX_TEXT_CHARS, "开头文字", "start text"),
-        length=check_whole(length, limits.MIN_LENGTH, max_length, "生成长度", "length"),
-        temperature=float(check_number(temperature, 0.0, limits.MAX_TEMPERATURE, "温度", "temperature")),
+        start_text=check_text(start_text, limits.MAX_TEXT_CHARS, "field.start_text"),
+        length=check_whole(length, limits.MIN_LENGTH, max_length, "field.length"),
+        temperature=float(check_number(temperature, 0.0, limits.MAX_TEMPERATURE, "field.temperature")),
         top_k=k or None,
-        top_p=float(check_number(1.0 if top_p is None else top_p, limits.MIN_TOP_P, 1.0, "top-p", "top-p")),
+        top_p=float(check_number(1.0 if top_p is None else top_p, limits.MIN_TOP_P, 1.0, "field.top_p")),
         seed=check_seed(seed),
     )
 
@@ -141,11 +139,10 @@ def check_generation(start_text: object, length: object, temperature: object, to
 def with_cache_of(settings: GenerationSettings, ckpt: Checkpoint, use_cache: object) -> GenerationSettings:
     """The settings with the cell's continuous cache switched on (use_cache true) or off."""
     if not isinstance(use_cache, bool) and use_cache is not None:
-        raise InputError("“记忆缓存”只能是开或关", "the cache switch must be on or off")
+        raise InputError("error.cache_switch")
     if not use_cache:
         return settings
     recorded = recorded_settings(ckpt.metrics)
     if recorded is None:
-        raise InputError("这个模型没有记录缓存设置（metrics.json 里的 cache），不能用记忆缓存",
-                         "this model records no cache settings (cache in metrics.json), so it cannot use the cache")
+        raise InputError("error.no_cache")
     return replace(settings, cache=for_generation(recorded))

@@ -1,4 +1,4 @@
-"""记忆与注意力 Memory & attention: the continuous cache, attention over the model's own past hidden states.
+"""Memory & attention: the continuous cache, attention over the model's own past hidden states.
 
 For a text (a song whose chorus comes back makes the point): each word's probability without and
 with the cache, the text's perplexity both ways, the cache's weights over earlier positions as a
@@ -21,7 +21,8 @@ from ...cache import CACHE_KEY, CacheSettings, hidden_and_log_probs
 from ...checkpoint import Checkpoint
 from ...inspect.attention import CacheAttention, cache_attention
 from ...tokens import EOL, UNK, lines_to_tokens
-from .. import limits
+from .. import limits, links
+from ..i18n import Msg, t
 from ..render import CELL_LABELS, esc, heatmap_image, md_cell, prob_legend_html, shown_token, word_span
 from ..validate import InputError, check_cell, check_text, check_whole
 from ..widgets import cell_radio, panel
@@ -51,23 +52,9 @@ EXAMPLE_WORD = "风"  # the word first chosen: its second occurrence, in the cho
 
 TOP_MARK = "#2166ac"  # the underline of the earlier words the chosen word looked at
 
-EXPLANATION = (
-    "**这就是注意力。** 缓存把当前的隐藏状态 h_t 和之前每一个隐藏状态 h_i 比较（点积 θ·h_t·h_i），"
-    "相似度经过 softmax 变成权重，再把那些相似状态之后出现的词按权重混进预测："
-    "这正是 Transformer 用 query 和 key 做的运算，只是这里比较的是 RNN 自己过去的状态。 · "
-    "**This is what attention is.** The current state h_t is compared with every earlier state h_i "
-    "(a dot product θ·h_t·h_i), the similarities become weights through a softmax, and the words that "
-    "followed the similar states are mixed into the prediction: the same operation a Transformer does "
-    "with queries and keys, here over the RNN's own past.\n\n"
-    "$$p(w) = (1-\\lambda)\\,p_{\\text{model}}(w) + \\lambda \\sum_{t-N \\le i < t} "
-    "\\operatorname{softmax}_i(\\theta\\, h_t \\cdot h_i)\\,[w_{i+1} = w]$$"
-)
-
-
-HEATMAP_KEY = ("热图：第 j 行是预测第 j 个词时缓存的权重，第 k 列是更早的第 k 个词（它前一个词处的状态被拿来比较）；"
-               "白 = 0，深蓝 = 1；红框 = 选中的词。 · Heatmap: row j = the cache's weights when predicting word j, "
-               "column k = an earlier word k (the state at the word before it was compared); white 0, dark blue 1; "
-               "the red frame = the chosen word.")
+# The cache's formula, under the explanation (a field of its string: the same in every language).
+FORMULA = ("$$p(w) = (1-\\lambda)\\,p_{\\text{model}}(w) + \\lambda \\sum_{t-N \\le i < t} "
+           "\\operatorname{softmax}_i(\\theta\\, h_t \\cdot h_i)\\,[w_{i+1} = w]$$")
 
 
 def text_lines(text: str) -> list[str]:
@@ -85,7 +72,7 @@ def example_position() -> int:
 class ChosenSettings:
     settings: CacheSettings
     recorded: bool  # from the checkpoint's metrics.json; False: the defaults in limits.py
-    note: str  # why the defaults, when they are used
+    note: Msg | None  # why the defaults, when they are used: said in each request's language
 
 
 def default_settings(ckpt: Checkpoint) -> CacheSettings:
@@ -115,7 +102,7 @@ def weights_picture(att: CacheAttention) -> Image.Image:
     T = len(att.tokens)
     cell = max(1, min(12, limits.ATTENTION_PICTURE_PX // T))
     image = heatmap_image(att.weights.numpy(), diverging=False, limit=1.0, cell_w=cell, cell_h=cell,
-                          column_header="pos", label_every=row_label_step(cell))
+                          column_header=t("attention.picture.column"), label_every=row_label_step(cell))
     left, top = image.width - T * cell, image.height - T * cell  # the row labels' strip, the header's
     y = top + att.position * cell
     ImageDraw.Draw(image).rectangle([left, y - 1, image.width - 1, y + cell], outline=(214, 39, 40))
@@ -146,11 +133,10 @@ def words_block(att: CacheAttention, probs: torch.Tensor, known: list[bool], tit
 def summary_table(att: CacheAttention) -> pd.DataFrame:
     """Two rows, without and with the cache: the perplexity and mean probability of tokens 1 … T-1."""
     rows = []
-    for name, probs in (("无缓存 without cache", att.p_model[1:]), ("有缓存 with cache", att.p_cache[1:])):
-        rows.append({"模型 model": name,
-                     "困惑度 perplexity": sig(math.exp(-float(probs.double().log().mean()))),
-                     "平均概率 mean probability": sig(float(probs.double().mean()))})
-    return pd.DataFrame(rows)
+    for name, probs in ((t("attention.without"), att.p_model[1:]), (t("attention.with"), att.p_cache[1:])):
+        rows.append((name, sig(math.exp(-float(probs.double().log().mean()))), sig(float(probs.double().mean()))))
+    return pd.DataFrame(rows, columns=[t("attention.col.model"), t("attention.col.perplexity"),
+                                       t("attention.col.mean_p")])
 
 
 def words_table(att: CacheAttention, known: list[bool]) -> pd.DataFrame:
@@ -158,36 +144,35 @@ def words_table(att: CacheAttention, known: list[bool]) -> pd.DataFrame:
     rows = []
     for j in range(1, len(att.tokens)):
         p_model, p_cache = float(att.p_model[j]), float(att.p_cache[j])
-        rows.append({"位置 position": j, "词 word": shown_token(att.tokens[j]),
-                     "词表中 in vocab": "✓" if known[j] else f"✗ → {UNK}",
-                     "无缓存 p without": sig(p_model), "有缓存 p with": sig(p_cache),
-                     "倍数 ratio ×": sig(p_cache / p_model) if p_model > 0 else None})
-    return pd.DataFrame(rows)
+        rows.append((j, shown_token(att.tokens[j]), "✓" if known[j] else f"✗ → {UNK}", sig(p_model), sig(p_cache),
+                     sig(p_cache / p_model) if p_model > 0 else None))
+    return pd.DataFrame(rows, columns=[t("attention.col.position"), t("attention.col.word"),
+                                       t("attention.col.in_vocab"), t("attention.col.p_without"),
+                                       t("attention.col.p_with"), t("attention.col.ratio")])
 
 
 def top_table(att: CacheAttention) -> pd.DataFrame:
     """The chosen word's heaviest earlier positions: the word proposed, the word whose state was compared."""
     return pd.DataFrame({
-        "位置 position": att.top["position"].astype(int),
-        "提议的词 word proposed": [shown_token(t) for t in att.top["word"]],
-        "前一个词 word before": [shown_token(t) for t in att.top["after"]],
-        "距离 lag": att.top["lag"].astype(int),
-        "权重 weight": [sig(w) for w in att.top["weight"]],
-        "正是这个词 = the word": ["✓" if same else "" for same in att.top["same"]],
+        t("attention.col.position"): att.top["position"].astype(int),
+        t("attention.col.proposed"): [shown_token(w) for w in att.top["word"]],
+        t("attention.col.before"): [shown_token(w) for w in att.top["after"]],
+        t("attention.col.lag"): att.top["lag"].astype(int),
+        t("attention.col.weight"): [sig(w) for w in att.top["weight"]],
+        t("attention.col.same"): ["✓" if same else "" for same in att.top["same"]],
     })
 
 
 def chosen_markdown(att: CacheAttention) -> str:
     """The chosen word: its probabilities both ways, and the earlier words it looked at."""
     j = att.position
-    word = md_cell(shown_token(att.tokens[j]))
-    head = (f"**第 {j} 个词 word #{j}：{word}** — 无缓存 without p = {float(att.p_model[j]):.4g}，"
-            f"有缓存 with p = {float(att.p_cache[j]):.4g}")
+    head = Msg("attention.chosen.head", j=j, word=md_cell(shown_token(att.tokens[j])),
+               p_without=f"{float(att.p_model[j]):.4g}", p_with=f"{float(att.p_cache[j]):.4g}")
     if att.top.empty:
-        return head + "。缓存还是空的 · The cache is still empty: nothing has been read before it."
-    looked = "，".join(f"#{int(r.position)} {md_cell(shown_token(r.word))} ({r.weight:.2f})"
-                       for r in att.top.itertuples())
-    return head + f"。它最看重 It looked most at：{looked}（蓝色下划线 · underlined in blue）"
+        return t("attention.chosen.empty", head=head)
+    looked = " · ".join(f"#{int(r.position)} {md_cell(shown_token(r.word))} ({r.weight:.2f})"
+                        for r in att.top.itertuples())
+    return t("attention.chosen.looked", head=head, looked=looked)
 
 
 class AttentionTab:
@@ -202,25 +187,23 @@ class AttentionTab:
             record = ckpt.metrics.get(CACHE_KEY)
             if record is not None:
                 try:
-                    self._settings[cell] = ChosenSettings(CacheSettings.from_dict(record), True, "")
+                    self._settings[cell] = ChosenSettings(CacheSettings.from_dict(record), True, None)
                     return self._settings[cell]
                 except ValueError as e:
-                    note = f"metrics.json 的缓存设置无法使用 · its cache settings are unusable: {md_cell(str(e))}"
+                    note = Msg("attention.note.unusable", detail=md_cell(str(e)))
             else:
-                note = "这个模型的 metrics.json 没有记录缓存设置 · this checkpoint's metrics.json records none"
+                note = Msg("attention.note.none")
             self._settings[cell] = ChosenSettings(default_settings(ckpt), False, note)
         return self._settings[cell]
 
     def settings_markdown(self, cell: str) -> str:
         chosen = self.cache_settings(cell)
         s = chosen.settings
-        figures = f"λ = {s.lam:g}，θ = {s.theta:.4g}，N = {s.window}"
+        figures = {"cell": CELL_LABELS[cell], "lam": f"{s.lam:g}", "theta": f"{s.theta:.4g}", "window": s.window}
         if chosen.recorded:
-            return (f"**{CELL_LABELS[cell]}** 缓存设置 cache settings：{figures}"
-                    "（metrics.json，在验证歌词上选的 · chosen on validation lyrics）")
-        return (f"**{CELL_LABELS[cell]}** 缓存设置 cache settings：{figures} — **默认值 defaults**（{chosen.note}）："
-                f"λ = {limits.DEFAULT_CACHE_LAM:g}，N = {limits.DEFAULT_CACHE_WINDOW}，"
-                f"θ = {limits.DEFAULT_CACHE_SHARPNESS:g} / mean‖h‖²（在示例歌上量的 · measured on the example song）")
+            return t("attention.settings.recorded", **figures)
+        return t("attention.settings.defaults", **figures, why=chosen.note, default_lam=f"{limits.DEFAULT_CACHE_LAM:g}",
+                 default_window=limits.DEFAULT_CACHE_WINDOW, sharpness=f"{limits.DEFAULT_CACHE_SHARPNESS:g}")
 
     def attention(self, text: str, cell: str, position: float) -> tuple[
             str, pd.DataFrame, str, Image.Image, pd.DataFrame, pd.DataFrame, gr.Slider]:
@@ -231,54 +214,50 @@ class AttentionTab:
         A position past the end chooses the last word: the slider may still reach further than a shorter text.
         """
         ckpt = check_cell(self.checkpoints, cell)
-        text = check_text(text, limits.MAX_ATTENTION_CHARS, "歌词", "text", blank_ok=False)
-        chosen = check_whole(position, 1, limits.MAX_ATTENTION_TOKENS - 1, "位置", "position")
+        text = check_text(text, limits.MAX_ATTENTION_CHARS, "field.lyrics", blank_ok=False)
+        chosen = check_whole(position, 1, limits.MAX_ATTENTION_TOKENS - 1, "field.position")
         tokens = lines_to_tokens(text_lines(text))
         if all(token == EOL for token in tokens):
-            raise InputError("这段文字里没有词", "the text has no words")
+            raise InputError("attention.error.no_words")
         if len(tokens) > limits.MAX_ATTENTION_TOKENS:
-            raise InputError(f"词太多了：{len(tokens)} 个（含换行），最多 {limits.MAX_ATTENTION_TOKENS} 个",
-                             f"too many words: {len(tokens)} (line breaks included), at most "
-                             f"{limits.MAX_ATTENTION_TOKENS}")
+            raise InputError("attention.error.too_many", n=len(tokens), limit=limits.MAX_ATTENTION_TOKENS)
         chosen = min(chosen, len(tokens) - 1)
         settings = self.cache_settings(cell).settings
         att = cache_attention(ckpt.model, ckpt.vocab, tokens, settings, chosen, limits.ATTENTION_TOP_POSITIONS)
         known = [token == EOL or token in ckpt.vocab for token in tokens]
         marks = {int(r.position): float(r.weight) for r in att.top.itertuples()}
-        words = (words_block(att, att.p_model, known, "无缓存 Without the cache", {})
-                 + words_block(att, att.p_cache, known, "有缓存 With the cache", marks) + prob_legend_html())
-        info = "\n\n".join([self.settings_markdown(cell), chosen_markdown(att), HEATMAP_KEY])
+        words = (words_block(att, att.p_model, known, t("attention.words.without"), {})
+                 + words_block(att, att.p_cache, known, t("attention.words.with"), marks) + prob_legend_html())
+        info = "\n\n".join([self.settings_markdown(cell), chosen_markdown(att), t("attention.heatmap_key")])
         slider = gr.Slider(value=chosen, maximum=len(tokens) - 1)
         return info, summary_table(att), words, weights_picture(att), top_table(att), words_table(att, known), slider
 
     def layout(self) -> None:
-        with panel("记忆与注意力 Memory & attention", "attention",
-                   "RNN 的记忆只有隐藏状态；连续缓存再给它“回想”：记下过去每一步的状态和紧接着出现的词。"
-                   "颜色 = 每个词的概率，上面没有缓存、下面有缓存：副歌第二次出现时，缓存认出了它。"
-                   " · An RNN's memory is its hidden state; the continuous cache adds recall: it keeps every past "
-                   "state with the word that followed it. Colour = each word's probability, without the cache "
-                   "and with it: when the chorus comes back, the cache recognises it."):
-            gr.Markdown(EXPLANATION, latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
+        with panel(t("attention.title"), "attention", t("attention.explain")):
+            gr.Markdown(t("attention.explanation", formula=FORMULA),
+                        latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
             with gr.Row():
                 with gr.Column(scale=2):
-                    text = gr.Textbox(label="歌词 Lyrics（每行一句 · one line per line）", value=EXAMPLE, lines=10,
+                    text = gr.Textbox(label=t("attention.lyrics"), value=EXAMPLE, lines=10,
                                       max_length=limits.MAX_ATTENTION_CHARS, elem_id="attention-input")
                     cell = cell_radio(self.checkpoints)
                     position = gr.Slider(1, limits.MAX_ATTENTION_TOKENS - 1, value=example_position(), step=1,
-                                         label="位置 Position（第几个词，换行也算 · which word, line breaks counted）",
-                                         elem_id="attention-position")
-                    button = gr.Button("看注意力 Show attention", variant="primary")
+                                         label=t("attention.position"), elem_id="attention-position")
+                    button = gr.Button(t("attention.button"), variant="primary")
                 with gr.Column(scale=3):
                     info = gr.Markdown(elem_id="attention-info")
-                    summary = gr.Dataframe(label="困惑度 Perplexity", interactive=False, elem_id="attention-summary")
+                    summary = gr.Dataframe(label=t("attention.summary"), interactive=False, elem_id="attention-summary")
                     words = gr.HTML(elem_id="attention-words")
             with gr.Row():
-                picture = gr.Image(label="注意力权重 Attention weights",
-                                   type="pil", format="png", interactive=False, elem_id="attention-heatmap", scale=3)
-                top = gr.Dataframe(label="选中的词看了哪些词 Where the chosen word looked", interactive=False,
-                                   elem_id="attention-top", scale=2)
-            table = gr.Dataframe(label="每个词的概率 Each word's probability", interactive=False,
-                                 elem_id="attention-table")
+                picture = gr.Image(label=t("attention.picture"), type="pil", format="png", interactive=False,
+                                   alt_text=t("alt.attention"), elem_id="attention-heatmap", scale=3)
+                top = gr.Dataframe(label=t("attention.top"), interactive=False, elem_id="attention-top", scale=2)
+            table = gr.Dataframe(label=t("attention.table"), interactive=False, elem_id="attention-table")
             outputs = [info, summary, words, picture, top, table, position]
             button.click(self.attention, [text, cell, position], outputs, api_name="attention")
             position.release(self.attention, [text, cell, position], outputs, api_visibility="private")
+            links.offer({
+                "text": links.text(text, limits.MAX_ATTENTION_CHARS, "field.lyrics", blank_ok=False),
+                "cell": links.choice(cell, self.checkpoints, "field.model"),
+                "position": links.whole(position, 1, limits.MAX_ATTENTION_TOKENS - 1, "field.position"),
+            }, run=button)

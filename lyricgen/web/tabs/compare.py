@@ -1,4 +1,4 @@
-"""三种单元对比 Compare cells: one start text, seed and temperature; every cell's lyrics side by side.
+"""Compare cells: one start text, seed and temperature; every cell's lyrics side by side.
 
 Each cell's words come from its decoding engine, with their logits kept for the surprisal; the three
 columns grow together as the words arrive.
@@ -14,11 +14,12 @@ import pandas as pd
 from ...checkpoint import Checkpoint
 from ...engine import DecodingEngine
 from ...inspect.words import CellOutput, cell_output, shared_seed, surprisal_bits
-from .. import limits
+from .. import limits, links
+from ..i18n import t
 from ..render import CELL_LABELS, prob_legend_html, word_span, words_html
 from ..streaming import new_steps, submit
 from ..validate import check_generation, with_cache_of
-from ..widgets import cache_checkbox, panel, temperature_slider, top_p_slider
+from ..widgets import cache_checkbox, panel, seed_box, temperature_slider, top_p_slider
 
 START = "星星"
 
@@ -26,11 +27,11 @@ START = "星星"
 def per_cell_table(outputs: list[CellOutput]) -> pd.DataFrame:
     """One row per cell: its mean surprisal (and what it means as a perplexity) and validation perplexity."""
     return pd.DataFrame([{
-        "模型 cell": CELL_LABELS[o.cell],
-        "平均惊讶度 mean surprisal (bits)": round(o.mean_surprisal, 2),
-        "生成文本困惑度 ppl of own text": round(2 ** o.mean_surprisal, 1),
-        "验证困惑度 val ppl": round(o.val_ppl, 1) if o.val_ppl is not None else None,
-        "文本 text": o.text,
+        t("compare.col.cell"): CELL_LABELS[o.cell],
+        t("compare.col.surprisal"): round(o.mean_surprisal, 2),
+        t("compare.col.own_ppl"): round(2 ** o.mean_surprisal, 1),
+        t("compare.col.val_ppl"): round(o.val_ppl, 1) if o.val_ppl is not None else None,
+        t("compare.col.text"): o.text,
     } for o in outputs])
 
 
@@ -41,9 +42,8 @@ def side_by_side_html(outputs: list[CellOutput], start_text: str) -> str:
         spans = [word_span(w, 2 ** -bits, f"#{i} {bits:.2f} bits")
                  for i, (w, bits) in enumerate(zip(o.words, o.surprisals, strict=True))]
         val = f"{o.val_ppl:.1f}" if o.val_ppl is not None else "–"
-        head = (f"<h3 style='margin:0'>{CELL_LABELS[o.cell]}</h3><p style='margin:2px 0 6px'>"
-                f"平均惊讶度 mean surprisal <b>{o.mean_surprisal:.2f}</b> bits/词 word · "
-                f"验证困惑度 val ppl <b>{val}</b></p>")
+        figures = t("compare.figures", bits=f"{o.mean_surprisal:.2f}", val=val)
+        head = f"<h3 style='margin:0'>{CELL_LABELS[o.cell]}</h3><p style='margin:2px 0 6px'>{figures}</p>"
         prompt = words_html([start_text] if start_text else [], spans, legend=False)
         columns.append(f'<div style="flex:1;min-width:220px">{head}{prompt}</div>')
     return f'<div style="display:flex;gap:16px;flex-wrap:wrap">{"".join(columns)}</div>{prob_legend_html()}'
@@ -70,8 +70,7 @@ class CompareTab:
                 jobs[cell] = submit(engine, per_cell[cell], keep_logits=True)
             made = {cell: [] for cell in jobs}
             bits = {cell: [] for cell in jobs}  # each word's surprisal, computed once as it arrives
-            info = (f"种子 seed：`{settings.seed}` — 三个模型用同一串随机数，差别来自模型本身。 · "
-                    f"All cells drew from the same random numbers, so the differences come from the models.")
+            info = t("compare.info", seed=settings.seed)
             async for bunch in new_steps(jobs, self.every_s):
                 if not any(bunch.values()):
                     continue
@@ -86,22 +85,27 @@ class CompareTab:
                 job.cancel()
 
     def layout(self) -> None:
-        with panel("三种单元对比 Compare cells", "compare",
-                   "同一个开头、同一个种子、同一个温度，三个模型各写一段。惊讶度 = −log₂ p，越低说明模型越“不意外”。"
-                   " · Same start text, seed and temperature for every cell. Surprisal = −log₂ p of each word under "
-                   "the model that wrote it: lower means less surprised."):
+        with panel(t("compare.title"), "compare", t("compare.intro")):
             with gr.Row():
-                start = gr.Textbox(label="开头文字 Start text", value=START, max_length=limits.MAX_TEXT_CHARS,
+                start = gr.Textbox(label=t("widget.start"), value=START, max_length=limits.MAX_TEXT_CHARS,
                                    scale=2)
-                seed = gr.Textbox(label="种子 Seed", value="7", scale=1)
+                seed = seed_box(value="7", scale=1)
                 temperature = temperature_slider(scale=2)
-                length = gr.Slider(1, limits.MAX_INSIDE_LENGTH, value=limits.DEFAULT_INSIDE_LENGTH, step=1,
-                                   label="长度 Length", scale=2)
-                top_p = top_p_slider(label="top-p（1 = 不限 off）", scale=2)
+                length = gr.Slider(limits.MIN_LENGTH, limits.MAX_INSIDE_LENGTH, value=limits.DEFAULT_INSIDE_LENGTH,
+                                   step=1, label=t("compare.length"), scale=2)
+                top_p = top_p_slider(label=t("compare.top_p"), scale=2)
                 cache = cache_checkbox(scale=2)
-            button = gr.Button("对比 Compare", variant="primary")
+            button = gr.Button(t("compare.button"), variant="primary")
             side_by_side = gr.HTML(elem_id="compare-text")
             info = gr.Markdown()
-            table = gr.Dataframe(label="每个模型 Per cell", interactive=False, elem_id="compare-table")
+            table = gr.Dataframe(label=t("compare.table"), interactive=False, elem_id="compare-table")
             button.click(self.compare, [start, seed, temperature, length, top_p, cache], [side_by_side, table, info],
                          api_name="compare", concurrency_limit=None)  # waits in the engines' batches
+            links.offer({
+                "start": links.text(start, limits.MAX_TEXT_CHARS, "field.start_text"),
+                "seed": links.seed(seed),
+                "temperature": links.number(temperature, 0, limits.MAX_TEMPERATURE, "field.temperature"),
+                "length": links.whole(length, limits.MIN_LENGTH, limits.MAX_INSIDE_LENGTH, "field.length"),
+                "top_p": links.number(top_p, limits.MIN_TOP_P, 1.0, "field.top_p"),
+                "cache": links.flag(cache),
+            }, run=button)

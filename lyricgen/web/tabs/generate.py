@@ -1,4 +1,4 @@
-"""生成 Generate: start text, length, temperature, cell, top-k, seed and top-p in; the lyrics streamed out.
+"""Generate: start text, length, temperature, cell, top-k, seed and top-p in; the lyrics streamed out.
 
 The words come from the cell's decoding engine (lyricgen/engine.py), which advances every request of
 the class by one word per batched step; a request gets the same words it would get alone.
@@ -6,7 +6,10 @@ the class by one word per batched step; a request gets the same words it would g
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import gradio as gr
 
@@ -14,11 +17,12 @@ from ...checkpoint import Checkpoint
 from ...engine import DecodingEngine
 from ...generate import GenerationSettings
 from ...tokens import UNK, join_words
-from .. import limits
+from .. import limits, links
+from ..i18n import t
 from ..render import CELL_LABELS
 from ..streaming import new_steps, submit
 from ..validate import check_cell, check_generation, with_cache_of
-from ..widgets import cache_checkbox, cell_radio, temperature_slider, top_p_slider
+from ..widgets import cache_checkbox, cell_radio, seed_box, temperature_slider, top_p_slider
 
 EXAMPLES = [  # start text, cell, temperature: short everyday phrases, not lines from the corpus
     ["星星", "lstm", 0.8],
@@ -34,25 +38,52 @@ def generation_info(ckpt: Checkpoint, settings: GenerationSettings, words: list[
     """Markdown under the lyrics: the seed to type back, the model and settings, and unknown start words."""
     cfg = ckpt.model.config
     lines = [
-        f"**种子 seed：`{seed}`**（填回“种子”框即可重现这一次 · type it into *seed* to get the same lyrics again）",
-        f"模型 model：{CELL_LABELS[cfg.cell]} · 设备 device：`{ckpt.model.device}` · "
-        f"温度 temperature：{settings.temperature:g}{'（贪心 greedy）' if settings.temperature == 0 else ''} · "
-        f"top-k：{settings.top_k or '全部 all'}" + (f" · top-p：{settings.top_p:g}" if settings.top_p < 1 else ""),
+        t("generate.info.seed", seed=seed),
+        t("generate.info.model", cell=CELL_LABELS[cfg.cell], device=ckpt.model.device,
+          temperature=f"{settings.temperature:g}",
+          greedy=t("generate.info.greedy") if settings.temperature == 0 else "",
+          top_k=settings.top_k or t("generate.info.all"),
+          top_p=f" · top-p: {settings.top_p:g}" if settings.top_p < 1 else ""),
     ]
     if settings.cache is not None:
         c = settings.cache
-        lines.append(f"记忆缓存 cache：λ = {c.lam:.2f}，θ = {c.theta:.3g}，N = {c.window}（回看最近 {c.window} 个词 · "
-                     f"looks back over the last {c.window} words）")
+        lines.append(t("generate.info.cache", lam=f"{c.lam:.2f}", theta=f"{c.theta:.3g}", window=c.window))
     if not words:
-        lines.append("没有开头文字：模型从一行的开头写起。 · "
-                     "No start text: the model starts at the beginning of a line.")
+        lines.append(t("generate.info.no_start"))
     if unknown:
-        shown = "、".join(dict.fromkeys(unknown))
-        lines.append(
-            f"词表里没有这些词，模型把它们当作 `{UNK}`（未知词）读入：{shown}。"
-            f" · Not in the vocabulary, so the model reads each as `{UNK}` (unknown word): {shown}."
-        )
+        lines.append(t("generate.info.unknown", unk=UNK, words="、".join(dict.fromkeys(unknown))))
     return "\n\n".join(lines)
+
+
+def lyrics_file(ckpt: Checkpoint, settings: GenerationSettings, seed: int, lyrics: str) -> str:
+    """The text of the download: the lyrics, then every setting that writes them again, and the model's
+    file hashes, so that anyone can check which model wrote them."""
+    on_off = {True: t("generate.file.on"), False: t("generate.file.off")}
+    settings_lines = [
+        (t("generate.file.start"), settings.start_text),
+        (t("generate.file.cell"), CELL_LABELS[ckpt.model.config.cell]),
+        (t("generate.file.length"), settings.length),
+        (t("generate.file.temperature"), f"{settings.temperature:g}"),
+        (t("generate.file.top_k"), settings.top_k or 0),
+        (t("generate.file.top_p"), f"{settings.top_p:g}"),
+        (t("generate.file.seed"), seed),
+        (t("generate.file.cache"), on_off[settings.cache is not None]),
+    ]
+    parts = [f"# {t('generate.file.heading')}", "", lyrics, "", f"# {t('generate.file.settings')}"]
+    parts += [f"{name}: {value}" for name, value in settings_lines]
+    parts += ["", f"# {t('generate.file.files')}"]
+    parts += [f"{ckpt.path.name}/{name}: {digest}" for name, digest in ckpt.file_hashes.items()]
+    parts += ["", t("generate.file.again"), ""]
+    return "\n".join(parts)
+
+
+def write_download(text: str, cell: str, seed: int) -> Path:
+    """The download as a file of its own (Gradio serves files, not strings); its path. Gradio copies it
+    into its own cache, which Blocks(delete_cache=…) empties, so the caller removes this copy."""
+    folder = Path(tempfile.mkdtemp(prefix="lyricgen-"))
+    path = folder / f"lyrics-{cell}-{seed}.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 class GenerateTab:
@@ -63,8 +94,10 @@ class GenerateTab:
         self.every_s = every_s  # at most one streamed update this often; 0 = one per word
 
     async def generate(self, start_text: str, length: float, temperature: float, cell: str, top_k: float | None,
-                       seed: str | None, top_p: float = 1.0, cache: bool = False) -> AsyncIterator[tuple[str, str]]:
-        """Stream (lyrics so far, info) as words are written: always the start text first and every word last."""
+                       seed: str | None, top_p: float = 1.0, cache: bool = False
+                       ) -> AsyncIterator[tuple[str, str, dict]]:
+        """Stream (lyrics so far, info, download) as words are written: always the start text first and
+        every word last; the download (lyrics and settings as a text file) once the lyrics are complete."""
         settings = check_generation(start_text, length, temperature, top_k, seed, top_p=top_p)
         ckpt = check_cell(self.checkpoints, cell)
         settings = with_cache_of(settings, ckpt, cache)
@@ -72,40 +105,58 @@ class GenerateTab:
         try:
             info = generation_info(ckpt, settings, job.prompt.words, job.prompt.unknown, job.seed)
             words = list(job.prompt.words)
-            yield join_words(words), info
+            waiting = gr.update(visible=False)
+            yield join_words(words), info, waiting
             async for bunch in new_steps({cell: job}, self.every_s):
                 if bunch[cell]:
                     words.extend(step.token for step in bunch[cell])
-                    yield join_words(words), info
+                    yield join_words(words), info, waiting
+            lyrics = join_words(words)
+            path = write_download(lyrics_file(ckpt, settings, job.seed, lyrics), cell, job.seed)
+            try:  # Gradio has copied the file by the time it asks for the next update
+                yield lyrics, info, gr.update(value=str(path), visible=True)
+            finally:
+                shutil.rmtree(path.parent, ignore_errors=True)
         finally:  # the page may close at any yield: the request leaves the batch at the engine's next step
             job.cancel()
 
     def layout(self) -> gr.Textbox:
         """The tab; returns its lyrics box, which the memorization check can read."""
-        with gr.Tab("生成 Generate", id="generate"):
+        with gr.Tab(t("tab.generate"), id="generate", elem_id="tab-generate"):
             with gr.Row():
-                with gr.Column(scale=2):
-                    start = gr.Textbox(label="开头文字 Start text", placeholder="任何文字都可以 · any text",
+                with gr.Column(scale=2, min_width=280):
+                    start = gr.Textbox(label=t("widget.start"), placeholder=t("generate.start_placeholder"),
                                        max_length=limits.MAX_TEXT_CHARS, lines=2)
                     cell = cell_radio(self.checkpoints)
                     length = gr.Slider(limits.MIN_LENGTH, limits.MAX_LENGTH, value=limits.DEFAULT_LENGTH, step=1,
-                                       label="生成长度 Length（词和换行 · words and line breaks）")
-                    temperature = temperature_slider(
-                        label="温度 Temperature（0 = 贪心 greedy，越高越随机 · higher = more random）")
+                                       label=t("generate.length"))
+                    temperature = temperature_slider(label=t("widget.temperature_long"))
                     with gr.Row():
                         top_k = gr.Number(0, precision=0, minimum=0, maximum=limits.MAX_TOP_K,
-                                          label="top-k（0 = 不限 off）")
-                        seed = gr.Textbox(label="种子 Seed（留空 = 随机 · blank = random）", placeholder="例如 e.g. 42")
+                                          label=t("generate.top_k"), min_width=120)
+                        seed = seed_box(min_width=120)
                     top_p = top_p_slider()
                     cache = cache_checkbox()
-                    button = gr.Button("生成 Generate", variant="primary")
-                with gr.Column(scale=3):
-                    lyrics = gr.Textbox(label="歌词 Lyrics", lines=14, interactive=False, elem_id="lyrics")
+                    button = gr.Button(t("widget.generate"), variant="primary")
+                with gr.Column(scale=3, min_width=280):
+                    lyrics = gr.Textbox(label=t("generate.lyrics"), lines=14, interactive=False, elem_id="lyrics")
                     info = gr.Markdown(elem_id="generate-info")
-            gr.Examples(EXAMPLES, inputs=[start, cell, temperature], label="例子 Examples（点一下 · click one）")
+                    download = gr.DownloadButton(t("generate.download"), visible=False, elem_id="download-lyrics")
+            gr.Examples(EXAMPLES, inputs=[start, cell, temperature], label=t("generate.examples"))
             inputs = [start, length, temperature, cell, top_k, seed, top_p, cache]
+            outputs = [lyrics, info, download]
             # No concurrency limit: a request waits in the engine's batch, not for one of Gradio's slots.
-            button.click(self.generate, inputs, [lyrics, info], api_name="generate", concurrency_limit=None)
-            start.submit(self.generate, inputs, [lyrics, info], api_visibility="private",  # Enter works too
+            button.click(self.generate, inputs, outputs, api_name="generate", concurrency_limit=None)
+            start.submit(self.generate, inputs, outputs, api_visibility="private",  # Enter works too
                          concurrency_limit=None)
+            links.offer({
+                "start": links.text(start, limits.MAX_TEXT_CHARS, "field.start_text"),
+                "length": links.whole(length, limits.MIN_LENGTH, limits.MAX_LENGTH, "field.length"),
+                "temperature": links.number(temperature, 0, limits.MAX_TEMPERATURE, "field.temperature"),
+                "cell": links.choice(cell, self.checkpoints, "field.model"),
+                "top_k": links.whole(top_k, 0, limits.MAX_TOP_K, "field.top_k"),
+                "seed": links.seed(seed),
+                "top_p": links.number(top_p, limits.MIN_TOP_P, 1.0, "field.top_p"),
+                "cache": links.flag(cache),
+            }, run=button)
         return lyrics

@@ -1,4 +1,4 @@
-"""隐藏状态 Hidden states: h_t (and the gates) at every step, computed by hand from the model's own weights."""
+"""Hidden states: h_t (and the gates) at every step, computed by hand from the model's own weights."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from PIL import Image
 from ...checkpoint import Checkpoint
 from ...inspect.states import GATES, HiddenTrace, hidden_states
 from ...tokens import split_words
-from .. import limits
+from .. import limits, links
+from ..i18n import t
 from ..render import CELL_LABELS, stacked, trace_images
 from ..validate import InputError, check_cell, check_text
 from ..widgets import cell_radio, panel
@@ -20,11 +21,13 @@ SENTENCE = "窗外的星星在说话"  # an everyday sentence, not a corpus line
 
 def steps_table(trace: HiddenTrace) -> pd.DataFrame:
     """One row per step: the word read, and the size of h_t (its norm) in every layer."""
+    step_col, input_col = t("hidden_states.col.step"), t("hidden_states.col.input")
+    norm_cols = [t("hidden_states.col.norm", layer=k) for k in range(len(trace.layers))]
     rows = []
-    for t, (token, token_id) in enumerate(zip(trace.tokens, trace.token_ids, strict=True)):
-        row = {"步 step": t, "输入 input": token, "id": token_id}
-        for k, layer in enumerate(trace.layers):
-            row[f"|h| layer {k}"] = round(float(np.linalg.norm(layer.h[t])), 3)
+    for step, (token, token_id) in enumerate(zip(trace.tokens, trace.token_ids, strict=True)):
+        row = {step_col: step, input_col: token, "id": token_id}
+        for column, layer in zip(norm_cols, trace.layers, strict=True):
+            row[column] = round(float(np.linalg.norm(layer.h[step])), 3)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -33,8 +36,10 @@ def captioned_images(trace: HiddenTrace) -> list[tuple[Image.Image, str]]:
     """Every layer's heatmaps (h_t, then the gates), each with its caption."""
     images = []
     for k in range(len(trace.layers)):
-        prefix = f"第 {k} 层 layer {k} · " if len(trace.layers) > 1 else ""
-        images += [(image, prefix + caption) for image, caption in trace_images(trace, k)]
+        for image, caption in trace_images(trace, k):
+            if len(trace.layers) > 1:
+                caption = t("hidden_states.caption", layer=k, caption=caption)
+            images.append((image, caption))
     return images
 
 
@@ -45,36 +50,35 @@ class HiddenStatesTab:
     def hidden_states(self, text: str, cell: str) -> tuple[Image.Image, pd.DataFrame, str]:
         """(the heatmaps stacked in one picture, the word read at each step, the shapes and the check)."""
         ckpt = check_cell(self.checkpoints, cell)
-        text = check_text(text, limits.MAX_TEXT_CHARS, "句子", "sentence", blank_ok=False)
+        text = check_text(text, limits.MAX_TEXT_CHARS, "field.sentence", blank_ok=False)
         if not split_words(text):
-            raise InputError("这句话里没有词", "the sentence has no words")
+            raise InputError("hidden_states.error.no_words")
         trace = hidden_states(ckpt, text)
         steps, units = trace.layers[0].h.shape
         name = CELL_LABELS[trace.cell]
-        gates = "、".join(GATES[trace.cell]) or "无 none"
+        gates = ", ".join(GATES[trace.cell]) or t("hidden_states.info.no_gates")
         verdict = "✓ < 1e-5" if trace.max_abs_diff < 1e-5 else "✗ ≥ 1e-5"
         info = "\n\n".join([
-            f"每条图：行 = 时间步（读入的词，见右表），列 = 隐藏单元；形状 `({steps}, {units})` = `(steps, units)`。"
-            f" · Each picture: rows = time steps (the word read, see the table), columns = hidden units.",
-            f"{name} 的门 gates：{gates}。红 = 正、蓝 = 负（h、候选值）；门在 0（白）到 1（深蓝）之间。"
-            " · Red positive, blue negative (h, candidates); gates run from 0 (white) to 1 (dark blue).",
-            f"用模型自己的权重逐步手算，与 `nn.{name}` 的输出相比，最大差别 largest difference from "
-            f"`nn.{name}`：**{trace.max_abs_diff:.1e}** {verdict}",
+            t("hidden_states.info.pictures", steps=steps, units=units),
+            t("hidden_states.info.gates", name=name, gates=gates),
+            t("hidden_states.info.check", name=name, diff=f"{trace.max_abs_diff:.1e}", verdict=verdict),
         ])
         return stacked(captioned_images(trace)), steps_table(trace), info
 
     def layout(self) -> None:
-        with panel("隐藏状态 Hidden states", "hidden_states",
-                   "RNN 每读一个词就更新一次隐藏状态 h_t（它的“记忆”）。LSTM 还有输入门、遗忘门、输出门和细胞状态 c_t；"
-                   "GRU 有更新门和重置门。 · Each word read updates the hidden state h_t (the cell's memory). The LSTM "
-                   "also has input, forget and output gates and a cell state c_t; the GRU has update and reset gates."):
+        with panel(t("hidden_states.title"), "hidden_states", t("hidden_states.intro")):
             with gr.Row():
-                text = gr.Textbox(label="句子 Sentence", value=SENTENCE, max_length=limits.MAX_TEXT_CHARS, scale=3)
+                text = gr.Textbox(label=t("hidden_states.sentence"), value=SENTENCE, max_length=limits.MAX_TEXT_CHARS,
+                                  scale=3)
                 cell = cell_radio(self.checkpoints)
-            button = gr.Button("看隐藏状态 Show hidden states", variant="primary")
+            button = gr.Button(t("hidden_states.button"), variant="primary")
             info = gr.Markdown(elem_id="hidden-info")
             with gr.Row():
-                picture = gr.Image(label="热图 Heatmaps（行 = 步 rows = steps，列 = 单元 columns = units）", type="pil",
-                                   format="png", interactive=False, elem_id="hidden-heatmaps", scale=3)
-                table = gr.Dataframe(label="每一步读入的词 The word read at each step", interactive=False, scale=1)
+                picture = gr.Image(label=t("hidden_states.picture"), type="pil", format="png", interactive=False,
+                                   alt_text=t("alt.hidden_states"), elem_id="hidden-heatmaps", scale=3)
+                table = gr.Dataframe(label=t("hidden_states.table"), interactive=False, scale=1)
             button.click(self.hidden_states, [text, cell], [picture, table, info], api_name="hidden_states")
+            links.offer({
+                "text": links.text(text, limits.MAX_TEXT_CHARS, "field.sentence", blank_ok=False),
+                "cell": links.choice(cell, self.checkpoints, "field.model"),
+            }, run=button)

@@ -1,4 +1,4 @@
-"""形状实验 Shapes: build the nn.RNN / nn.LSTM / nn.GRU a lesson describes, run it, and show every tensor's shape."""
+"""Shapes: build the nn.RNN / nn.LSTM / nn.GRU a lesson describes, run it, and show every tensor's shape."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pandas as pd
 
 from ...checkpoint import Checkpoint
 from ...inspect.shapes import GATES, ShapeReport, ShapeSettings, count_terms, run_shapes
-from .. import limits
+from .. import limits, links
+from ..i18n import t
 from ..validate import InputError, check_choice, check_whole
 from ..widgets import panel
 
@@ -21,7 +22,7 @@ GATE_NAMES = {"rnn": "RNN ×1", "gru": "GRU ×3 (r, z, n)", "lstm": "LSTM ×4 (i
 def check_flag(value: object, name: str) -> bool:
     """A checkbox's value: True or False, nothing else (1 and "yes" are mistakes a client made)."""
     if not isinstance(value, bool):
-        raise InputError(f"{name} 必须是 True 或 False", f"{name} must be True or False")
+        raise InputError("lab_shapes.error.flag", name=name)
     return value
 
 
@@ -53,14 +54,16 @@ def tensors_table(report: ShapeReport) -> pd.DataFrame:
     for name, shape in report.tensors:
         meaning = axes(name, report.settings)
         if name == report.wrong_tensor:
-            meaning = f"✗ 应为 should be {shown(report.expected_shape)} = {meaning}"
-        rows.append({"张量 tensor": name, "形状 shape": shown(shape), "各维 axes": meaning})
+            meaning = t("lab_shapes.table.should_be", shape=shown(report.expected_shape), axes=meaning)
+        rows.append({t("lab_shapes.table.tensor"): name, t("lab_shapes.table.shape"): shown(shape),
+                     t("lab_shapes.table.axes"): meaning})
     return pd.DataFrame(rows)
 
 
 def parameters_table(report: ShapeReport) -> pd.DataFrame:
     """One row per weight and bias, named as named_parameters() names them, with its size."""
-    rows = [{"参数 parameter": name, "形状 shape": shown(shape), "个数 numel": math.prod(shape)}
+    rows = [{t("lab_shapes.table.parameter"): name, t("lab_shapes.table.shape"): shown(shape),
+             t("lab_shapes.table.numel"): math.prod(shape)}
             for name, shape in report.parameters]
     return pd.DataFrame(rows)
 
@@ -70,41 +73,36 @@ def count_markdown(report: ShapeReport) -> str:
     s = report.settings
     gates = GATES[s.cell]
     lines = [
-        f"**参数个数 Parameters：{report.torch_count:,}** = `sum(p.numel() for p in rnn.parameters())`",
+        t("lab_shapes.count.total", count=f"{report.torch_count:,}"),
         "",
-        f"每层每个方向 per layer and direction：gates × hidden × (input + hidden + 2)，gates = {GATE_NAMES[s.cell]}"
-        "（weight_ih + weight_hh + bias_ih + bias_hh）",
+        t("lab_shapes.count.formula", gates=GATE_NAMES[s.cell]),
         "",
     ]
     for term in report.terms:
-        direction = " reverse" if term.direction else ""
-        lines.append(f"- layer {term.layer}{direction}: {gates} × {term.hidden_size} × ({term.input_size} + "
-                     f"{term.hidden_size} + 2) = {term.total:,}")
-    verdict = "✓ 相等 equal" if report.formula_count == report.torch_count else "✗ 不相等 differ"
-    lines += ["", f"公式合计 formula total **{report.formula_count:,}**，PyTorch 数出 counted "
-              f"**{report.torch_count:,}**：{verdict}"]
+        lines.append(t("lab_shapes.count.term", layer=term.layer,
+                       direction=t("lab_shapes.count.reverse") if term.direction else "", gates=gates,
+                       hidden=term.hidden_size, input=term.input_size, total=f"{term.total:,}"))
+    verdict = t("lab_shapes.count.equal" if report.formula_count == report.torch_count else "lab_shapes.count.differ")
+    lines += ["", t("lab_shapes.count.verdict", formula=f"{report.formula_count:,}", torch=f"{report.torch_count:,}",
+                    verdict=verdict)]
     return "\n".join(lines)
 
 
 def error_markdown(report: ShapeReport) -> str:
-    """PyTorch's own message for the wrong tensor, and one bilingual line on what was wrong."""
+    """PyTorch's own message for the wrong tensor (as torch wrote it), and one line on what was wrong."""
     if report.error is None:
         if report.wrong_tensor:  # not expected: every wrong shape run_shapes feeds is refused by torch
-            return "PyTorch 没有报错 · PyTorch raised no error"
-        return "✓ 形状都对，PyTorch 运行成功 · Every shape fits: the call ran."
+            return t("lab_shapes.error.none_raised")
+        return t("lab_shapes.error.fits")
     s, expected = report.settings, shown(report.expected_shape)
     fed = shown(dict(report.tensors)[report.wrong_tensor])
     if report.wrong_tensor == "input":
-        why = (f"input 的最后一维必须等于 input_size = {s.input_size}，这里给了 {fed}。"
-               f" · The input's last axis must equal input_size = {s.input_size}; it was {fed}.")
+        why = t("lab_shapes.error.input", input_size=s.input_size, fed=fed)
     elif fed == shown((s.batch, *report.expected_shape[:1], s.hidden_size)):
-        why = (f"h0 应为 (num_layers × num_directions, batch, hidden_size) = {expected}，这里却把 batch 放在了最前；"
-               f"batch_first 只改变 input 和 output，从不改变 h0。 · h0 must be {expected}, but batch came first "
-               f"here: batch_first changes input and output, never h0.")
+        why = t("lab_shapes.error.h0_batch", expected=expected)
     else:
-        why = (f"h0 的最后一维必须等于 hidden_size = {s.hidden_size}，应为 {expected}。"
-               f" · h0's last axis must equal hidden_size = {s.hidden_size}: it must be {expected}.")
-    return f"**PyTorch 的报错 PyTorch's error：**\n\n```\n{report.error}\n```\n\n{why}"
+        why = t("lab_shapes.error.h0_hidden", hidden_size=s.hidden_size, expected=expected)
+    return f"**{t('lab_shapes.error.heading')}**\n\n```\n{report.error}\n```\n\n{why}"
 
 
 class ShapesTab:
@@ -120,62 +118,65 @@ class ShapesTab:
         feeds that tensor mis-shaped, to show PyTorch's own message.
         """
         settings = ShapeSettings(
-            cell=check_choice(mode, {c: c for c in MODES}, "单元", "mode"),
-            seq_len=check_whole(seq_len, 1, limits.LAB_MAX_SEQ_LEN, "seq_len", "seq_len"),
-            batch=check_whole(batch, 1, limits.LAB_MAX_BATCH, "batch", "batch"),
-            input_size=check_whole(input_size, 1, limits.LAB_MAX_FEATURES, "input_size", "input_size"),
-            hidden_size=check_whole(hidden_size, 1, limits.LAB_MAX_FEATURES, "hidden_size", "hidden_size"),
-            num_layers=check_whole(num_layers, 1, limits.LAB_MAX_LAYERS, "num_layers", "num_layers"),
+            cell=check_choice(mode, {c: c for c in MODES}, "field.mode"),
+            seq_len=check_whole(seq_len, 1, limits.LAB_MAX_SEQ_LEN, "field.seq_len"),
+            batch=check_whole(batch, 1, limits.LAB_MAX_BATCH, "field.batch"),
+            input_size=check_whole(input_size, 1, limits.LAB_MAX_FEATURES, "field.input_size"),
+            hidden_size=check_whole(hidden_size, 1, limits.LAB_MAX_FEATURES, "field.hidden_size_arg"),
+            num_layers=check_whole(num_layers, 1, limits.LAB_MAX_LAYERS, "field.num_layers"),
             bidirectional=check_flag(bidirectional, "bidirectional"),
             batch_first=check_flag(batch_first, "batch_first"),
-            wrong=check_choice(wrong, WRONG, "错误形状选项", "wrong-shape choice"),
+            wrong=check_choice(wrong, WRONG, "field.wrong_shape"),
         )
         # Refused before anything is built: the count comes from the formula, not from a layer.
         params = sum(term.total for term in count_terms(settings))
         if params > limits.LAB_MAX_SHAPE_PARAMS:
-            raise InputError(f"这一层有 {params:,} 个参数，太大了（最多 {limits.LAB_MAX_SHAPE_PARAMS:,}）",
-                             f"this layer has {params:,} parameters: too big (at most "
-                             f"{limits.LAB_MAX_SHAPE_PARAMS:,})")
+            raise InputError("lab_shapes.error.too_big", params=f"{params:,}", most=f"{limits.LAB_MAX_SHAPE_PARAMS:,}")
         work = settings.seq_len * settings.batch * params
         if work > limits.LAB_MAX_SHAPE_WORK:
-            raise InputError("seq_len × batch × 参数个数太大，请调小一些",
-                             f"seq_len × batch × parameters = {work:,} is too much work "
-                             f"(at most {limits.LAB_MAX_SHAPE_WORK:,}): make something smaller")
+            raise InputError("lab_shapes.error.too_much_work", work=f"{work:,}", most=f"{limits.LAB_MAX_SHAPE_WORK:,}")
         report = run_shapes(settings)
         return (code_line(settings), tensors_table(report), parameters_table(report), count_markdown(report),
                 error_markdown(report))
 
     def layout(self) -> None:
-        with panel("形状实验 Shapes", "lab_shapes",
-                   "和教程一样搭一层 nn.RNN / nn.LSTM / nn.GRU，喂一批随机输入，看每个张量的形状和参数个数。"
-                   "打开“形状错误”，看 PyTorch 自己怎么报错。 · Build the layer the tutorial builds, feed it a "
-                   "random batch and read every tensor's shape and the parameter count; switch on a wrong shape "
-                   "to read PyTorch's own error."):
+        with panel(t("lab_shapes.title"), "lab_shapes", t("lab_shapes.explanation")):
             with gr.Row():
                 with gr.Column(scale=2):
                     mode = gr.Radio([(name, cell) for cell, name in MODES.items()], value="lstm",
-                                    label="mode 单元 cell")
-                    seq_len = gr.Slider(1, limits.LAB_MAX_SEQ_LEN, value=5, step=1, label="seq_len 序列长度")
-                    batch = gr.Slider(1, limits.LAB_MAX_BATCH, value=32, step=1, label="batch 批大小")
+                                    label=t("lab_shapes.mode"))
+                    seq_len = gr.Slider(1, limits.LAB_MAX_SEQ_LEN, value=5, step=1, label=t("lab_shapes.seq_len"))
+                    batch = gr.Slider(1, limits.LAB_MAX_BATCH, value=32, step=1, label=t("lab_shapes.batch"))
                     input_size = gr.Slider(1, limits.LAB_MAX_FEATURES, value=128, step=1,
-                                           label="input_size 输入维度（词向量长度 · word-vector length）")
+                                           label=t("lab_shapes.input_size"))
                     hidden_size = gr.Slider(1, limits.LAB_MAX_FEATURES, value=64, step=1,
-                                            label="hidden_size 隐藏维度")
-                    num_layers = gr.Slider(1, limits.LAB_MAX_LAYERS, value=2, step=1, label="num_layers 层数")
+                                            label=t("lab_shapes.hidden_size"))
+                    num_layers = gr.Slider(1, limits.LAB_MAX_LAYERS, value=2, step=1, label=t("lab_shapes.num_layers"))
                     with gr.Row():
-                        bidirectional = gr.Checkbox(value=False, label="bidirectional 双向")
-                        batch_first = gr.Checkbox(value=False, label="batch_first 批在前")
-                    wrong = gr.Radio([("都对 none", "none"), ("h0 形状错 wrong h0", "h0"),
-                                      ("input 形状错 wrong input", "input")], value="none",
-                                     label="形状错误 Wrong shape")
-                    button = gr.Button("运行 Run", variant="primary")
+                        bidirectional = gr.Checkbox(value=False, label=t("lab_shapes.bidirectional"))
+                        batch_first = gr.Checkbox(value=False, label=t("lab_shapes.batch_first"))
+                    wrong = gr.Radio([(t("lab_shapes.wrong.none"), "none"), (t("lab_shapes.wrong.h0"), "h0"),
+                                      (t("lab_shapes.wrong.input"), "input")], value="none",
+                                     label=t("lab_shapes.wrong"))
+                    button = gr.Button(t("lab_shapes.button"), variant="primary")
                 with gr.Column(scale=3):
-                    code = gr.Code(language="python", label="等价的代码 The same in Python", interactive=False,
+                    code = gr.Code(language="python", label=t("lab_shapes.code"), interactive=False,
                                    wrap_lines=True, elem_id="shapes-code")
-                    tensors = gr.Dataframe(label="张量 Tensors", interactive=False, elem_id="shapes-tensors")
+                    tensors = gr.Dataframe(label=t("lab_shapes.tensors"), interactive=False, elem_id="shapes-tensors")
                     error = gr.Markdown(elem_id="shapes-error")
-                    parameters = gr.Dataframe(label="权重与偏置 Weights and biases", interactive=False,
+                    parameters = gr.Dataframe(label=t("lab_shapes.parameters"), interactive=False,
                                               elem_id="shapes-parameters")
                     count = gr.Markdown(elem_id="shapes-count")
             inputs = [mode, seq_len, batch, input_size, hidden_size, num_layers, bidirectional, batch_first, wrong]
             button.click(self.shapes, inputs, [code, tensors, parameters, count, error], api_name="shapes")
+            links.offer({
+                "mode": links.choice(mode, MODES, "field.mode"),
+                "seq_len": links.whole(seq_len, 1, limits.LAB_MAX_SEQ_LEN, "field.seq_len"),
+                "batch": links.whole(batch, 1, limits.LAB_MAX_BATCH, "field.batch"),
+                "input_size": links.whole(input_size, 1, limits.LAB_MAX_FEATURES, "field.input_size"),
+                "hidden_size": links.whole(hidden_size, 1, limits.LAB_MAX_FEATURES, "field.hidden_size_arg"),
+                "num_layers": links.whole(num_layers, 1, limits.LAB_MAX_LAYERS, "field.num_layers"),
+                "bidirectional": links.flag(bidirectional),
+                "batch_first": links.flag(batch_first),
+                "wrong": links.choice(wrong, WRONG, "field.wrong_shape"),
+            }, run=button, name="shapes")

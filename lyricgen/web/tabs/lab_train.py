@@ -1,5 +1,8 @@
-"""自己训练 Train it yourself: a small model trained live on pasted lyrics or the built-in poems, fed the tutorial's
-way or this project's way; the loss curve, tokens/s and samples stream in; the trained model comes back as a zip."""
+"""Train it yourself: a small model trained live on pasted lyrics or the built-in poems, fed the tutorial's way
+or this project's way; the loss curve, tokens/s and samples stream in; the trained model comes back as a zip.
+
+The training runs in a thread of its own, and its reports are turned into page text by the handler that
+started it: every update speaks the language of that request, even if the page switches meanwhile."""
 
 from __future__ import annotations
 
@@ -28,7 +31,8 @@ from ...lab import (
     prepare,
     train_live,
 )
-from .. import limits
+from .. import i18n, limits, links
+from ..i18n import t
 from ..render import CELL_LABELS
 from ..validate import InputError, check_choice, check_number, check_text, check_whole
 from ..widgets import cell_radio, panel
@@ -37,23 +41,20 @@ from .models import device_of
 SOURCES = {"builtin": "builtin", "paste": "paste"}
 FEEDINGS = {"tutorial": "tutorial", "project": "project"}
 START = "明月"  # every sample starts here: a word the built-in poems know
-STOP_REASONS = {"budget": "时间到 time is up", "max_steps": "步数到 step limit reached", "stopped": "已停止 stopped"}
-LESSON = (
-    "**教程的喂法**：每批从文本最前面 3% 里随机截 32 个词，每段都从全零状态读起——"
-    "模型翻来覆去只看这一小段，学会的是背诵。"
-    "**本项目的喂法**：按顺序读完整篇文本，隐藏状态一段接一段传下去（只截断梯度）——模型看过全部歌词，学会的是写。"
-    " · **The tutorial's way**: random windows of 32 words, each read from a zero state, all starting in the first 3% "
-    "of the text — the model sees one small piece again and again, and learns to recite it. **This project's way**: "
-    "the whole text in order, the hidden state carried from window to window (only the gradient is cut) — the "
-    "model sees all the lyrics, and learns to write."
-)
+STOP_REASONS = {"budget": "lab_train.stop.budget", "max_steps": "lab_train.stop.max_steps",
+                "stopped": "lab_train.stop.stopped"}  # LabProgress.stop_reason → its string's key
+# The loss curves' names: the plot's colours are fixed to the curve names of the first data it draws
+# (Gradio 6.31), so names that changed with the page's language would leave a later run undrawn.
+# Notation reads the same in both languages; the status lines name them in words.
+TRAIN_CURVE, VAL_CURVE = "L_train", "L_val"
 
 
 class Busy(gr.Error):
-    """No training slot free: not the student's mistake, so not an InputError; the message is "Chinese / English"."""
+    """No training slot free: not the student's mistake, so not an InputError; a message key and its fields."""
 
-    def __init__(self, zh: str, en: str):
-        super().__init__(f"{zh} / {en}", title="请稍候 · Please wait", print_exception=False)
+    def __init__(self, key: str, **fields: object):
+        self.msg = i18n.Msg(key, **fields)  # the message in any language: self.msg.render("en")
+        super().__init__(t(key, **fields), title=t("error.busy_title"), print_exception=False)
 
 
 def own_thread_budget(threads: int, nice: int) -> None:
@@ -189,8 +190,8 @@ def binned(xs: list[int], ys: list[float], points: int) -> tuple[list[float], li
 def loss_frame(history: LabHistory) -> pd.DataFrame:
     """(step, loss, curve): the batch losses averaged into at most LAB_PLOT_POINTS points, the validation losses."""
     rows = []
-    for curve, xs, ys in (("训练 train", history.steps, history.train_losses),
-                          ("验证 validation", history.val_steps, history.val_losses)):
+    for curve, xs, ys in ((TRAIN_CURVE, history.steps, history.train_losses),
+                          (VAL_CURVE, history.val_steps, history.val_losses)):
         for x, y in zip(*binned(xs, ys, limits.LAB_PLOT_POINTS), strict=True):
             rows.append({"step": x, "loss": y, "curve": curve})
     return pd.DataFrame(rows, columns=["step", "loss", "curve"])
@@ -205,7 +206,7 @@ def samples_text(progress: LabProgress) -> str:
     lines = []
     for sample in samples:
         text = sample.text.strip("\n").replace("\n", " / ")
-        lines.append(f"第 {sample.step} 步 step {sample.step}：{text}")
+        lines.append(t("lab_train.sample", step=sample.step, text=text))
     return "\n".join(lines)
 
 
@@ -213,24 +214,25 @@ def status_markdown(progress: LabProgress, data: LabData, cfg: LabConfig, metric
     # The mean since the previous report; the last report, after the last step, has none: the last batch's.
     train = progress.train_loss if progress.train_loss is not None else (
         progress.history.train_losses[-1] if progress.history.train_losses else None)
-    train_text = f"{train:.3f}（困惑度 perplexity {math.exp(min(train, 50)):.1f}）" if train is not None else "–"
+    train_text = (t("lab_train.status.loss_ppl", loss=f"{train:.3f}", ppl=f"{math.exp(min(train, 50)):.1f}")
+                  if train is not None else "–")
     lines = [
-        f"**第 {progress.step} 步 step {progress.step}** · 第 {progress.epoch:.1f} 轮 epoch · "
-        f"**{progress.tokens_per_s:,.0f}** 词元/秒 tokens/s · "
-        f"用时 elapsed {progress.elapsed_s:.0f} / {cfg.budget_s:g} s",
-        f"训练损失 train loss：{train_text}",
-        f"验证损失 validation loss：{progress.val_loss:.3f}（困惑度 perplexity **{progress.val_ppl:.1f}**，"
-        f"第 {progress.val_step} 步 at step {progress.val_step}）",
-        f"词表 vocabulary {len(data.vocab):,} · 训练 train {data.train_ids.numel():,} 词元 tokens"
-        f"（{data.train_lines} 行 lines）"
-        f" · 验证 validation {len(data.val_ids) - 1:,} 词元 tokens（{data.val_lines} 行 lines，生词 unknown "
-        f"{data.val_unk_rate:.0%}）",
+        t("lab_train.status.progress", step=progress.step, epoch=f"{progress.epoch:.1f}",
+          rate=f"{progress.tokens_per_s:,.0f}", elapsed=f"{progress.elapsed_s:.0f}", budget=f"{cfg.budget_s:g}"),
+        t("lab_train.status.train", curve=TRAIN_CURVE, loss=train_text),
+        t("lab_train.status.val", curve=VAL_CURVE, loss=f"{progress.val_loss:.3f}", ppl=f"{progress.val_ppl:.1f}",
+          step=progress.val_step),
+        t("lab_train.status.data", vocab=f"{len(data.vocab):,}", train=f"{data.train_ids.numel():,}",
+          train_lines=data.train_lines, val=f"{len(data.val_ids) - 1:,}", val_lines=data.val_lines,
+          unknown=f"{data.val_unk_rate:.0%}"),
     ]
     if progress.done:
-        lines.append(f"✓ 训练结束 Finished：{STOP_REASONS.get(progress.stop_reason, progress.stop_reason)}")
+        reason = progress.stop_reason
+        lines.append(t("lab_train.status.finished", reason=t(STOP_REASONS[reason]) if reason in STOP_REASONS
+                       else reason))
         if metrics:
-            lines.append(f"{metrics['ngram_order']}-gram 基线的验证困惑度 the n-gram baseline's validation perplexity："
-                         f"{metrics['ngram_val_ppl']:.1f}（越低越好 · lower is better）")
+            lines.append(t("lab_train.status.baseline", order=metrics["ngram_order"],
+                           ppl=f"{metrics['ngram_val_ppl']:.1f}"))
     return "\n\n".join(lines)
 
 
@@ -261,12 +263,9 @@ class TrainTab:
     def _reserve(self, key: str | None) -> TrainingRun:
         with self.lock:
             if key in self.runs:
-                raise Busy("这个浏览器里已经有一个训练在运行，请先停止它",
-                           "a training is already running in this browser: stop it first")
+                raise Busy("lab_train.busy.session")
             if len(self.runs) >= self.max_trainings:
-                raise Busy(f"服务器同时最多训练 {self.max_trainings} 个模型，现在都在用，请过一会儿再试",
-                           f"the server trains at most {self.max_trainings} models at once and all are busy: "
-                           "please try again in a minute")
+                raise Busy("lab_train.busy.server", n=self.max_trainings)
             run = TrainingRun(lambda finished: self._end(key, finished))
             self.runs[key] = run
             return run
@@ -277,28 +276,26 @@ class TrainTab:
         """Stream (the loss curves, the figures, the samples, None) a few times a second; last, the zip to download.
 
         One training per browser session and at most max_trainings on the server; the stop button (or
-        leaving) ends it early, and the model trained so far is still offered.
+        leaving) ends it early, and the model trained so far is still offered. Every update is in the
+        language of this request, the one that started the training.
         """
-        source = check_choice(source, SOURCES, "语料", "corpus")
-        text = check_text(text, limits.LAB_MAX_TEXT_CHARS, "歌词", "lyrics")
-        cell = check_choice(cell, {c: c for c in CELL_LABELS}, "模型", "cell")
-        hidden = check_whole(hidden_size, limits.LAB_MIN_HIDDEN, limits.LAB_MAX_HIDDEN, "隐藏层大小", "hidden size")
-        lr = float(check_number(lr, limits.LAB_MIN_LR, limits.LAB_MAX_LR, "学习率", "learning rate"))
-        budget = float(check_number(budget_s, limits.LAB_MIN_BUDGET_S, limits.LAB_MAX_BUDGET_S, "训练时间",
-                                    "time budget"))
-        feeding = check_choice(feeding, FEEDINGS, "喂数据的方式", "feeding")
-        start_text = check_text(start_text, limits.MAX_TEXT_CHARS, "开头文字", "start text")
+        lang = i18n.current()
+        source = check_choice(source, SOURCES, "field.corpus")
+        text = check_text(text, limits.LAB_MAX_TEXT_CHARS, "field.lyrics")
+        cell = check_choice(cell, {c: c for c in CELL_LABELS}, "field.cell")
+        hidden = check_whole(hidden_size, limits.LAB_MIN_HIDDEN, limits.LAB_MAX_HIDDEN, "field.hidden_size")
+        lr = float(check_number(lr, limits.LAB_MIN_LR, limits.LAB_MAX_LR, "field.lr"))
+        budget = float(check_number(budget_s, limits.LAB_MIN_BUDGET_S, limits.LAB_MAX_BUDGET_S, "field.budget"))
+        feeding = check_choice(feeding, FEEDINGS, "field.feeding")
+        start_text = check_text(start_text, limits.MAX_TEXT_CHARS, "field.start_text")
         corpus = builtin_poems() if source == "builtin" else text
         if not corpus:
-            raise InputError("请粘贴歌词，每行一句", "please paste some lyrics, one line per lyric line")
+            raise InputError("lab_train.error.no_lyrics")
         if not any(ch.isalnum() for ch in corpus):
-            raise InputError("这段文字里没有字或词（只有标点或符号）",
-                             "the text has no words, only punctuation or symbols")
+            raise InputError("lab_train.error.no_words")
         lines = [line for line in corpus.splitlines() if line.strip()]
         if len(lines) < limits.LAB_MIN_LINES:
-            raise InputError(f"至少要 {limits.LAB_MIN_LINES} 行（现在 {len(lines)} 行）：最后几行留作验证",
-                             f"at least {limits.LAB_MIN_LINES} lines please (got {len(lines)}): the last ones "
-                             "are kept for validation")
+            raise InputError("lab_train.error.few_lines", least=limits.LAB_MIN_LINES, n=len(lines))
         cfg = LabConfig(cell=cell, hidden_size=hidden, lr=lr, budget_s=budget, feeding=feeding,
                         max_steps=self.max_steps, sample_every=limits.LAB_SAMPLE_EVERY, start_text=start_text)
 
@@ -309,11 +306,8 @@ class TrainTab:
             words = sum(1 for i in data.train_ids.tolist() if i != data.vocab.eol_id)
             known = sum(1 for token in data.vocab.tokens[2:] if any(ch.isalnum() for ch in token))
             if words < limits.LAB_MIN_WORDS or known < limits.LAB_MIN_VOCAB:
-                raise InputError(
-                    f"文字太少：训练部分有 {words} 个词、{known} 个出现两次以上的词；"
-                    f"至少要 {limits.LAB_MIN_WORDS} 个词、{limits.LAB_MIN_VOCAB} 个重复的词",
-                    f"too little text: {words} words for training, {known} seen twice or more; at least "
-                    f"{limits.LAB_MIN_WORDS} words and {limits.LAB_MIN_VOCAB} repeated ones please")
+                raise InputError("lab_train.error.little_text", words=words, known=known,
+                                 least_words=limits.LAB_MIN_WORDS, least_known=limits.LAB_MIN_VOCAB)
             run.start(data, cfg, self.zip_dir, self.threads)
         except BaseException:  # refused, or prepare failed: the slot was never used
             self._end(key, run)
@@ -323,8 +317,11 @@ class TrainTab:
                 if not progress.history.steps and not progress.done:
                     continue  # the plot draws only the curves of its first data (Gradio 6.31): wait for both
                 file = str(run.zip_path) if progress.done and run.zip_path else None
-                yield (loss_frame(progress.history), status_markdown(progress, data, cfg, run.metrics),
-                       samples_text(progress), file)
+                # Not around the yield: each step of this generator may run in another thread's context.
+                with i18n.using(lang):
+                    update = (loss_frame(progress.history), status_markdown(progress, data, cfg, run.metrics),
+                              samples_text(progress), file)
+                yield update
         finally:
             run.stop(abandon=not run.finished)  # the page left early (or Gradio closed us): stop training now
 
@@ -336,48 +333,54 @@ class TrainTab:
             run.stop()
 
     def layout(self) -> None:
-        with panel("自己训练 Train it yourself", "lab_train",
-                   "用一小段文字从零训练一个小模型，看损失下降、看它写的句子一步步变好；两种喂数据的方式对比一下。 · "
-                   "Train a small model from scratch on a little text: watch the loss fall and the samples improve, "
-                   "and compare two ways of feeding the text."):
-            gr.Markdown(LESSON)
+        with panel(t("lab_train.title"), "lab_train", t("lab_train.explanation")):
+            gr.Markdown(t("lab_train.lesson"))
             with gr.Row():
                 with gr.Column(scale=2):
-                    source = gr.Radio([("内置古诗 Built-in classical poems", "builtin"),
-                                       ("我粘贴的歌词 Lyrics I paste", "paste")], value="builtin",
-                                      label="语料 Corpus")
-                    text = gr.Textbox(label="歌词 Lyrics（每行一句 · one line per lyric line）", lines=6,
-                                      max_length=limits.LAB_MAX_TEXT_CHARS, elem_id="lab-text",
-                                      placeholder="选“我粘贴的歌词”时使用 · used with “Lyrics I paste”")
-                    feeding = gr.Radio([("教程的喂法 The tutorial's way", "tutorial"),
-                                        ("本项目的喂法 This project's way", "project")], value="project",
-                                       label="喂数据的方式 Feeding")
-                    cell = cell_radio({c: None for c in CELL_LABELS}, label="单元 Cell")
+                    source = gr.Radio([(t("lab_train.source.builtin"), "builtin"),
+                                       (t("lab_train.source.paste"), "paste")], value="builtin",
+                                      label=t("lab_train.source"))
+                    text = gr.Textbox(label=t("lab_train.text"), lines=6, max_length=limits.LAB_MAX_TEXT_CHARS,
+                                      elem_id="lab-text", placeholder=t("lab_train.text_placeholder"))
+                    feeding = gr.Radio([(t("lab_train.feeding.tutorial"), "tutorial"),
+                                        (t("lab_train.feeding.project"), "project")], value="project",
+                                       label=t("lab_train.feeding"))
+                    cell = cell_radio({c: None for c in CELL_LABELS}, label=t("lab_train.cell"))
                     hidden = gr.Slider(limits.LAB_MIN_HIDDEN, limits.LAB_MAX_HIDDEN, value=limits.LAB_DEFAULT_HIDDEN,
-                                       step=16, label="隐藏层大小 Hidden size", elem_id="lab-hidden")
+                                       step=16, label=t("lab_train.hidden_size"), elem_id="lab-hidden")
                     lr = gr.Slider(limits.LAB_MIN_LR, limits.LAB_MAX_LR, value=limits.LAB_DEFAULT_LR, step=1e-4,
-                                   label="学习率 Learning rate（AdamW）")
+                                   label=t("lab_train.lr"))
                     budget = gr.Slider(limits.LAB_MIN_BUDGET_S, limits.LAB_MAX_BUDGET_S,
-                                       value=limits.LAB_DEFAULT_BUDGET_S, step=1, label="训练时间 Time budget（秒 s）",
+                                       value=limits.LAB_DEFAULT_BUDGET_S, step=1, label=t("lab_train.budget"),
                                        elem_id="lab-budget")
-                    start = gr.Textbox(label="样例的开头 Samples start with", value=START,
-                                       max_length=limits.MAX_TEXT_CHARS)
+                    start = gr.Textbox(label=t("lab_train.start"), value=START, max_length=limits.MAX_TEXT_CHARS)
                     with gr.Row():
-                        button = gr.Button("开始训练 Train", variant="primary", elem_id="lab-train-button")
-                        stop = gr.Button("停止 Stop", variant="stop", elem_id="lab-stop-button")
+                        button = gr.Button(t("lab_train.button"), variant="primary", elem_id="lab-train-button")
+                        stop = gr.Button(t("lab_train.stop"), variant="stop", elem_id="lab-stop-button")
                 with gr.Column(scale=3):
                     with gr.Row():
-                        plot = gr.LinePlot(x="step", y="loss", color="curve", title="损失 Loss", x_title="步 step",
-                                           y_title="损失 loss (nats/word)", height=300, scale=3, elem_id="lab-loss")
+                        plot = gr.LinePlot(x="step", y="loss", color="curve", title=t("lab_train.plot.title"),
+                                           x_title=t("lab_train.plot.x"), y_title=t("lab_train.plot.y"),
+                                           height=300, scale=3, elem_id="lab-loss")
                         with gr.Column(scale=2):
                             status = gr.Markdown(elem_id="lab-status")
-                    samples = gr.Textbox(label="样例 Samples（同一个开头和种子 · same start and seed）", lines=12,
-                                         interactive=False, elem_id="lab-samples")
-                    download = gr.File(label="下载训练好的模型 Download the trained model（zip）", interactive=False,
-                                       elem_id="lab-download")
+                    samples = gr.Textbox(label=t("lab_train.samples"), lines=12, interactive=False,
+                                         elem_id="lab-samples")
+                    download = gr.File(label=t("lab_train.download"), interactive=False, elem_id="lab-download")
             button.click(self.train, [source, text, cell, hidden, lr, budget, feeding, start],
                          [plot, status, samples, download], api_name="train", show_progress="minimal",
                          concurrency_limit=self.max_trainings + 2, concurrency_id="lab_train")
             # Its own unlimited queue group: a stop never waits behind the trainings or the generations.
             stop.click(self.stop, None, None, api_name="train_stop", concurrency_limit=None,
                        concurrency_id="lab_stop")
+            # No run: a training takes the server's time, so a link only sets it up and the student presses Train.
+            links.offer({
+                "source": links.choice(source, SOURCES, "field.corpus"),
+                "text": links.text(text, limits.LAB_MAX_TEXT_CHARS, "field.lyrics"),
+                "cell": links.choice(cell, CELL_LABELS, "field.cell"),
+                "hidden_size": links.whole(hidden, limits.LAB_MIN_HIDDEN, limits.LAB_MAX_HIDDEN, "field.hidden_size"),
+                "lr": links.number(lr, limits.LAB_MIN_LR, limits.LAB_MAX_LR, "field.lr"),
+                "budget": links.number(budget, limits.LAB_MIN_BUDGET_S, limits.LAB_MAX_BUDGET_S, "field.budget"),
+                "feeding": links.choice(feeding, FEEDINGS, "field.feeding"),
+                "start": links.text(start, limits.MAX_TEXT_CHARS, "field.start_text"),
+            }, name="train")

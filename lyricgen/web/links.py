@@ -1,0 +1,194 @@
+"""Links that set up a class: ?tab=<panel>&<input>=<value>… opens a panel with its inputs filled in.
+
+A teacher sets up a panel, presses "copy link" and sends the link; every student who opens it lands
+on the same screen, and where a run is cheap it runs once. Each panel offers its inputs by calling
+offer() inside its gr.Tab: the URL names the panel by that tab's id, and each input by a short name.
+
+A value from a link is a value a student typed: it goes through the same checks (validate.py), and
+an unknown or unusable parameter is ignored with a short notice, never an error page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import gradio as gr
+from gradio.context import Context
+
+from .i18n import Msg, t
+from .validate import InputError, check_choice, check_number, check_seed, check_text, check_whole
+
+# ---------------------------------------------------------------------------------------------
+# One input: how its value reads from, and writes to, the URL.
+
+
+@dataclass
+class Param:
+    component: Any  # the widget the value goes into
+    read: Callable[[str], Any]  # the URL's text → the widget's value; raises InputError when unusable
+    write: Callable[[Any], str] = str  # the widget's value → the URL's text
+
+
+def _number(raw: str, what: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise InputError("error.not_number", what=Msg(what)) from None
+
+
+def text(component: Any, limit: int, what: str, blank_ok: bool = True) -> Param:
+    return Param(component, lambda raw: check_text(raw, limit, what, blank_ok))
+
+
+def number(component: Any, low: float, high: float, what: str) -> Param:
+    return Param(component, lambda raw: check_number(_number(raw, what), low, high, what), lambda v: f"{v:g}")
+
+
+def whole(component: Any, low: int, high: int, what: str) -> Param:
+    return Param(component, lambda raw: check_whole(_number(raw, what), low, high, what), lambda v: f"{v:g}")
+
+
+def seed(component: Any) -> Param:
+    """A seed box holds text: blank (random) or a whole number."""
+    def read(raw: str) -> str:
+        value = check_seed(raw)
+        return "" if value is None else str(value)
+    return Param(component, read, lambda v: "" if v is None else str(v).strip())
+
+
+def choice(component: Any, choices: Mapping[str, Any] | list[str], what: str) -> Param:
+    options = dict.fromkeys(choices) if not isinstance(choices, Mapping) else choices
+    return Param(component, lambda raw: (check_choice(raw, options, what), raw)[1])
+
+
+FLAG_WORDS = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "off": False, "no": False}
+
+
+def flag(component: Any) -> Param:
+    def read(raw: str) -> bool:
+        if raw.strip().lower() not in FLAG_WORDS:
+            raise InputError("error.flag")
+        return FLAG_WORDS[raw.strip().lower()]
+    return Param(component, read, lambda v: "1" if v else "0")
+
+
+# ---------------------------------------------------------------------------------------------
+# A panel's setup: its tab, its inputs, and the button that runs it.
+
+
+@dataclass
+class Setup:
+    tab: str  # the panel's gr.Tab id: ?tab=<this>
+    params: dict[str, Param]  # {name in the URL: input}
+    run: Any | None  # the button pressed once after a link fills the inputs; None: running is not cheap
+    path: list[tuple[Any, str]] = field(default_factory=list)  # (gr.Tabs, tab id) from the top to the panel
+
+    def query(self, *values: Any) -> str:
+        """The URL query that sets this panel up with these values (in the order of params). A value that
+        cannot be written (a client may send anything) is left out: the link keeps the panel's default."""
+        pairs = [("tab", self.tab)]
+        for (name, param), value in zip(self.params.items(), values, strict=False):
+            try:
+                pairs.append((name, param.write(value)))
+            except (TypeError, ValueError, OverflowError):
+                continue
+        return "?" + urlencode(pairs)
+
+
+@dataclass
+class Filled:
+    """What a link asks for, checked: the panel, each usable value, and a notice about the rest."""
+    setup: Setup | None
+    values: dict[str, Any]  # {name: value for the widget}
+    notices: list[str]  # one line each, in the page's language
+
+
+def read_query(setups: Mapping[str, Setup], query: Mapping[str, str]) -> Filled:
+    """A link's query → the panel it opens and the values to fill in; never raises."""
+    query = {str(k): str(v) for k, v in query.items() if k != "lang"}  # lang: read by i18n.of_request
+    if "tab" not in query:
+        return Filled(None, {}, [])
+    tab = query.pop("tab")
+    setup = setups.get(tab)
+    if setup is None:
+        return Filled(None, {}, [t("page.notice.unknown_tab", tab=repr(tab[:40]))])
+    values, notices = {}, []
+    unknown = [name for name in query if name not in setup.params]
+    if unknown:
+        notices.append(t("page.notice.unknown_param", names=", ".join(repr(n[:40]) for n in unknown[:10])))
+    for name, param in setup.params.items():
+        if name in query:
+            try:
+                values[name] = param.read(query[name])
+            except InputError as error:
+                notices.append(t("page.notice.bad_value", name=name, reason=error.message))
+    return Filled(setup, values, notices)
+
+
+# ---------------------------------------------------------------------------------------------
+# Offering a panel's setup while the page is built.
+
+_offered: ContextVar[dict[str, Setup] | None] = ContextVar("lyricgen_setups", default=None)
+
+# Copies the link the server wrote (a query) as a whole URL, and shows it: a browser without
+# clipboard access (plain http on a school network) can still select it by hand.
+COPY_JS = """(query) => {
+  if (!query) return query;
+  const url = location.origin + location.pathname + query;
+  navigator.clipboard?.writeText(url).catch(() => {});
+  return url;
+}"""
+
+
+@contextmanager
+def collecting(setups: dict[str, Setup]) -> Iterator[None]:
+    token = _offered.set(setups)
+    try:
+        yield
+    finally:
+        _offered.reset(token)
+
+
+def _enclosing_tabs(block: Any) -> list[tuple[Any, str]]:
+    """(gr.Tabs, tab id) for every tab around block, outermost first."""
+    path = []
+    while block is not None:
+        if isinstance(block, gr.Tab) and isinstance(block.parent, gr.Tabs):
+            path.append((block.parent, block.id))
+        block = block.parent
+    return path[::-1]
+
+
+def offer(params: dict[str, Param], run: Any | None = None, name: str | None = None) -> Setup:
+    """Call inside a panel's gr.Tab: links may set these inputs, and a "copy link" button appears here.
+
+    run: the panel's button, pressed once after a link fills the inputs; leave it out where a run is
+    not cheap (training), and the student presses it. name: the panel's name in links (?tab=<name>),
+    when it is not the tab's id.
+    """
+    setups = _offered.get()
+    if setups is None:
+        raise RuntimeError("links.offer() is called while the page is built (inside links.collecting)")
+    path = _enclosing_tabs(Context.block)
+    if not path:
+        raise RuntimeError("links.offer() is called inside the panel's gr.Tab")
+    setup = Setup(name or path[-1][1], params, run, path)
+    if setup.tab in setups:
+        raise ValueError(f"two panels offer links under the tab id {setup.tab!r}")
+    setups[setup.tab] = setup
+    if run is not None and not run.elem_id:
+        run.elem_id = f"run-{setup.tab.replace('_', '-')}"
+    with gr.Row(equal_height=True):
+        button = gr.Button(t("page.copy_link"), size="sm", scale=0, min_width=160,
+                           elem_classes="copy-link")
+        box = gr.Textbox(label=t("page.link"), interactive=False, visible=True, scale=1,
+                         elem_classes="copy-link-box", show_label=False, placeholder=t("page.link"))
+    inputs = [param.component for param in params.values()]
+    button.click(setup.query, inputs, box, api_visibility="private", concurrency_limit=None
+                 ).then(None, box, box, js=COPY_JS)
+    return setup

@@ -1,0 +1,587 @@
+"""English (see __init__.py)."""
+
+CODE = "en"
+NAME = "English"
+ALIASES = ()
+
+STRINGS = {
+    # The page around the tabs (app.py, lyricgen/web/page.py).
+    "page.title": "# lyricgen · Lyrics from recurrent neural networks\n"
+                  "Word-level RNN / LSTM / GRU language models · device: `{device}`",
+    "page.language": "语言 Language",
+    "page.notice.unknown_param": "The link has parameters this page does not know; ignored: {names}",
+    "page.notice.bad_value": "The link's value for {name} cannot be used ({reason}); ignored",
+    "page.notice.unknown_tab": "The link names a page that does not exist: {tab}; ignored",
+    "page.copy_link": "Copy a link to this setup",
+    "page.link": "A link to this setup (copied: send it to the class, and everyone opens the same screen)",
+    "tab.lesson": "Lesson",
+    "tab.generate": "Generate",
+    "tab.tokenize": "Tokens & vectors",
+    "tab.inside": "Look inside",
+    "tab.lab": "Lab",
+    "tab.model": "Model",
+    "token.line_break": "↵ line break",
+
+    # 课程 Lesson (lyricgen/web/tabs/lesson.py): {n} is the step's number; {vocab}, {embed} and {hidden} the
+    # shipped models' sizes.
+    "lesson.intro": "## How a recurrent neural network writes lyrics\n"
+                    "Follow the eight steps below, from one sentence to a whole song. At each step read a few lines, "
+                    "make a guess, then press *Try it*: it opens the panel that shows the step, with its inputs set.",
+    "lesson.words.text": "### Step {n} · Text → words\n"
+                         "A computer cannot read text, so a sentence is first cut into words. Chinese writes no spaces "
+                         "between words; jieba finds the likeliest cut from a dictionary and word frequencies. A line "
+                         "break is a word too (↵): that is how the model learns when to start a new line.\n\n"
+                         "`text → jieba.lcut(text) → [word₁, word₂, …]`",
+    "lesson.words.guess": "**Guess first:** into how many words will jieba cut the example sentence? Is 夜晚 "
+                          "(night) one word or two characters?",
+    "lesson.vectors.text": "### Step {n} · Words → ids → vectors\n"
+                           "Every word in the vocabulary has a number, its id. nn.Embedding is a table of {vocab} rows "
+                           "and {embed} columns: the word with id i takes row i, and that row is its word vector. The "
+                           "table starts as random numbers and is learned with the rest of the model.\n\n"
+                           "`x_t = E[id_t]`, where `E` has the shape `({vocab}, {embed})`",
+    "lesson.vectors.guess": "**Guess first:** after training, which words have vectors closest to 星星 (stars)?",
+    "lesson.one_step.text": "### Step {n} · One RNN step, by hand\n"
+                            "For every word an RNN does the same thing: it multiplies the word vector x_t and the "
+                            "previous hidden state h_{{t-1}} by a matrix each, adds them up, and squashes the sum "
+                            "between −1 and 1 with tanh. That one line is the whole formula; *Open the box* computes "
+                            "it step by step from the real weights and checks it against nn.RNN.\n\n"
+                            "$$h_t = \\tanh(W_{{ih}} x_t + b_{{ih}} + W_{{hh}} h_{{t-1}} + b_{{hh}})$$\n\n"
+                            "nn.RNN takes input of shape `(seq_len, batch, input_size)`; here input_size = {embed}, "
+                            "and the hidden state holds {hidden} numbers.",
+    "lesson.one_step.guess": "**Guess first:** what is the shape of W_hh? Feed 3 sentences of 5 words at once: what "
+                             "shape comes out?",
+    "lesson.over_time.text": "### Step {n} · The hidden state over time\n"
+                             "The same formula runs step after step: h_1 carries the first word, h_2 mixes in the "
+                             "second, and so on. The hidden state is everything the model remembers of what it has "
+                             "read so far, and its size is fixed: {hidden} numbers.\n\n"
+                             "`h_0 = 0 → h_1 → h_2 → … → h_T`, every h_t of shape `({hidden},)`",
+    "lesson.over_time.guess": "**Guess first:** by the second line, does the first line still leave a trace in the "
+                              "hidden state? Look at the heatmap row by row.",
+    "lesson.next_word.text": "### Step {n} · Next-word probabilities and temperature\n"
+                             "The last layer turns h_t into a score z for every word in the vocabulary, and softmax "
+                             "turns the scores into probabilities. The temperature T divides the scores first: T < 1 "
+                             "makes the likeliest words stand out, T > 1 flattens the distribution, and T = 0 always "
+                             "takes the top word. Writing lyrics is drawing one word, reading it back, and again.\n\n"
+                             "$$p = \\mathrm{{softmax}}(z / T)$$",
+    "lesson.next_word.guess": "**Guess first:** raise the temperature from 1 to 1.5: does the top word's probability "
+                              "go up or down?",
+    "lesson.gates.text": "### Step {n} · LSTM and GRU: gates, and why\n"
+                         "In training, the error flows back from the last step towards the first. A plain RNN "
+                         "multiplies by W_hh and by tanh's slope at every step back, so the gradient often shrinks "
+                         "and words a few dozen steps back teach it nothing: the vanishing gradient. LSTM and GRU use "
+                         "gates between 0 and 1 to decide how much old memory to keep, which leaves the gradient a "
+                         "path that is not squeezed again and again.\n\n"
+                         "$$c_t = f_t \\odot c_{{t-1}} + i_t \\odot g_t$$",
+    "lesson.gates.guess": "**Guess first:** 50 steps back, whose gradient is larger, the RNN's or the LSTM's? By how "
+                          "many times?",
+    "lesson.training.text": "### Step {n} · Training\n"
+                            "Training asks the model for the next word again and again, measures how wrong it was with "
+                            "the cross-entropy (how surprised it was by the right word), and moves every weight along "
+                            "the gradient. In the Lab you watch the loss fall and read a sample now and then. Trained "
+                            "too long, a model starts to recite its training lyrics: check how much of what it writes "
+                            "is copied.\n\n"
+                            "`loss = −log₂ p(the right next word)` (the surprisal, in bits)",
+    "lesson.training.guess": "**Guess first:** a sentence of your own, or a line that sounds like a lyric: which "
+                             "surprises the model more?",
+    "lesson.memory.text": "### Step {n} · Memory and attention\n"
+                          "A hidden state of {hidden} numbers cannot hold a whole song. The cache keeps the hidden "
+                          "state of every step the model has read; for the next word it compares the current h_t with "
+                          "each past h_i, weights the most similar places most, and makes the words that came after "
+                          "them likelier. This is attention in its first form.\n\n"
+                          "$$a_i = \\mathrm{{softmax}}_i(\\theta\\, h_t \\cdot h_i), \\quad "
+                          "p = (1-\\lambda)\\, p_{{\\mathrm{{model}}}} + \\lambda\\, p_{{\\mathrm{{cache}}}}$$",
+    "lesson.memory.guess": "**Guess first:** when a chorus repeats, where does the cache look?",
+    "lesson.try.tokenize": "Try it: tokenize",
+    "lesson.try.model": "See the model's sizes",
+    "lesson.try.neighbours": "Try it: neighbours",
+    "lesson.try.open_box": "Try it: open the box",
+    "lesson.try.shapes": "Try it: shapes",
+    "lesson.try.hidden_states": "Try it: hidden states",
+    "lesson.try.next_words": "Try it: next word",
+    "lesson.try.generate": "Try it: generate lyrics",
+    "lesson.try.gradients": "Try it: vanishing gradients",
+    "lesson.try.compare": "Try it: compare cells",
+    "lesson.try.train": "Try it: train it yourself",
+    "lesson.try.score_line": "Try it: score a line",
+    "lesson.try.memorized": "Try it: memorization",
+    "lesson.try.attention": "Try it: memory & attention",
+
+    # What a screen reader says for each picture (alt text).
+    "alt.tokenize": "Heatmap: each row is one word's vector, each column one dimension; blue is negative, red "
+                    "positive, white near 0.",
+    "alt.hidden_states": "Heatmaps: each row is one step, each column one hidden unit; the hidden state first, "
+                         "then each gate. Blue is negative, red positive; gates run from white (0) to dark blue (1).",
+    "alt.attention": "Heatmap: row t holds the attention weights the cache gave each earlier position when "
+                     "writing word t; the darker, the larger the weight.",
+
+    # Inputs several tabs share (lyricgen/web/widgets.py).
+    "widget.cell": "Cell type",
+    "widget.temperature": "Temperature",
+    "widget.temperature_long": "Temperature (0 = greedy; higher = more random)",
+    "widget.top_p": "top-p (1 = off; sample only among the likeliest words holding p of the probability)",
+    "widget.cache": "Cache (look back at the words already written: see Memory & attention)",
+    "widget.start": "Start text",
+    "widget.seed": "Seed (blank = random)",
+    "widget.seed_placeholder": "e.g. 42",
+    "widget.generate": "Generate",
+
+    # What validate.py says about a value a student can fix.
+    "error.title": "Input error",
+    "error.busy_title": "Busy",
+    "error.busy": "The server is busy: try again in a few seconds",
+    "error.not_text": "The {what} must be text",
+    "error.too_long": "The {what} is too long: {n} characters, at most {limit}",
+    "error.empty": "The {what} is empty: please type one",
+    "error.not_number": "The {what} must be a number",
+    "error.out_of_range": "The {what} must be between {low} and {high} (got {value})",
+    "error.not_whole": "The {what} must be a whole number",
+    "error.seed": "The seed must be a whole number, or blank for random",
+    "error.no_choice": "No {what} {value}; choose one of {names}",
+    "error.cache_switch": "The cache switch must be on or off",
+    "error.no_cache": "This model records no cache settings (cache in metrics.json), so it cannot use the cache",
+    "error.flag": "It must be 1 or 0 (on or off)",
+    "field.seed": "seed",
+    "field.model": "model",
+    "field.top_k": "top-k",
+    "field.top_p": "top-p",
+    "field.start_text": "start text",
+    "field.length": "length",
+    "field.temperature": "temperature",
+    "field.step": "step",
+
+    # Drawn by render.py for several panels.
+    "render.probability": "Probability: ",
+    "gate.h": "hidden state h_t",
+    "gate.i": "input gate i",
+    "gate.f": "forget gate f",
+    "gate.g": "candidate g",
+    "gate.o": "output gate o",
+    "gate.c": "cell state c_t",
+    "gate.r": "reset gate r",
+    "gate.z": "update gate z",
+    "gate.n": "candidate n",
+    "box.heading": "### Open the box: one RNN step",
+    "box.explain": "For every word, the RNN multiplies **the word's vector** x_t and **the previous hidden state** "
+                   "h_{{t-1}} by a matrix each, adds a bias each, sums them, and squashes the sum into (−1, 1) with "
+                   "tanh: that is the new hidden state h_t. h_0 is all zeros.",
+    "box.shapes_header": "| name | shape | meaning |",
+    "box.embedding": "one row per word: x_t = embedding[id]",
+    "box.w_ih": "input to hidden",
+    "box.b_ih": "input bias",
+    "box.w_hh": "hidden to hidden (the memory)",
+    "box.b_hh": "hidden bias",
+    "box.h_t": "the new hidden state",
+    "box.units": "Below: the first {units} of {hidden} units.",
+    "box.step": "step",
+    "box.word": "word",
+    "box.agree": "they agree",
+    "box.differ": "they differ!",
+    "box.check": "**Largest difference between this hand computation and `nn.RNN`: {diff}** ({verdict}; only "
+                 "floating-point rounding)",
+    "memory.summary": "{seen} of {lines} lines ({seen_share}) occur verbatim in the training lyrics; {copied} of "
+                      "the words lie in copied runs of {run}+ words.",
+    "memory.copied_run": "copied run",
+    "memory.verbatim": "verbatim from training",
+
+    # Generate (lyricgen/web/tabs/generate.py).
+    "generate.length": "Length (words and line breaks)",
+    "generate.top_k": "top-k (0 = off)",
+    "generate.start_placeholder": "any text",
+    "generate.lyrics": "Lyrics",
+    "generate.examples": "Examples (click one)",
+    "generate.download": "Download the lyrics and settings (.txt)",
+    "generate.info.seed": "**Seed: `{seed}`** (type it into *Seed* to get the same lyrics again)",
+    "generate.info.model": "Model: {cell} · device: `{device}` · temperature: {temperature}{greedy} · "
+                           "top-k: {top_k}{top_p}",
+    "generate.info.greedy": " (greedy)",
+    "generate.info.all": "all",
+    "generate.info.cache": "Cache: λ = {lam}, θ = {theta}, N = {window} (looks back over the last {window} words)",
+    "generate.info.no_start": "No start text: the model starts at the beginning of a line.",
+    "generate.info.unknown": "Not in the vocabulary, so the model reads each as `{unk}` (unknown word): {words}.",
+    "generate.file.heading": "Lyrics written by lyricgen",
+    "generate.file.settings": "Settings",
+    "generate.file.start": "Start text",
+    "generate.file.cell": "Cell type",
+    "generate.file.temperature": "Temperature",
+    "generate.file.top_k": "top-k (0 = off)",
+    "generate.file.top_p": "top-p",
+    "generate.file.seed": "Seed",
+    "generate.file.length": "Length",
+    "generate.file.cache": "Cache",
+    "generate.file.files": "Model files (SHA-256: check that it is the same model)",
+    "generate.file.again": "The same model and settings write the same lyrics again.",
+    "generate.file.on": "on",
+    "generate.file.off": "off",
+
+    "field.sentence": "sentence",
+    "field.units": "number of units",
+
+    # Tokenize (lyricgen/web/tabs/tokenize.py).
+    "tokenize.intro": "A sentence is cut into words by jieba, each word becomes its vocabulary id, and the id picks a "
+                      "row (the word's vector) out of the embedding matrix.",
+    "tokenize.sentence": "Sentence",
+    "tokenize.button": "Tokenize",
+    "tokenize.table": "Tokens, ids and vectors",
+    "tokenize.heatmap": "Embedding heatmap (rows = token position #; red = positive, blue = negative)",
+    "tokenize.dim": "dim",
+    "tokenize.col.word": "word",
+    "tokenize.col.known": "in vocab",
+    "tokenize.col.norm": "norm",
+    "tokenize.shapes.tokens": "1. jieba's tokens: {tokens}",
+    "tokenize.shapes.ids": "2. Vocabulary ids: `{ids}` → shape `{shape}` = `(seq_len,)`",
+    "tokenize.shapes.lookup": "3. Embedding lookup `embedding.weight[ids]` (matrix `{matrix}` = "
+                              "`(vocab_size, embed_dim)`) → `{shape}` = `(seq_len, embed_dim)`",
+    "tokenize.shapes.batch": "4. Add a batch dimension `unsqueeze(1)` → `{shape}` = `(seq_len, batch, input_size)`: "
+                             "what `nn.{cell}` expects",
+    "tokenize.unknown": "Unknown words (all share the one `{unk}` vector): {words}",
+    "tokenize.first_dims": "The table shows the first {shown} of {dims} dimensions; the heatmap shows them all.",
+    "tokenize.error.no_words": "Please type at least one word",
+
+    # Model (lyricgen/web/tabs/models.py).
+    "model.intro": "Three models trained on the same corpus; what differs is the recurrent cell. "
+                   "Running on `{device}`. Perplexity: how many words the model is, on average, torn between "
+                   "(lower is better); the n-gram model is the counting baseline.",
+    "model.summary": "### Summary\n\n"
+                     "| Model | Parameters | Vocabulary | embed_dim | hidden_dim | Layers | Validation perplexity "
+                     "| n-gram perplexity | Ratio | Best epoch | Trained on | Running on |\n"
+                     "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|\n{rows}",
+    "model.card": "### {name}\nParameters: **{params}** · embed {embed} · hidden {hidden} · layers {layers} · "
+                  "vocab {vocab} · device `{device}`",
+    "model.card_ppl": "### {name}\nParameters: **{params}** · embed {embed} · hidden {hidden} · layers {layers} · "
+                      "vocab {vocab} · device `{device}`\n\n"
+                      "Validation perplexity **{ppl}**, {order}-gram baseline {ngram} (lower is better)",
+    "model.curves.title": "Loss per epoch (train_loss: training set, val_loss: validation set)",
+    "model.curves.x": "Epoch",
+    "model.curves.y": "Loss (nats/word)",
+
+    # Next word (lyricgen/web/tabs/next_words.py).
+    "next_words.title": "Next word",
+    "next_words.intro": "At every step the model gives each word a probability, then the temperature reshapes it and "
+                        "one word is drawn. Colour = the probability the model gave the word; move *Step* to see "
+                        "that step's top 10.",
+    "next_words.length": "Length (words)",
+    "next_words.step": "Step (which generated word)",
+    "next_words.before": "Before temperature (T = 1)",
+    "next_words.after": "After temperature (sampled from)",
+    "next_words.candidate": "Candidate",
+    "next_words.probability": "Probability",
+    "next_words.info.run": "Seed: `{seed}` · model: {cell} · {steps} steps",
+    "next_words.info.step": "**Step {index}**: chose **{word}** — p(T=1) = {p1}, p(T={temperature}) = {p}, "
+                            "surprisal = {bits} bits",
+    "next_words.effect.greedy": "Temperature 0 is greedy: always the top word",
+    "next_words.effect.sharper": "Temperature below 1: the likely words get likelier",
+    "next_words.effect.flatter": "Temperature above 1: flatter, more random",
+    "next_words.effect.same": "Temperature 1: the model's own distribution",
+
+    # Compare cells (lyricgen/web/tabs/compare.py).
+    "compare.title": "Compare cells",
+    "compare.intro": "Same start text, seed and temperature for every cell. Surprisal = −log₂ p of each word under "
+                     "the model that wrote it: lower means less surprised.",
+    "compare.length": "Length (words)",
+    "compare.top_p": "top-p (1 = off)",
+    "compare.button": "Compare",
+    "compare.table": "Per cell",
+    "compare.col.cell": "cell",
+    "compare.col.surprisal": "mean surprisal (bits)",
+    "compare.col.own_ppl": "ppl of own text",
+    "compare.col.val_ppl": "val ppl",
+    "compare.col.text": "text",
+    "compare.figures": "Mean surprisal <b>{bits}</b> bits/word · val ppl <b>{val}</b>",
+    "compare.info": "Seed: `{seed}` — all cells drew from the same random numbers, so the differences come from the "
+                    "models.",
+
+    # Hidden states (lyricgen/web/tabs/hidden_states.py).
+    "hidden_states.title": "Hidden states",
+    "hidden_states.intro": "Each word read updates the hidden state h_t (the cell's memory). The LSTM also has input, "
+                           "forget and output gates and a cell state c_t; the GRU has update and reset gates.",
+    "hidden_states.sentence": "Sentence",
+    "hidden_states.button": "Show hidden states",
+    "hidden_states.picture": "Heatmaps (rows = steps, columns = units)",
+    "hidden_states.table": "The word read at each step",
+    "hidden_states.col.step": "step",
+    "hidden_states.col.input": "input",
+    "hidden_states.col.norm": "|h| layer {layer}",
+    "hidden_states.caption": "layer {layer} · {caption}",
+    "hidden_states.info.pictures": "Each picture: rows = time steps (the word read: see the table), columns = hidden "
+                                   "units; shape `({steps}, {units})` = `(steps, units)`.",
+    "hidden_states.info.gates": "{name}'s gates: {gates}. Red positive, blue negative (h, candidates); gates run from "
+                                "0 (white) to 1 (dark blue).",
+    "hidden_states.info.no_gates": "none",
+    "hidden_states.info.check": "Computed step by step from the model's own weights; the largest difference from "
+                                "`nn.{name}`'s output: **{diff}** {verdict}",
+    "hidden_states.error.no_words": "The sentence has no words",
+
+    # Open the box (lyricgen/web/tabs/open_box.py).
+    "open_box.title": "Open the box",
+    "open_box.intro": "The plain RNN is one formula: h_t = tanh(W_ih x_t + b_ih + W_hh h_{{t−1}} + b_hh). Here it is "
+                      "computed step by step with the model's own matrices, and compared with nn.RNN's output.",
+    "open_box.sentence": "Short sentence",
+    "open_box.units": "Units shown",
+    "open_box.button": "Open",
+    "open_box.error.no_rnn": "No RNN model is loaded, so the box cannot be opened",
+    "open_box.error.no_words": "The sentence has no words",
+
+    # Inputs named in error messages.
+    "field.word": "word",
+    "field.lyrics": "lyrics text",
+    "field.line": "line",
+    "field.position": "position",
+
+    # Neighbours (lyricgen/web/tabs/neighbours.py).
+    "neighbours.title": "Neighbours",
+    "neighbours.explain": "Training gives words used alike vectors pointing alike. Table: each cell's nearest words "
+                          "by cosine similarity; map: the commonest words flattened to 2-D by PCA (hover a dot for "
+                          "its word).",
+    "neighbours.word": "Word to look up",
+    "neighbours.cell": "Cell for the map",
+    "neighbours.button": "Find neighbours",
+    "neighbours.table": "Nearest words",
+    "neighbours.map": "Embedding map (PCA)",
+    "neighbours.rank": "rank",
+    "neighbours.map.query": "word looked up",
+    "neighbours.map.frequent": "frequent word",
+    "neighbours.info": "Cosine similarity: 1 = same direction, 0 = unrelated. Map: the {words} commonest words of "
+                       "the {cell}, PCA to 2-D; the axes keep {pc1} + {pc2} of the variance.",
+    "neighbours.unknown": "**{word}** is not in the vocabulary, so it has no vector.",
+    "neighbours.split": "jieba splits it into: {pieces} (✗ = not in the vocabulary either)",
+    "neighbours.sharing": "Words sharing a character: {words}",
+    "neighbours.none": "none",
+
+    # Memorization (lyricgen/web/tabs/memorized.py).
+    "memorized.title": "Memorization",
+    "memorized.explain": "Writing or reciting? Checked against the training lyrics' fingerprint (hashes, not the "
+                         "lyrics): a whole line seen in training is orange, a run of 6+ words seen in training is "
+                         "underlined.",
+    "memorized.lyrics": "Lyrics (one line per lyric line)",
+    "memorized.take": "Use the lyrics from Generate",
+    "memorized.button": "Check",
+    "memorized.table": "Line by line",
+    "memorized.col.line": "line",
+    "memorized.col.text": "text",
+    "memorized.col.verbatim": "verbatim",
+    "memorized.col.copied": "copied words",
+    "memorized.col.words": "words",
+    "memorized.error.no_fingerprint": "This model has no fingerprint.json, so copying cannot be checked",
+
+    # Score a line (lyricgen/web/tabs/score_line.py).
+    "score_line.title": "Score a line",
+    "score_line.explain": "Type any line: each word's surprisal −log₂ p (bits) under each cell; perplexity = "
+                          "2^(mean surprisal), lower = more like the lyrics the model learned.",
+    "score_line.line": "A line",
+    "score_line.button": "Score",
+    "score_line.summary": "Perplexity of each cell",
+    "score_line.table": "Surprisal per word (bits)",
+    "score_line.col.word": "word",
+    "score_line.col.in_vocab": "in vocab",
+    "score_line.col.cell": "cell",
+    "score_line.col.mean": "mean surprisal (bits)",
+    "score_line.col.perplexity": "perplexity",
+    "score_line.col.val_ppl": "val ppl",
+    "score_line.error.no_words": "The line has no words",
+
+    # Memory & attention (lyricgen/web/tabs/attention.py).
+    "attention.title": "Memory & attention",
+    "attention.explain": "An RNN's memory is its hidden state; the continuous cache adds recall: it keeps every past "
+                         "state with the word that followed it. Colour = each word's probability, without the cache "
+                         "and with it: when the chorus comes back, the cache recognises it.",
+    "attention.explanation": "**This is what attention is.** The current state h_t is compared with every earlier "
+                             "state h_i (a dot product θ·h_t·h_i), the similarities become weights through a "
+                             "softmax, and the words that followed the similar states are mixed into the prediction: "
+                             "the same operation a Transformer does with queries and keys, here over the RNN's own "
+                             "past.\n\n{formula}",
+    "attention.lyrics": "Lyrics (one line per lyric line)",
+    "attention.position": "Position (which word; line breaks count)",
+    "attention.button": "Show attention",
+    "attention.summary": "Perplexity without and with the cache",
+    "attention.picture": "Attention weights",
+    "attention.picture.column": "pos",
+    "attention.top": "Where the chosen word looked",
+    "attention.table": "Each word's probability",
+    "attention.without": "without cache",
+    "attention.with": "with cache",
+    "attention.words.without": "Without the cache",
+    "attention.words.with": "With the cache",
+    "attention.col.model": "model",
+    "attention.col.perplexity": "perplexity",
+    "attention.col.mean_p": "mean probability",
+    "attention.col.position": "position",
+    "attention.col.word": "word",
+    "attention.col.in_vocab": "in vocab",
+    "attention.col.p_without": "p without",
+    "attention.col.p_with": "p with",
+    "attention.col.ratio": "ratio ×",
+    "attention.col.proposed": "word proposed",
+    "attention.col.before": "word before",
+    "attention.col.lag": "lag",
+    "attention.col.weight": "weight",
+    "attention.col.same": "= the word",
+    "attention.settings.recorded": "**{cell}** cache settings: λ = {lam}, θ = {theta}, N = {window} "
+                                   "(from metrics.json, chosen on validation lyrics)",
+    "attention.settings.defaults": "**{cell}** cache settings: λ = {lam}, θ = {theta}, N = {window} — **defaults** "
+                                   "({why}): λ = {default_lam}, N = {default_window}, θ = {sharpness} / mean‖h‖² "
+                                   "(measured on the example song)",
+    "attention.note.none": "this checkpoint's metrics.json records none",
+    "attention.note.unusable": "its cache settings in metrics.json are unusable: {detail}",
+    "attention.chosen.head": "**Word #{j}: {word}** — without the cache p = {p_without}, with the cache p = {p_with}",
+    "attention.chosen.empty": "{head}. The cache is still empty: nothing has been read before it.",
+    "attention.chosen.looked": "{head}. It looked most at: {looked} (underlined in blue)",
+    "attention.heatmap_key": "Heatmap: row j = the cache's weights when predicting word j, column k = an earlier "
+                             "word k (the state at the word before it was compared); white 0, dark blue 1; the red "
+                             "frame = the chosen word.",
+    "attention.error.no_words": "The text has no words",
+    "attention.error.too_many": "Too many words: {n} (line breaks included), at most {limit}",
+
+    "field.corpus": "corpus",
+    "field.cell": "cell",
+    "field.hidden_size": "hidden size",
+    "field.lr": "learning rate",
+    "field.budget": "time budget",
+    "field.feeding": "feeding",
+    "field.sequence_source": "sequence source",
+    "field.sequence_length": "sequence length",
+    "field.scale": "W_hh scale",
+    "field.clip": "clipping threshold",
+    "field.mode": "mode",
+    "field.seq_len": "seq_len",
+    "field.batch": "batch",
+    "field.input_size": "input_size",
+    "field.hidden_size_arg": "hidden_size",
+    "field.num_layers": "num_layers",
+    "field.wrong_shape": "wrong-shape choice",
+
+    "lab_train.title": "Train it yourself",
+    "lab_train.explanation": "Train a small model from scratch on a little text: watch the loss fall and the samples "
+                             "improve, and compare two ways of feeding the text.",
+    "lab_train.lesson": "**The tutorial's way**: random windows of 32 words, each read from a zero state, all starting "
+                        "in the first 3% of the text — the model sees one small piece again and again, and learns to "
+                        "recite it. **This project's way**: the whole text in order, the hidden state carried from "
+                        "window to window (only the gradient is cut) — the model sees all the lyrics, and learns to "
+                        "write.",
+    "lab_train.source": "Corpus",
+    "lab_train.source.builtin": "Built-in classical poems",
+    "lab_train.source.paste": "Lyrics I paste",
+    "lab_train.text": "Lyrics (one line per lyric line)",
+    "lab_train.text_placeholder": "Used with “Lyrics I paste”",
+    "lab_train.feeding": "Feeding",
+    "lab_train.feeding.tutorial": "The tutorial's way",
+    "lab_train.feeding.project": "This project's way",
+    "lab_train.cell": "Cell",
+    "lab_train.hidden_size": "Hidden size",
+    "lab_train.lr": "Learning rate (AdamW)",
+    "lab_train.budget": "Time budget (s)",
+    "lab_train.start": "Samples start with",
+    "lab_train.button": "Train",
+    "lab_train.stop": "Stop",
+    "lab_train.plot.title": "Loss",
+    "lab_train.plot.x": "Training step",
+    "lab_train.plot.y": "Loss (nats/word)",
+    "lab_train.samples": "Samples (same start and seed)",
+    "lab_train.download": "Download the trained model (zip)",
+    "lab_train.sample": "Step {step}: {text}",
+    "lab_train.status.progress": "**Step {step}** · epoch {epoch} · **{rate}** tokens/s · "
+                                 "elapsed {elapsed} / {budget} s",
+    "lab_train.status.loss_ppl": "{loss} (perplexity {ppl})",
+    "lab_train.status.train": "Training loss {curve}: {loss}",
+    "lab_train.status.val": "Validation loss {curve}: {loss} (perplexity **{ppl}**, at step {step})",
+    "lab_train.status.data": "Vocabulary {vocab} words · training {train} tokens ({train_lines} lines) · "
+                             "validation {val} tokens ({val_lines} lines, {unknown} unknown)",
+    "lab_train.status.finished": "✓ Finished: {reason}",
+    "lab_train.status.baseline": "The {order}-gram baseline's validation perplexity: {ppl} (lower is better)",
+    "lab_train.stop.budget": "time is up",
+    "lab_train.stop.max_steps": "step limit reached",
+    "lab_train.stop.stopped": "stopped",
+    "lab_train.busy.session": "A training is already running in this browser: stop it first",
+    "lab_train.busy.server": "The server trains at most {n} models at once and all are busy: "
+                             "please try again in a minute",
+    "lab_train.error.no_lyrics": "Please paste some lyrics, one line per lyric line",
+    "lab_train.error.no_words": "The text has no words, only punctuation or symbols",
+    "lab_train.error.few_lines": "At least {least} lines please (got {n}): the last ones are kept for validation",
+    "lab_train.error.little_text": "Too little text: {words} words for training, {known} seen twice or more; "
+                                   "at least {least_words} words and {least_known} repeated ones please",
+
+    "lab_gradients.title": "Vanishing gradients",
+    "lab_gradients.explanation": "The gradient of the last word's loss with respect to each earlier hidden state, "
+                                 "‖∂L_T/∂h_t‖: the further back, the smaller, so far-away words hardly shape "
+                                 "learning. The y axis is log₁₀ of the norm.",
+    "lab_gradients.source": "Sequence",
+    "lab_gradients.source.sentence": "A sentence",
+    "lab_gradients.source.random": "Random words",
+    "lab_gradients.text": "Sentence",
+    "lab_gradients.length": "Random length (words)",
+    "lab_gradients.scale": "Multiply the RNN's W_hh by",
+    "lab_gradients.clip": "Gradient clipping threshold (0 = off)",
+    "lab_gradients.button": "Compute gradients",
+    "lab_gradients.plot.x": "Steps back from the last",
+    "lab_gradients.plot.cells": "The three models (y = log₁₀)",
+    "lab_gradients.plot.rnn": "The RNN, W_hh scaled (y = log₁₀)",
+    "lab_gradients.underflow": "0 (underflow)",
+    "lab_gradients.radius.below": "ρ < 1: every step back multiplies the gradient by about ρ (and by tanh's "
+                                  "slope ≤ 1): it shrinks with distance — the vanishing gradient.",
+    "lab_gradients.radius.above": "ρ > 1: while tanh is not saturated each step back enlarges the gradient — it "
+                                  "explodes; where tanh saturates its slope shrinks it again.",
+    "lab_gradients.radius.near": "ρ ≈ 1: the gradient keeps roughly its size, up to tanh's slope.",
+    "lab_gradients.clip.off": "No clipping (threshold 0): {clipped} and {curve} are the same line.",
+    "lab_gradients.clip.below": "Total norm {norm} ≤ threshold {clip}: clipping does nothing.",
+    "lab_gradients.clip.above": "Total norm {norm} > threshold {clip}: every step's gradient is multiplied by "
+                                "{factor} ({clipped}). The size is capped, the ratio between near and far steps is "
+                                "not ({clipped} and {curve} are parallel) — clipping tames explosions, not vanishing.",
+    "lab_gradients.info.ratio": "{cell}: far / near = **{ratio}**{skipped}",
+    "lab_gradients.info.underflowed": " ({n} steps underflowed to 0, not drawn)",
+    "lab_gradients.info.overflowed": " ({n} steps underflowed to 0 or overflowed, not drawn)",
+    "lab_gradients.info.sentence": "the sentence's {n} words",
+    "lab_gradients.info.random": "{n} random words, seed `{seed}`",
+    "lab_gradients.info.terms": "L = the last word's loss; h_t = the hidden state after word t; {source}.",
+    "lab_gradients.info.ratios": "{ratios} (‖∂L/∂h_1‖ / ‖∂L/∂h_T‖)",
+    "lab_gradients.info.rnn": "**RNN: W_hh's spectral radius ρ = {original}; × {scale} → ρ = {radius}**; "
+                              "far / near = {ratio}{skipped}",
+    "lab_gradients.info.no_rnn": "No plain RNN is loaded: no scaling experiment.",
+    "lab_gradients.error.few_words": "The sentence needs at least two words",
+    "lab_gradients.error.many_words": "The sentence has {n} words, at most {most}",
+
+    "lab_shapes.title": "Shapes",
+    "lab_shapes.explanation": "Build the layer the tutorial builds (nn.RNN / nn.LSTM / nn.GRU), feed it a random "
+                              "batch and read every tensor's shape and the parameter count; switch on a wrong shape "
+                              "to read PyTorch's own error.",
+    "lab_shapes.mode": "mode (cell type)",
+    "lab_shapes.seq_len": "seq_len (sequence length)",
+    "lab_shapes.batch": "batch (batch size)",
+    "lab_shapes.input_size": "input_size (input features: the word-vector length)",
+    "lab_shapes.hidden_size": "hidden_size (hidden features)",
+    "lab_shapes.num_layers": "num_layers (layers stacked)",
+    "lab_shapes.bidirectional": "bidirectional (both directions)",
+    "lab_shapes.batch_first": "batch_first (batch axis first)",
+    "lab_shapes.wrong": "Wrong shape",
+    "lab_shapes.wrong.none": "All right",
+    "lab_shapes.wrong.h0": "Wrong h0",
+    "lab_shapes.wrong.input": "Wrong input",
+    "lab_shapes.button": "Run",
+    "lab_shapes.code": "The same in Python",
+    "lab_shapes.tensors": "Tensors",
+    "lab_shapes.parameters": "Weights and biases",
+    "lab_shapes.table.tensor": "Tensor",
+    "lab_shapes.table.shape": "Shape",
+    "lab_shapes.table.axes": "Axes",
+    "lab_shapes.table.should_be": "✗ should be {shape} = {axes}",
+    "lab_shapes.table.parameter": "Parameter",
+    "lab_shapes.table.numel": "Elements",
+    "lab_shapes.count.total": "**Parameters: {count}** = `sum(p.numel() for p in rnn.parameters())`",
+    "lab_shapes.count.formula": "Per layer and direction: gates × hidden × (input + hidden + 2), gates = {gates} "
+                                "(weight_ih + weight_hh + bias_ih + bias_hh)",
+    "lab_shapes.count.term": "- Layer {layer}{direction}: {gates} × {hidden} × ({input} + {hidden} + 2) = {total}",
+    "lab_shapes.count.reverse": " (reverse)",
+    "lab_shapes.count.verdict": "Formula total **{formula}**, PyTorch counted **{torch}**: {verdict}",
+    "lab_shapes.count.equal": "✓ equal",
+    "lab_shapes.count.differ": "✗ they differ",
+    "lab_shapes.error.heading": "PyTorch's error:",
+    "lab_shapes.error.none_raised": "PyTorch raised no error",
+    "lab_shapes.error.fits": "✓ Every shape fits: the call ran.",
+    "lab_shapes.error.input": "The input's last axis must equal input_size = {input_size}; it was {fed}.",
+    "lab_shapes.error.h0_batch": "h0 must be (num_layers × num_directions, batch, hidden_size) = {expected}, but "
+                                 "batch came first here: batch_first changes input and output, never h0.",
+    "lab_shapes.error.h0_hidden": "h0's last axis must equal hidden_size = {hidden_size}: it must be {expected}.",
+    "lab_shapes.error.flag": "The value of {name} must be True or False",
+    "lab_shapes.error.too_big": "This layer has {params} parameters: too big (at most {most})",
+    "lab_shapes.error.too_much_work": "Too much work: seq_len × batch × parameters = {work} (at most {most}); "
+                                      "make something smaller",
+}
+

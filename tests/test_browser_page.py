@@ -1,0 +1,199 @@
+"""The page in a real browser: one language at a time, the switch, links that set up a class, the Lesson,
+the download, phone widths and the keyboard."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import click_tab, screenshot
+from languages import CJK, english_sentence
+
+from lyricgen.web.i18n import text
+
+# The visible text of a panel, without what the student typed or the model wrote: the lyrics box, the
+# example inputs, and the values inside input boxes (innerText leaves those out anyway).
+PANEL_TEXT_JS = """(selector) => {
+  const panel = document.querySelector(selector).cloneNode(true);
+  panel.querySelectorAll('#lyrics, [data-testid^="dataset-cell"]').forEach(e => e.remove());
+  document.body.appendChild(panel);
+  const text = panel.innerText;
+  panel.remove();
+  return text;
+}"""
+
+LINK = "?tab=generate&start=星星&cell=gru&temperature=0.8&seed=7&length=20"
+
+
+def generate_panel_text(page) -> str:
+    page.locator("#tab-generate").wait_for()
+    return page.evaluate(PANEL_TEXT_JS, "#tab-generate")
+
+
+def lyrics_of(page) -> str:
+    box = page.locator("#lyrics textarea")
+    page.wait_for_function("() => document.querySelector('#download-lyrics') !== null")  # written once complete
+    return box.input_value()
+
+
+def test_a_chinese_browser_sees_no_english_sentence_on_generate(pages):
+    page = pages(locale="zh-CN", query=LINK)  # the link also runs it: the info under the lyrics is checked too
+    lyrics_of(page)
+    text = generate_panel_text(page)
+    assert "生成" in text and "歌词" in text
+    assert english_sentence(text) is None, english_sentence(text)
+    assert page.get_by_role("tab", name="课程").is_visible()
+
+
+def test_an_english_browser_sees_no_chinese_but_lyrics_and_examples(pages):
+    page = pages(locale="en-US", query=LINK)
+    lyrics = lyrics_of(page)
+    assert lyrics.startswith("星星")  # the lyrics stay Chinese: they are the data
+    text = generate_panel_text(page)
+    assert "Start text" in text and "Seed: 7" in text
+    assert not CJK.search(text), CJK.findall(text)
+    assert page.get_by_role("tab", name="Lesson").is_visible()
+
+
+def test_the_switch_flips_the_whole_page_and_the_answers(pages):
+    page = pages(locale="zh-CN")
+    page.get_by_role("tab", name="生成").click()
+    page.locator("#language").get_by_label("English").check()
+    page.get_by_role("tab", name="Generate").wait_for()
+    assert "Start text" in generate_panel_text(page)
+    assert "lang=en" in page.url  # a reload keeps the language
+    page.locator("#tab-generate").get_by_role("button", name="Generate", exact=True).click()
+    page.locator("#generate-info").get_by_text("Seed:").wait_for()  # answers come in English too
+    page.locator("#language").get_by_label("中文").check()
+    page.get_by_role("tab", name="生成").wait_for()
+    assert english_sentence(page.evaluate(PANEL_TEXT_JS, "#tab-generate .form")) is None
+
+
+def test_a_link_sets_up_generate_and_runs_it_once(pages):
+    first = pages(query=LINK)
+    assert first.locator("#tab-generate").is_visible()
+    assert first.locator("#tab-generate textarea").first.input_value() == "星星"
+    assert first.locator("#tab-generate").get_by_label("GRU").is_checked()
+    lyrics = lyrics_of(first)
+    assert lyrics.startswith("星星") and "7" in first.locator("#generate-info").inner_text()
+    assert lyrics_of(pages(query=LINK)) == lyrics  # the same link, the same screen for every student
+
+
+def test_bad_link_parameters_are_ignored_with_a_notice(pages):
+    page = pages(locale="en-US", query="?tab=generate&temperature=9&colour=red&seed=x")
+    notice = page.locator("#link-notice")
+    notice.wait_for()
+    assert "temperature" in notice.inner_text() and "colour" in notice.inner_text() and "seed" in notice.inner_text()
+    slider = page.locator("#tab-generate input[type=number]").nth(1)  # length, temperature, …
+    assert float(slider.input_value()) == 0.8  # the default kept
+    page = pages(locale="en-US", query="?tab=nowhere")
+    assert "nowhere" in page.locator("#link-notice").inner_text()
+    assert page.locator("#tab-lesson").is_visible()
+
+
+def test_copy_link_writes_a_link_that_sets_up_the_same_screen(pages):
+    page = pages(locale="en-US")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("tab", name="Generate").click()
+    panel = page.locator("#tab-generate")
+    panel.get_by_label("Start text").fill("夏天的风")
+    panel.get_by_label("RNN").check()
+    panel.get_by_label("Seed (blank = random)").fill("11")
+    panel.get_by_role("button", name="Copy a link to this setup").click()
+    box = panel.locator(".copy-link-box textarea, .copy-link-box input").first
+    page.wait_for_function("(e) => e.value.startsWith('http')", arg=box.element_handle())
+    url = box.input_value()
+    assert page.evaluate("navigator.clipboard.readText()") == url
+    query = parse_qs(urlsplit(url).query)
+    assert query["tab"] == ["generate"] and query["start"] == ["夏天的风"] and query["cell"] == ["rnn"]
+    assert query["seed"] == ["11"] and query["temperature"] == ["0.8"]
+    again = pages(locale="en-US", query="?" + urlsplit(url).query)
+    assert again.locator("#tab-generate").get_by_label("RNN").is_checked()
+    assert lyrics_of(again).startswith("夏天的风")
+
+
+def test_download_holds_the_lyrics_settings_and_model_hashes(pages):
+    import app
+
+    page = pages(locale="en-US", query=LINK)
+    lyrics = lyrics_of(page)
+    with page.expect_download() as download:
+        page.locator("#download-lyrics").click()
+    text = open(download.value.path(), encoding="utf-8").read()
+    assert lyrics in text
+    for line in ("Start text: 星星", "Cell type: GRU", "Temperature: 0.8", "Seed: 7", "top-k (0 = off): 0"):
+        assert line in text
+    for name, digest in app.CHECKPOINTS["gru"].file_hashes.items():
+        assert f"gru/{name}: {digest}" in text
+
+
+def test_every_lesson_step_opens_its_panel_with_inputs_set(pages):
+    from lyricgen.web.tabs.lesson import STEPS
+
+    page = pages(locale="en-US")
+    buttons = page.locator("#tab-lesson .lesson-step button").filter(visible=True)
+    assert buttons.count() == sum(len(step.try_its) for step in STEPS)
+    page.get_by_role("button", name="Try it: hidden states").click()
+    panel = page.locator("#tab-hidden-states")
+    panel.wait_for()
+    assert panel.locator("textarea").first.input_value() == "床前明月光，疑是地上霜"
+    panel.locator("img").first.wait_for()  # cheap, so it ran once
+    page.get_by_role("tab", name="Lesson").click()
+    page.get_by_role("button", name="Try it: train it yourself").click()
+    page.locator("#tab-lab-train").wait_for()  # training is not cheap: opened, not started
+
+
+@pytest.mark.parametrize("locale, name", [("zh-CN", "lesson-zh"), ("en-US", "lesson-en")])
+def test_lesson_screenshots(pages, locale, name):
+    page = pages(locale=locale)
+    steps = set(page.evaluate("() => [...document.querySelectorAll('#tab-lesson .lesson-step')].map(e => e.id)"))
+    assert len(steps) == 8
+    screenshot(page, name)
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_every_tab_fits_a_phone(pages):
+    page = pages(locale="zh-CN", width=390, height=844)
+    assert no_sideways_scroll(page)
+    for key in ("tab.generate", "tab.tokenize", "tab.model", "tab.inside", "tab.lab"):
+        click_tab(page, text("zh", key))
+        assert no_sideways_scroll(page), key
+    built = page.evaluate("() => [...document.querySelectorAll('[id^=tab-]')].map(e => e.id)")
+    assert "tab-generate" in built
+    from lyricgen.web.tabs.lesson import STEPS
+
+    for step in STEPS:  # every panel, opened the way the Lesson opens it
+        for label, _ in step.try_its:
+            click_tab(page, "课程")
+            page.get_by_role("button", name=text("zh", label)).filter(visible=True).click()
+            page.wait_for_timeout(300)
+            assert no_sideways_scroll(page), label
+
+
+def test_generate_controls_are_reachable_by_keyboard(pages):
+    page = pages(locale="en-US")
+    page.get_by_role("tab", name="Generate").click()
+    panel = page.locator("#tab-generate")
+    targets = panel.locator("input:visible:not([disabled]), textarea:visible:not([disabled]), button:visible")
+    wanted = {targets.nth(i).evaluate("e => e.outerHTML.slice(0, 120)") for i in range(targets.count())}
+    page.get_by_role("tab", name="Generate").focus()
+    reached, radios = set(), 0
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        html = page.evaluate("() => document.activeElement.outerHTML.slice(0, 120)")
+        reached.add(html)
+        radios += 'type="radio"' in html
+    missed = {w for w in wanted - reached if 'type="radio"' not in w}  # a radio group is one stop: arrows move
+    assert not missed, missed
+    assert radios >= 1
+
+
+def test_images_have_alt_text(pages):
+    page = pages(locale="en-US", query="?tab=hidden_states&text=明月几时有")
+    image = page.locator("#tab-hidden-states img").first
+    image.wait_for()
+    assert re.search(r"\w", image.get_attribute("alt") or "")
