@@ -340,7 +340,8 @@ def test_client_shapes_wrong_switch_shows_torchs_message(served, wrong, torch_sa
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [        (("lstm", 5, 3, 1024, 1024, 6, True, False, "none"), "too big"),
+    [
+        (("lstm", 5, 3, 1024, 1024, 6, True, False, "none"), "too big"),
         (("lstm", 100, 64, 512, 512, 1, False, False, "none"), "Too much work"),
     ],
 )
