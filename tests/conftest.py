@@ -260,9 +260,7 @@ def page(browser_page):
 
 def wait_loaded(page) -> None:
     """Wait until the page's load event has answered (its strings are in the page's language by then)."""
-    page.locator("#page-title").wait_for()
-    page.wait_for_function("() => document.querySelector('#page-title')?.innerText.includes('lyricgen')")
-    page.wait_for_function("() => !document.querySelector('.progress-text, .eta-bar')")
+    page.wait_for_function("() => document.documentElement.dataset.lyricgenReady === '1'")  # set by page.AUTORUN_JS
 
 
 @pytest.fixture(scope="session")

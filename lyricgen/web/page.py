@@ -23,6 +23,7 @@ from .i18n import t
 # Presses the panel's own button once its tab is on screen (a tab's contents appear when it is first
 # opened): the run is the same event, with the same limits, as a student's own press.
 AUTORUN_JS = """(id) => {
+  document.documentElement.dataset.lyricgenReady = "1";  // the page has its language and its link's setup
   if (!id) return;
   let tries = 0;
   const press = () => {
