@@ -127,7 +127,7 @@ def user(index: int, url: str, length: int, ready: threading.Barrier, stop_at: l
         n += 1
         began = time.perf_counter()
         try:
-            text, _info = client.predict(start_text, length, 0.8, cell, 0, "", api_name="/generate")
+            text = client.predict(start_text, length, 0.8, cell, 0, "", api_name="/generate")[0]  # the lyrics first
             if not isinstance(text, str) or not text.strip():
                 raise ValueError(f"empty lyrics: {text!r}")
         except Exception as e:  # every kind of failure counts, and the user carries on

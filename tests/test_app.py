@@ -151,7 +151,8 @@ def test_unknown_start_words_are_explained_not_fatal(generate):
 
 def test_the_download_holds_the_lyrics_and_every_setting(generate, tiny):
     """The last update offers the lyrics as a file: the lyrics, the settings that write them again, the model's
-    hashes. Earlier updates keep the button hidden; the file is gone once Gradio has taken its copy."""
+    hashes. The first update hides the last lyrics' button, the others leave it be; the file is gone once Gradio
+    has taken its copy."""
 
     async def stream() -> tuple[list, str, str]:
         downloads, shown, text = [], [], ""
@@ -163,7 +164,8 @@ def test_the_download_holds_the_lyrics_and_every_setting(generate, tiny):
         return downloads, shown[-1], text
 
     downloads, lyrics, text = asyncio.run(stream())
-    assert all(update == {"__type__": "update", "visible": False} for update in downloads[:-1])
+    assert downloads[0] == {"__type__": "update", "visible": False}
+    assert all(update == gr.skip() for update in downloads[1:-1])
     path = Path(downloads[-1]["value"])
     assert path.name == "lyrics-gru-7.txt" and not path.exists()
     assert text == lyrics_file(tiny["gru"], check_generation("明月", 5, 0.8, 0, "7", top_p=0.9), 7, lyrics)

@@ -105,12 +105,11 @@ class GenerateTab:
         try:
             info = generation_info(ckpt, settings, job.prompt.words, job.prompt.unknown, job.seed)
             words = list(job.prompt.words)
-            waiting = gr.update(visible=False)
-            yield join_words(words), info, waiting
+            yield join_words(words), info, gr.update(visible=False)  # the last lyrics' download goes away
             async for bunch in new_steps({cell: job}, self.every_s):
                 if bunch[cell]:
                     words.extend(step.token for step in bunch[cell])
-                    yield join_words(words), info, waiting
+                    yield join_words(words), info, gr.skip()
             lyrics = join_words(words)
             path = write_download(lyrics_file(ckpt, settings, job.seed, lyrics), cell, job.seed)
             try:  # Gradio has copied the file by the time it asks for the next update
