@@ -263,6 +263,19 @@ def wait_loaded(page) -> None:
     page.wait_for_function("() => document.documentElement.dataset.lyricgenReady === '1'")  # set by page.AUTORUN_JS
 
 
+# Gradio marks a panel's outputs .pending (or .generating) while their event runs or streams.
+FINISHED_JS = """(panel) => {
+  const box = document.querySelector('#lyrics textarea');
+  return box && box.value.length > 0 && !document.querySelector(`${panel} .pending, ${panel} .generating`);
+}"""
+
+
+def generated_lyrics(page) -> str:
+    """The Generate tab's lyrics once its stream has ended (and its download holds the file)."""
+    page.wait_for_function(FINISHED_JS, arg="#tab-generate")
+    return page.locator("#lyrics textarea").input_value()
+
+
 @pytest.fixture(scope="session")
 def browser_app() -> Iterator[tuple]:
     """Chromium and the app as app.py serves it (the shipped weights: the screenshots show the real thing):

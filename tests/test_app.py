@@ -150,24 +150,20 @@ def test_unknown_start_words_are_explained_not_fatal(generate):
 
 
 def test_the_download_holds_the_lyrics_and_every_setting(generate, tiny):
-    """The last update offers the lyrics as a file: the lyrics, the settings that write them again, the model's
-    hashes. The first update hides the last lyrics' button, the others leave it be; the file is gone once Gradio
-    has taken its copy."""
+    """The last update holds the lyrics for a file: the lyrics, the settings that write them again, the model's
+    hashes. Every earlier update holds none (plain values: no update dicts on the streamed path)."""
 
-    async def stream() -> tuple[list, str, str]:
-        downloads, shown, text = [], [], ""
+    async def stream() -> tuple[list, str]:
+        downloads, shown = [], []
         async for lyrics, _, download in generate(0)("明月", 5, 0.8, "gru", 0, "7", 0.9):
             shown.append(lyrics)
             downloads.append(download)
-            if download.get("visible"):  # read it now: it is removed when the stream goes on
-                text = Path(download["value"]).read_text(encoding="utf-8")
-        return downloads, shown[-1], text
+        return downloads, shown[-1]
 
-    downloads, lyrics, text = asyncio.run(stream())
-    assert downloads[0] == {"__type__": "update", "visible": False}
-    assert all(update == gr.skip() for update in downloads[1:-1])
-    path = Path(downloads[-1]["value"])
-    assert path.name == "lyrics-gru-7.txt" and not path.exists()
+    downloads, lyrics = asyncio.run(stream())
+    assert len(downloads) == 1 + 5 + 1 and all(download is None for download in downloads[:-1])
+    name, text = downloads[-1]["name"], downloads[-1]["text"]
+    assert name == "lyrics-gru-7.txt"
     assert text == lyrics_file(tiny["gru"], check_generation("明月", 5, 0.8, 0, "7", top_p=0.9), 7, lyrics)
     assert text.startswith("# Lyrics written by lyricgen") and lyrics in text
     assert "Seed: 7" in text and "top-p: 0.9" in text
@@ -282,7 +278,7 @@ def test_client_generates_with_every_cell(served, cell):
     client, _ = served
     text, info, download = client.predict("明月", 8, 0.8, cell, 0, "3", api_name="/generate")
     assert text.startswith("明月") and "`3`" in info and CELL_LABELS[cell] in info
-    assert download["visible"] and download["value"]["orig_name"] == f"lyrics-{cell}-3.txt"
+    assert download["name"] == f"lyrics-{cell}-3.txt" and text in download["text"]
 
 
 def test_client_sees_the_stream(served):

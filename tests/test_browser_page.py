@@ -7,7 +7,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import click_tab, screenshot
+from conftest import click_tab, generated_lyrics, screenshot
 from languages import CJK, english_sentence
 
 from lyricgen.web.i18n import text
@@ -31,15 +31,11 @@ def generate_panel_text(page) -> str:
     return page.evaluate(PANEL_TEXT_JS, "#tab-generate")
 
 
-def lyrics_of(page) -> str:
-    box = page.locator("#lyrics textarea")
-    page.wait_for_function("() => document.querySelector('#download-lyrics') !== null")  # written once complete
-    return box.input_value()
 
 
 def test_a_chinese_browser_sees_no_english_sentence_on_generate(pages):
     page = pages(locale="zh-CN", query=LINK)  # the link also runs it: the info under the lyrics is checked too
-    lyrics_of(page)
+    generated_lyrics(page)
     text = generate_panel_text(page)
     assert "生成" in text and "歌词" in text
     assert english_sentence(text) is None, english_sentence(text)
@@ -48,7 +44,7 @@ def test_a_chinese_browser_sees_no_english_sentence_on_generate(pages):
 
 def test_an_english_browser_sees_no_chinese_but_lyrics_and_examples(pages):
     page = pages(locale="en-US", query=LINK)
-    lyrics = lyrics_of(page)
+    lyrics = generated_lyrics(page)
     assert lyrics.startswith("星星")  # the lyrics stay Chinese: they are the data
     text = generate_panel_text(page)
     assert "Start text" in text and "Seed: 7" in text
@@ -75,9 +71,9 @@ def test_a_link_sets_up_generate_and_runs_it_once(pages):
     assert first.locator("#tab-generate").is_visible()
     assert first.locator("#tab-generate textarea").first.input_value() == "星星"
     assert first.locator("#tab-generate").get_by_label("GRU").is_checked()
-    lyrics = lyrics_of(first)
+    lyrics = generated_lyrics(first)
     assert lyrics.startswith("星星") and "7" in first.locator("#generate-info").inner_text()
-    assert lyrics_of(pages(query=LINK)) == lyrics  # the same link, the same screen for every student
+    assert generated_lyrics(pages(query=LINK)) == lyrics  # the same link, the same screen for every student
 
 
 def test_bad_link_parameters_are_ignored_with_a_notice(pages):
@@ -110,14 +106,14 @@ def test_copy_link_writes_a_link_that_sets_up_the_same_screen(pages):
     assert query["seed"] == ["11"] and query["temperature"] == ["0.8"]
     again = pages(locale="en-US", query="?" + urlsplit(url).query)
     assert again.locator("#tab-generate").get_by_label("RNN").is_checked()
-    assert lyrics_of(again).startswith("夏天的风")
+    assert generated_lyrics(again).startswith("夏天的风")
 
 
 def test_download_holds_the_lyrics_settings_and_model_hashes(pages):
     import app
 
     page = pages(locale="en-US", query=LINK)
-    lyrics = lyrics_of(page)
+    lyrics = generated_lyrics(page)
     with page.expect_download() as download:
         page.locator("#download-lyrics").click()
     text = open(download.value.path(), encoding="utf-8").read()

@@ -96,4 +96,4 @@ LAB_MAX_SHAPE_WORK = 200_000_000  # seq_len × batch × parameters: about the mu
 
 # Languages: the language chosen on each page is remembered for its session (lyricgen/web/i18n.py).
 MAX_SESSIONS = 10_000  # pages remembered at once; the oldest is forgotten first (it falls back to its browser's)
-DOWNLOAD_MAX_AGE_S = 3600  # a downloadable lyrics file is kept this long (Gradio's cache is emptied this often)
+DOWNLOAD_MAX_AGE_S = 3600  # a file handed out (the Lab's trained model) stays in Gradio's cache this long

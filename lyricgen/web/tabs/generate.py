@@ -6,10 +6,7 @@ the class by one word per batched step; a request gets the same words it would g
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import gradio as gr
 
@@ -77,13 +74,23 @@ def lyrics_file(ckpt: Checkpoint, settings: GenerationSettings, seed: int, lyric
     return "\n".join(parts)
 
 
-def write_download(text: str, cell: str, seed: int) -> Path:
-    """The download as a file of its own (Gradio serves files, not strings); its path. Gradio copies it
-    into its own cache, which Blocks(delete_cache=…) empties, so the caller removes this copy."""
-    folder = Path(tempfile.mkdtemp(prefix="lyricgen-"))
-    path = folder / f"lyrics-{cell}-{seed}.txt"
-    path.write_text(text, encoding="utf-8")
-    return path
+def download(ckpt: Checkpoint, settings: GenerationSettings, seed: int, lyrics: str) -> dict[str, str]:
+    """The download, handed to the browser: {"name": its file name, "text": lyrics_file()}. The browser
+    saves it (DOWNLOAD_JS), so the server writes, copies and deletes no file for each request."""
+    return {"name": f"lyrics-{ckpt.model.config.cell}-{seed}.txt", "text": lyrics_file(ckpt, settings, seed, lyrics)}
+
+
+# Saves the last lyrics' download as a file, in the browser; before the lyrics are complete there is none.
+DOWNLOAD_JS = """(download) => {
+  if (!download || !download.text) return;
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([download.text], {type: "text/plain;charset=utf-8"}));
+  link.download = download.name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+}"""
 
 
 class GenerateTab:
@@ -95,9 +102,13 @@ class GenerateTab:
 
     async def generate(self, start_text: str, length: float, temperature: float, cell: str, top_k: float | None,
                        seed: str | None, top_p: float = 1.0, cache: bool = False
-                       ) -> AsyncIterator[tuple[str, str, dict]]:
+                       ) -> AsyncIterator[tuple[str, str, dict[str, str] | None]]:
         """Stream (lyrics so far, info, download) as words are written: always the start text first and
-        every word last; the download (lyrics and settings as a text file) once the lyrics are complete."""
+        every word last; the download (lyrics and settings for a text file, see download()) once the lyrics
+        are complete.
+
+        Every update is a plain value: Gradio rebuilds a component for each update dict (gr.skip()
+        included) it is sent, which at a class's load cost more than the model's own steps."""
         settings = check_generation(start_text, length, temperature, top_k, seed, top_p=top_p)
         ckpt = check_cell(self.checkpoints, cell)
         settings = with_cache_of(settings, ckpt, cache)
@@ -105,17 +116,13 @@ class GenerateTab:
         try:
             info = generation_info(ckpt, settings, job.prompt.words, job.prompt.unknown, job.seed)
             words = list(job.prompt.words)
-            yield join_words(words), info, gr.update(visible=False)  # the last lyrics' download goes away
+            yield join_words(words), info, None  # the last lyrics' download goes away
             async for bunch in new_steps({cell: job}, self.every_s):
                 if bunch[cell]:
                     words.extend(step.token for step in bunch[cell])
-                    yield join_words(words), info, gr.skip()
+                    yield join_words(words), info, None
             lyrics = join_words(words)
-            path = write_download(lyrics_file(ckpt, settings, job.seed, lyrics), cell, job.seed)
-            try:  # Gradio has copied the file by the time it asks for the next update
-                yield lyrics, info, gr.update(value=str(path), visible=True)
-            finally:
-                shutil.rmtree(path.parent, ignore_errors=True)
+            yield lyrics, info, download(ckpt, settings, job.seed, lyrics)
         finally:  # the page may close at any yield: the request leaves the batch at the engine's next step
             job.cancel()
 
@@ -140,14 +147,16 @@ class GenerateTab:
                 with gr.Column(scale=3, min_width=280):
                     lyrics = gr.Textbox(label=t("generate.lyrics"), lines=14, interactive=False, elem_id="lyrics")
                     info = gr.Markdown(elem_id="generate-info")
-                    download = gr.DownloadButton(t("generate.download"), visible=False, elem_id="download-lyrics")
+                    saved = gr.JSON(visible="hidden", elem_id="download-data")  # download(): the last lyrics'
+                    save = gr.Button(t("generate.download"), size="sm", elem_id="download-lyrics")
             gr.Examples(EXAMPLES, inputs=[start, cell, temperature], label=t("generate.examples"))
             inputs = [start, length, temperature, cell, top_k, seed, top_p, cache]
-            outputs = [lyrics, info, download]
+            outputs = [lyrics, info, saved]
             # No concurrency limit: a request waits in the engine's batch, not for one of Gradio's slots.
             button.click(self.generate, inputs, outputs, api_name="generate", concurrency_limit=None)
             start.submit(self.generate, inputs, outputs, api_visibility="private",  # Enter works too
                          concurrency_limit=None)
+            save.click(None, saved, None, js=DOWNLOAD_JS)
             links.offer({
                 "start": links.text(start, limits.MAX_TEXT_CHARS, "field.start_text"),
                 "length": links.whole(length, limits.MIN_LENGTH, limits.MAX_LENGTH, "field.length"),
