@@ -32,8 +32,8 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -41,19 +41,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gradio_client import Client
-from server import ROOT, answers, child_env, free_port, stop  # bench/server.py, beside this script
+from server import START_TIMEOUT_S, resolve_app, start_server, stop  # bench/server.py, beside this script
 
 CELLS = ("rnn", "lstm", "gru")
 STARTS = ("星星", "下雨的夜晚", "我想你", "夏天的风", "")  # what students type, the empty start included
 TARGET_P95_S = {30: 1.5, 100: 4.0}  # users → p95 seconds; other class sizes are interpolated
 TARGET_GROWTH_MB = 50.0
 REFUSALS = ("busy", "Queue is full")  # the server's own "try again" answers
-START_TIMEOUT_S = 120.0
 # One live training of the Lab tab (/train): corpus, text, cell, hidden size, learning rate, [budget], feeding, start.
 TRAINING = ("builtin", "", "gru", 128, 0.003)
 TRAINING_TAIL = ("project", "明月")
 TRAINING_BUDGET_S = (5.0, 90.0)  # the tab's smallest and largest time budget (lyricgen/web/limits.py)
-TOKENS_PER_S = re.compile(r"\*\*([\d,]+)\*\* 词元/秒 tokens/s")
+TOKENS_PER_S = re.compile(r"\*\*([\d,]+)\*\* (?:词元/秒|tokens/s)")  # the status line, in either language
 
 
 @dataclass
@@ -85,22 +84,6 @@ def cpu_s(pid: int) -> float:
     """User + system CPU seconds a process has used so far, from /proc/PID/stat (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def start_server(app: str, weights: str | None) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    server = subprocess.Popen([sys.executable, app, "--port", str(port)], env=child_env(weights), cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"{app} exited with status {server.returncode}:\n{server.stderr.read()}")
-        if answers(url):
-            return server, url
-        time.sleep(0.1)
-    server.kill()
-    raise SystemExit(f"{app} did not answer within {START_TIMEOUT_S:.0f} s")
 
 
 def user(index: int, url: str, length: int, ready: threading.Barrier, stop_at: list[float],
@@ -195,7 +178,11 @@ def cpu_model() -> str:
 
 def run_level(users: int, args: argparse.Namespace) -> dict:
     """One class size against a fresh server: the figures, printed and returned."""
-    server, url = start_server(args.app, args.weights)
+    with tempfile.TemporaryFile() as log:  # the server's stderr, shown if it fails to start
+        return measure_level(users, args, *start_server(resolve_app(args.app), args.weights, log))
+
+
+def measure_level(users: int, args: argparse.Namespace, server, url: str) -> dict:
     try:
         rss_cold = rss_mb(server.pid)
         # One request per cell first: the first call of each model allocates its buffers once and

@@ -1,15 +1,18 @@
-"""What bench/startup.py and bench/load.py share: starting `python app.py` on a free port, and stopping it."""
+"""What the benchmarks share: starting `python app.py` (or an old checkout's) on a free port, and stopping it."""
 
 from __future__ import annotations
 
 import os
 import socket
 import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 120.0
 
 
 def free_port() -> int:
@@ -43,3 +46,34 @@ def stop(server: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
+
+
+def resolve_app(app: str) -> Path:
+    """The app script as a full path: relative to where the bench runs, else to the repository root."""
+    path = Path(app).expanduser()
+    if not path.is_absolute():
+        path = path if path.exists() else ROOT / path
+    if not path.is_file():
+        raise SystemExit(f"no app script at {path}")
+    return path.resolve()
+
+
+def start_server(app: Path, weights: str | None, log) -> tuple[subprocess.Popen, str]:
+    """`python <app> --port P` from the app's own folder (an old checkout finds its own package and weights).
+
+    Its stderr goes to a file, not a pipe: a pipe nobody reads fills up and stalls a chatty server.
+    """
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen([sys.executable, str(app), "--port", str(port)], env=child_env(weights),
+                              cwd=app.parent, stdout=subprocess.DEVNULL, stderr=log)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            log.seek(0)
+            raise SystemExit(f"{app} exited with status {server.returncode}:\n{log.read().decode(errors='replace')}")
+        if answers(url):
+            return server, url
+        time.sleep(0.1)
+    server.kill()
+    raise SystemExit(f"{app} did not answer within {START_TIMEOUT_S:.0f} s")

@@ -8,6 +8,7 @@ test_app_insight.py.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import platform
@@ -151,7 +152,7 @@ def test_unknown_start_words_are_explained_not_fatal(generate):
 
 def test_the_download_holds_the_lyrics_and_every_setting(generate, tiny):
     """The last update holds the lyrics for a file: the lyrics, the settings that write them again, the model's
-    hashes. Every earlier update holds none (plain values: no update dicts on the streamed path)."""
+    hashes. Every earlier update holds none, "" (plain values: no update dicts on the streamed path)."""
 
     async def stream() -> tuple[list, str]:
         downloads, shown = [], []
@@ -161,8 +162,9 @@ def test_the_download_holds_the_lyrics_and_every_setting(generate, tiny):
         return downloads, shown[-1]
 
     downloads, lyrics = asyncio.run(stream())
-    assert len(downloads) == 1 + 5 + 1 and all(download is None for download in downloads[:-1])
-    name, text = downloads[-1]["name"], downloads[-1]["text"]
+    assert len(downloads) == 1 + 5 + 1 and all(download == "" for download in downloads[:-1])
+    saved = json.loads(downloads[-1])
+    name, text = saved["name"], saved["text"]
     assert name == "lyrics-gru-7.txt"
     assert text == lyrics_file(tiny["gru"], check_generation("明月", 5, 0.8, 0, "7", top_p=0.9), 7, lyrics)
     assert text.startswith("# Lyrics written by lyricgen") and lyrics in text
@@ -278,7 +280,8 @@ def test_client_generates_with_every_cell(served, cell):
     client, _ = served
     text, info, download = client.predict("明月", 8, 0.8, cell, 0, "3", api_name="/generate")
     assert text.startswith("明月") and "`3`" in info and CELL_LABELS[cell] in info
-    assert download["name"] == f"lyrics-{cell}-3.txt" and text in download["text"]
+    saved = json.loads(download)
+    assert saved["name"] == f"lyrics-{cell}-3.txt" and text in saved["text"]
 
 
 def test_client_sees_the_stream(served):

@@ -96,11 +96,12 @@ def test_copy_link_writes_a_link_that_sets_up_the_same_screen(pages):
     panel.get_by_label("Start text").fill("夏天的风")
     panel.get_by_label("RNN").check()
     panel.get_by_label("Seed (blank = random)").fill("11")
-    panel.get_by_role("button", name="Copy a link to this setup").click()
-    box = panel.locator(".copy-link-box textarea, .copy-link-box input").first
-    page.wait_for_function("(e) => e.value.startsWith('http')", arg=box.element_handle())
-    url = box.input_value()
+    copy = panel.get_by_role("button", name="Copy a link to this setup")
+    copy.click()
+    page.wait_for_url("**tab=generate**")  # the address bar shows the link: it can be copied by hand too
+    url = page.url
     assert page.evaluate("navigator.clipboard.readText()") == url
+    assert "copied" in copy.get_attribute("class")  # the button says so
     query = parse_qs(urlsplit(url).query)
     assert query["tab"] == ["generate"] and query["start"] == ["夏天的风"] and query["cell"] == ["rnn"]
     assert query["seed"] == ["11"] and query["temperature"] == ["0.8"]
@@ -128,22 +129,27 @@ def test_every_lesson_step_opens_its_panel_with_inputs_set(pages):
     from lyricgen.web.tabs.lesson import STEPS
 
     page = pages(locale="en-US")
-    buttons = page.locator("#tab-lesson .lesson-step button").filter(visible=True)
-    assert buttons.count() == sum(len(step.try_its) for step in STEPS)
-    page.get_by_role("button", name="Try it: hidden states").click()
+    try_its = page.locator("#tab-lesson .lesson-step a").filter(visible=True)
+    assert try_its.count() == sum(len(step.try_its) for step in STEPS)
+    page.get_by_role("link", name="Try it: hidden states").click()  # opened in place, no new page
     panel = page.locator("#tab-hidden-states")
     panel.wait_for()
     assert panel.locator("textarea").first.input_value() == "床前明月光，疑是地上霜"
     panel.locator("img").first.wait_for()  # cheap, so it ran once
+    assert len(page.context.pages) == 1
+    query = parse_qs(urlsplit(page.url).query)  # the address is the link (reload or copy it), language kept
+    assert query["tab"] == ["hidden_states"] and query["cell"] == ["rnn"]
     page.get_by_role("tab", name="Lesson").click()
-    page.get_by_role("button", name="Try it: train it yourself").click()
+    page.get_by_role("link", name="Try it: train it yourself").focus()
+    page.keyboard.press("Enter")  # a link is a control: the keyboard opens it too
     page.locator("#tab-lab-train").wait_for()  # training is not cheap: opened, not started
+    assert parse_qs(urlsplit(page.url).query)["tab"] == ["train"]
 
 
 @pytest.mark.parametrize("locale, name", [("zh-CN", "lesson-zh"), ("en-US", "lesson-en")])
 def test_lesson_screenshots(pages, locale, name):
     page = pages(locale=locale)
-    steps = set(page.evaluate("() => [...document.querySelectorAll('#tab-lesson .lesson-step')].map(e => e.id)"))
+    steps = set(page.evaluate("() => [...document.querySelectorAll('#tab-lesson .lesson-step[id]')].map(e => e.id)"))
     assert len(steps) == 8
     screenshot(page, name)
 
@@ -165,7 +171,7 @@ def test_every_tab_fits_a_phone(pages):
     for step in STEPS:  # every panel, opened the way the Lesson opens it
         for label, _ in step.try_its:
             click_tab(page, "课程")
-            page.get_by_role("button", name=text("zh", label)).filter(visible=True).click()
+            page.get_by_role("link", name=text("zh", label)).filter(visible=True).click()
             page.wait_for_timeout(300)
             assert no_sideways_scroll(page), label
 
@@ -179,7 +185,7 @@ def test_every_control_is_reachable_by_keyboard(pages, tab, panel_id):
     panel.wait_for()
     # Number every control a student can use; a radio group counts once (Tab enters it, the arrows move in it).
     wanted = page.evaluate("""(id) => {
-      const controls = [...document.getElementById(id).querySelectorAll('input, textarea, button, select')]
+      const controls = [...document.getElementById(id).querySelectorAll('input, textarea, button, select, a[href]')]
         .filter(e => e.offsetParent !== null && !e.disabled);
       const groups = new Set();
       return controls.filter(e => {

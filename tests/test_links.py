@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import gradio as gr
+
 from lyricgen.web import i18n, limits, links
 from lyricgen.web.tabs.lesson import STEPS
 
@@ -47,13 +49,15 @@ def test_a_copied_link_reads_back_as_the_same_setup(built):
 
 
 def test_the_page_opens_a_link_on_the_panel_it_names(built):
-    updates = built.open_setup({"tab": "generate", "seed": "7", "bogus": "1"})
-    assert len(updates) == len(built.setup_outputs)
-    tabs = dict(zip(built.tabs, updates[:len(built.tabs)], strict=True))
-    assert [u.get("selected") for u in tabs.values() if u.get("selected")] == ["generate"]
-    notice, autorun = updates[-2], updates[-1]
+    """A panel's opener: its tabs selected, the link's usable values filled in, the rest left as they are."""
+    setup = built.setups["hidden_states"]
+    updates = built.open_panel(setup, "?tab=hidden_states&text=%E6%98%8E%E6%9C%88&cell=gru&bogus=1&lang=en")
+    tabs, values, notice = updates[:len(setup.path)], updates[len(setup.path):-1], updates[-1]
+    assert [u["selected"] for u in tabs] == ["inside", "hidden_states"]  # the outer tab, then the panel
+    assert dict(zip(setup.params, values, strict=True)) == {"text": "明月", "cell": "gru"}
     assert notice["visible"] and "bogus" in notice["value"]
-    assert autorun == built.setups["generate"].run.elem_id  # generation is cheap: it runs once
+    clean = built.open_panel(built.setups["generate"], "?tab=generate&seed=7")
+    assert clean[1] == gr.skip() and "7" in clean and clean[-1] == {"__type__": "update", "visible": False}
 
 
 def test_the_lesson_meets_every_panel_once(built):

@@ -31,6 +31,7 @@ from threading import Lock
 from types import ModuleType
 from typing import Any
 
+import gradio as gr
 from gradio.context import LocalContext
 
 from . import limits, strings
@@ -66,6 +67,20 @@ class Msg:
 
     def __repr__(self) -> str:
         return f"Msg({self.key!r}, **{self.fields!r})"
+
+
+class Joined(Msg):
+    """Several strings (Msgs or plain) joined by sep once put into a language: a list of links, say."""
+
+    def __init__(self, sep: str, *parts: Any):
+        super().__init__("", sep=sep, parts=parts)
+
+    def render(self, lang: str) -> str:
+        parts = self.fields["parts"]
+        return self.fields["sep"].join(p.render(lang) if isinstance(p, Msg) else str(p) for p in parts)
+
+    def __repr__(self) -> str:
+        return f"Joined({self.fields['sep']!r}, *{self.fields['parts']!r})"
 
 
 def text(lang: str, key: str, **fields: Any) -> str:
@@ -235,12 +250,14 @@ class Page:
                 self.targets.append((block, props, translated))
         return [block for block, _, _ in self.targets]
 
-    def translate(self, lang: str) -> list[dict]:
-        """One update per collected block, its strings in `lang`."""
+    def translate(self, lang: str) -> list[Any]:
+        """One update per collected block, its strings in `lang`. Where only a Markdown's text changes, the
+        update is the plain text: Gradio rebuilds the component for an update dict, not for a value."""
         updates = []
-        for _, props, choices in self.targets:
+        for block, props, choices in self.targets:
             update = {prop: _render(msg, lang) for prop, msg in props.items()}
             if choices is not None:
                 update["choices"] = [(_render(label, lang), value) for label, value in choices]
-            updates.append({"__type__": "update", **update})
+            plain = isinstance(block, (gr.Markdown, gr.HTML)) and list(update) == ["value"]
+            updates.append(update["value"] if plain else {"__type__": "update", **update})
         return updates

@@ -3,6 +3,7 @@
 A teacher sets up a panel, presses "copy link" and sends the link; every student who opens it lands
 on the same screen, and where a run is cheap it runs once. Each panel offers its inputs by calling
 offer() inside its gr.Tab: the URL names the panel by that tab's id, and each input by a short name.
+The page (lyricgen/web/page.py) wires what offer() declares: the copy button, and the panel's opener.
 
 A value from a link is a value a student typed: it goes through the same checks (validate.py), and
 an unknown or unusable parameter is ignored with a short notice, never an error page.
@@ -87,6 +88,7 @@ class Setup:
     params: dict[str, Param]  # {name in the URL: input}
     run: Any | None  # the button pressed once after a link fills the inputs; None: running is not cheap
     path: list[tuple[Any, str]] = field(default_factory=list)  # (gr.Tabs, tab id) from the top to the panel
+    copy: Any | None = None  # the panel's "copy link" button
 
     def query(self, *values: Any) -> str:
         """The URL query that sets this panel up with these values (in the order of params). A value that
@@ -135,16 +137,6 @@ def read_query(setups: Mapping[str, Setup], query: Mapping[str, str]) -> Filled:
 
 _offered: ContextVar[dict[str, Setup] | None] = ContextVar("lyricgen_setups", default=None)
 
-# Copies the link the server wrote (a query) as a whole URL, and shows it: a browser without
-# clipboard access (plain http on a school network) can still select it by hand.
-COPY_JS = """(query) => {
-  if (!query) return query;
-  const url = location.origin + location.pathname + query;
-  navigator.clipboard?.writeText(url).catch(() => {});
-  return url;
-}"""
-
-
 @contextmanager
 def collecting(setups: dict[str, Setup]) -> Iterator[None]:
     token = _offered.set(setups)
@@ -183,12 +175,5 @@ def offer(params: dict[str, Param], run: Any | None = None, name: str | None = N
     setups[setup.tab] = setup
     if run is not None and not run.elem_id:
         run.elem_id = f"run-{setup.tab.replace('_', '-')}"
-    with gr.Row(equal_height=True):
-        button = gr.Button(t("page.copy_link"), size="sm", scale=0, min_width=160,
-                           elem_classes="copy-link")
-        box = gr.Textbox(label=t("page.link"), interactive=False, visible=True, scale=1,
-                         elem_classes="copy-link-box", show_label=False, placeholder=t("page.link"))
-    inputs = [param.component for param in params.values()]
-    button.click(setup.query, inputs, box, api_visibility="private", concurrency_limit=None
-                 ).then(None, box, box, js=COPY_JS)
+    setup.copy = gr.Button(t("page.copy_link"), size="sm", elem_classes="copy-link")
     return setup

@@ -1,18 +1,32 @@
 """The page around the tabs: its header, the language switch, and what happens when it loads.
 
 While the tabs are built (PageBuilder.building), every string they take from i18n.t is recorded and
-every panel's link setup is collected. finish() then wires the page: on load it is sent its strings
-in the visitor's language and, when the address is a link (?tab=…), the panel the link names, with
-its inputs filled and, where cheap, run once; the switch re-sends the strings in the other language;
-the Lesson's "try it" buttons open a panel the same way a link does.
+every panel's link setup is collected. finish() then wires the page:
+
+- when it loads, the page asks the server only what the browser cannot tell alone: a visitor whose
+  browser prefers the language the page is built in, with no ?lang= and a link to a panel there is
+  (or none), costs the server nothing;
+- otherwise the server answers the visitor's language (of the page, i18n.of_request) and a notice
+  about a link it cannot open; when that language is not the page's own, the page is sent its
+  strings in it, as it is after the switch;
+- a link (?tab=…, in the address on load or from a Lesson "try it" link) opens its panel: the
+  panel's hidden "opener" fills its inputs and presses its run button where a run is cheap;
+- a panel's "copy link" button has the server write its setup as a link, which the browser copies,
+  and shows in the address bar.
+
+Each event has only the outputs it changes, and most of them are plain values: Gradio rebuilds a
+component for every update dict it is sent, gr.skip() included, and sets up a session's state on
+its first event, so a page view that touched every output would cost the server more than a
+class's generations.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import Any
+from functools import partial
+from urllib.parse import parse_qsl
 
 import gradio as gr
 from gradio.context import LocalContext
@@ -20,11 +34,17 @@ from gradio.context import LocalContext
 from . import i18n, links
 from .i18n import t
 
-# Presses the panel's own button once its tab is on screen (a tab's contents appear when it is first
-# opened): the run is the same event, with the same limits, as a student's own press.
-AUTORUN_JS = """(id) => {
-  document.documentElement.dataset.lyricgenReady = "1";  // the page has its language and its link's setup
-  if (!id) return;
+
+def _flag(part: str) -> str:
+    """JS: mark one part of the page's start as done; the page is ready (lyricgenReady, which tests and
+    bench/page_views.py wait for) once its language and its link are both in."""
+    return (f'document.documentElement.dataset.{part} = "1"; '
+            'if (document.documentElement.dataset.lyricgenLanguage && document.documentElement.dataset.lyricgenLink)'
+            ' document.documentElement.dataset.lyricgenReady = "1";')
+
+
+# Presses a button once it is on screen (a tab's contents appear when the tab is first opened).
+PRESS_JS = """(id) => {
   let tries = 0;
   const press = () => {
     const button = document.getElementById(id);
@@ -33,6 +53,84 @@ AUTORUN_JS = """(id) => {
   press();
 }"""
 
+# A Lesson "try it" link opens its panel in place: the address becomes the link (reload, copy, go back),
+# the language kept, and the panel's opener reads it. Installed once, when the page starts.
+TRY_IT_JS = """
+  if (!window.lyricgenTryIt) {
+    window.lyricgenTryIt = true;
+    document.addEventListener("click", (event) => {
+      const link = event.target.closest && event.target.closest(".lesson-step a[href*='tab=']");
+      if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+      const url = new URL(link.getAttribute("href"), location.href);
+      const opener = document.getElementById("open-" + url.searchParams.get("tab"));
+      if (!opener) return;  // the browser follows the link: a page of its own
+      event.preventDefault();
+      event.stopPropagation();
+      const lang = new URLSearchParams(location.search).get("lang");
+      if (lang && !url.searchParams.has("lang")) url.searchParams.set("lang", lang);
+      history.pushState(null, "", url);
+      opener.click();
+    }, true);
+  }
+"""
+
+# When the page starts. The browser's first language we have is found the way the server finds it in
+# Accept-Language (i18n.match: the longest code or alias a tag starts with); the server is asked (the
+# hidden #page-start) only when that, ?lang= or a link to no panel there is needs its answer.
+START_JS = """() => {
+  TRY_IT
+  const names = NAMES;  // [name, code], longest name first
+  const match = (tag) => {
+    tag = String(tag || "").toLowerCase().replace(/_/g, "-");
+    const found = names.find(([name]) => tag === name || tag.startsWith(name + "-"));
+    return found ? found[1] : null;
+  };
+  let tries = 0;
+  const start = () => {
+    const server = document.getElementById("page-start");
+    if (!server) {  // the page's hidden part is drawn last: wait for it
+      if (++tries < 200) setTimeout(start, 50);
+      return;
+    }
+    const wanted = (navigator.languages || [navigator.language]).map(match).find((code) => code) || "DEFAULT";
+    const params = new URLSearchParams(location.search);
+    const tab = params.get("tab");
+    const opener = tab && document.getElementById("open-" + tab);
+    if (wanted !== "DEFAULT" || params.has("lang") || (tab && !opener)) {
+      server.click();
+      return;
+    }
+    LANGUAGE_DONE
+    if (opener) opener.click(); else { LINK_DONE }
+  };
+  start();
+}"""
+
+# After the server's answer: the language is in unless its strings must still be sent; a link in the
+# address opens its panel through that panel's opener.
+STARTED_JS = """(lang) => {
+  if (lang === "DEFAULT") { LANGUAGE_DONE }
+  const tab = new URLSearchParams(location.search).get("tab");
+  const opener = tab && document.getElementById("open-" + tab);
+  if (opener) opener.click(); else { LINK_DONE }
+}"""
+
+
+def _fill(js: str) -> str:
+    names = sorted(((name.lower(), code) for code, module in i18n.LANGUAGES.items()
+                    for name in (code, *getattr(module, "ALIASES", ()))), key=lambda pair: -len(pair[0]))
+    return (js.replace("TRY_IT", TRY_IT_JS).replace("NAMES", json.dumps(names)).replace("DEFAULT", i18n.DEFAULT)
+            .replace("LANGUAGE_DONE", _flag("lyricgenLanguage")).replace("LINK_DONE", _flag("lyricgenLink")))
+
+
+START_JS, STARTED_JS = _fill(START_JS), _fill(STARTED_JS)
+
+# The opener's input: the link in the address.
+ADDRESS_JS = "(ignored) => location.search"
+
+# The language is in (on load, or after the switch).
+TRANSLATED_JS = "() => { " + _flag("lyricgenLanguage") + " }"
+
 # Keeps the chosen language in the address, so that a reload (or a copied address) keeps it too.
 REMEMBER_LANGUAGE_JS = """(lang) => {
   const url = new URL(window.location.href);
@@ -40,14 +138,33 @@ REMEMBER_LANGUAGE_JS = """(lang) => {
   window.history.replaceState(null, "", url);
 }"""
 
+# The link the server wrote (a query) as a whole URL: copied where the browser allows it, and shown in
+# the address bar, where a browser without clipboard access (plain http on a school network) can
+# still copy it by hand. The button says it worked with a tick (CSS .copied).
+COPY_JS = """(query) => {
+  if (!query) return;
+  const url = location.origin + location.pathname + query;
+  history.replaceState(null, "", url);
+  navigator.clipboard?.writeText(url).catch(() => {});
+  const button = document.activeElement && document.activeElement.closest(".copy-link");
+  if (button) { button.classList.add("copied"); setTimeout(() => button.classList.remove("copied"), 3000); }
+}"""
+
 # Narrow screens (a phone is 390 px wide): wide tables and pictures scroll inside their own box, and
-# the page itself never scrolls sideways.
+# the page itself never scrolls sideways. The Lesson's "try it" links look like the buttons they act as.
 CSS = """
 .gradio-container { max-width: 100% !important; }
 .prose table, .table-wrap, .html-container > div { max-width: 100%; overflow-x: auto; }
 .prose pre, .prose code { white-space: pre-wrap; word-break: break-all; }
 img { max-width: 100%; height: auto; }
-.copy-link-box textarea, .copy-link-box input { font-size: 0.85em; }
+.copy-link { align-self: flex-start; }
+.copy-link.copied::after { content: " ✓"; }
+.lesson-step a[href*="tab="] {
+  display: inline-block; margin: 0.25em 0.5em 0.25em 0; padding: 0.35em 0.9em; border-radius: 6px;
+  background: var(--button-primary-background-fill); color: var(--button-primary-text-color) !important;
+  text-decoration: none !important; font-weight: 600;
+}
+.lesson-step a[href*="tab="]:focus-visible { outline: 3px solid var(--color-accent); outline-offset: 2px; }
 """
 
 
@@ -55,12 +172,11 @@ class PageBuilder:
     def __init__(self) -> None:
         self.strings = i18n.Page()
         self.setups: dict[str, links.Setup] = {}
-        self.try_its: list[tuple[gr.Button, dict[str, str]]] = []
 
     @contextmanager
     def building(self) -> Iterator[None]:
         """Inside this, tabs are built: their strings recorded, their link setups collected."""
-        with self.strings.building(), links.collecting(self.setups), trying(self.try_its):
+        with self.strings.building(), links.collecting(self.setups):
             yield
 
     def header(self, device: str) -> None:
@@ -70,89 +186,70 @@ class PageBuilder:
                                      value=i18n.DEFAULT, label=t("page.language"), scale=0, min_width=200,
                                      elem_id="language")
         self.notice = gr.Markdown(visible=False, elem_id="link-notice")
-        self.autorun = gr.Textbox(visible=False)  # the elem_id of a button to press once: see AUTORUN_JS
 
     # -- what the page is sent ------------------------------------------------------------------
 
-    def setup_updates(self, filled: links.Filled) -> list:
-        """Updates for self.setup_outputs: the panel's tabs selected, its inputs filled, the notice."""
-        updates = []
-        chosen = dict(filled.setup.path) if filled.setup else {}
-        for tabs in self.tabs:
-            updates.append(gr.update(selected=chosen[tabs]) if tabs in chosen else gr.skip())
-        params = {id(p.component): name for name, p in filled.setup.params.items()} if filled.setup else {}
-        for component in self.inputs:
-            name = params.get(id(component))
-            updates.append(gr.update(value=filled.values[name]) if name in filled.values else gr.skip())
-        updates.append(gr.update(value="\n\n".join(f"⚠️ {n}" for n in filled.notices),
-                                 visible=bool(filled.notices)))
-        run = filled.setup.run if filled.setup else None
-        updates.append(run.elem_id if run is not None else "")
-        return updates
-
     def on_load(self) -> list:
-        """The page in the visitor's language, set up as its address asks."""
+        """The visitor's language, and a notice when the address names no panel there is."""
         request = LocalContext.request.get(None)
         lang = i18n.of_request(request)
         i18n.remember(request, lang)
         query = dict(getattr(request, "query_params", None) or {})
         with i18n.using(lang):
             filled = links.read_query(self.setups, query)
-        return [lang, *self.strings.translate(lang), *self.setup_updates(filled)]
+        unknown = filled.notices if filled.setup is None else []  # a known panel's opener speaks for it
+        return [lang, notice_update(unknown, hidden="")]
 
     def switch(self, lang: str) -> list:
-        """The page's strings in the language chosen on the switch, remembered for this page."""
+        """The page's strings in this language (chosen on the switch, or the visitor's on load), remembered
+        for this page."""
         if not isinstance(lang, str) or lang not in i18n.LANGUAGES:  # a client may send anything
             lang = i18n.DEFAULT
         i18n.remember(LocalContext.request.get(None), lang)
         return self.strings.translate(lang)
 
-    def open_setup(self, query: Mapping[str, str]) -> list:
-        """A "try it" button: the panel opened as a link with this query would open it."""
-        return self.setup_updates(links.read_query(self.setups, query))
+    def open_panel(self, setup: links.Setup, address: str) -> list:
+        """A panel's opener: its tabs selected, the inputs the link sets filled, and the notice."""
+        query = dict(parse_qsl(str(address or "").lstrip("?"), keep_blank_values=True))
+        query["tab"] = setup.tab  # this opener opens this panel
+        filled = links.read_query(self.setups, query)
+        tabs = [gr.update(selected=tab_id) for _, tab_id in setup.path]
+        values = [filled.values[name] if name in filled.values else gr.skip() for name in setup.params]
+        return [*tabs, *values, notice_update(filled.notices, hidden=gr.update(visible=False))]
 
     # -- wiring ----------------------------------------------------------------------------------
 
     def finish(self, demo: gr.Blocks) -> None:
         """Wire the page, once every tab is built (still inside the Blocks)."""
+        # The hidden part: what the browser presses and reads (see the JS above).
+        address = gr.Textbox(visible="hidden", elem_id="link-address")  # openers read it, copy buttons write it
+        start = gr.Button(visible="hidden", elem_id="page-start")
+        self.openers = {}
+        for setup in self.setups.values():
+            opener = gr.Button(visible="hidden", elem_id=f"open-{setup.tab}")
+            outputs = [tabs for tabs, _ in setup.path] + [p.component for p in setup.params.values()] + [self.notice]
+            done = _flag("lyricgenLink") + (f" ({PRESS_JS})({setup.run.elem_id!r});" if setup.run else "")
+            opener.click(partial(self.open_panel, setup), address, outputs, js=ADDRESS_JS, api_visibility="private",
+                         concurrency_limit=None).then(None, None, None, js=f"() => {{ {done} }}")
+            self.openers[setup.tab] = opener
+            setup.copy.click(setup.query, [p.component for p in setup.params.values()], address,
+                             api_visibility="private", concurrency_limit=None
+                             ).then(None, address, None, js=COPY_JS)
         self.blocks = list(demo.blocks.values())  # every block on the page, for tests that check them all
         translated = self.strings.collect(demo.blocks)
-        self.tabs = list(dict.fromkeys(tabs for s in self.setups.values() for tabs, _ in s.path))
-        self.inputs = list(dict.fromkeys(p.component for s in self.setups.values() for p in s.params.values()))
-        self.setup_outputs = [*self.tabs, *self.inputs, self.notice, self.autorun]
-        demo.load(self.on_load, None, [self.language, *translated, *self.setup_outputs],
-                  api_visibility="private", concurrency_limit=None
-                  ).then(None, self.autorun, None, js=AUTORUN_JS)
-        self.language.input(self.switch, self.language, translated, api_visibility="private",
-                            concurrency_limit=None).then(None, self.language, None, js=REMEMBER_LANGUAGE_JS)
-        for button, query in self.try_its:
-            unknown = query.get("tab") not in self.setups
-            if unknown:
-                raise ValueError(f"a try-it button opens {query.get('tab')!r}, which offers no link")
-            button.click(lambda q=query: self.open_setup(q), None, self.setup_outputs, api_visibility="private",
-                         concurrency_limit=None).then(None, self.autorun, None, js=AUTORUN_JS)
+        demo.load(None, None, None, js=START_JS)
+        start.click(self.on_load, None, [self.language, self.notice], api_visibility="private",
+                    concurrency_limit=None).then(None, self.language, None, js=STARTED_JS)
+        # .change: the switch, and the server's answer on load when the visitor's language is not the
+        # page's own (a page in its own language is sent nothing).
+        self.language.change(self.switch, self.language, translated, api_visibility="private",
+                             concurrency_limit=None).then(None, None, None, js=TRANSLATED_JS)
+        self.language.input(None, self.language, None, js=REMEMBER_LANGUAGE_JS)
 
 
-# ---------------------------------------------------------------------------------------------
-# "Try it" buttons (the Lesson): declared while the page is built, wired by finish().
-
-_try_its: ContextVar[list | None] = ContextVar("lyricgen_try_its", default=None)
-
-
-@contextmanager
-def trying(collected: list) -> Iterator[None]:
-    token = _try_its.set(collected)
-    try:
-        yield
-    finally:
-        _try_its.reset(token)
-
-
-def try_it(label: str, query: dict[str, Any], **kwargs: Any) -> gr.Button:
-    """A button that opens the panel query["tab"] with the other entries as its inputs, like a link."""
-    collected = _try_its.get()
-    if collected is None:
-        raise RuntimeError("page.try_it() is called while the page is built")
-    button = gr.Button(label, **kwargs)
-    collected.append((button, {k: str(v) for k, v in query.items()}))
-    return button
+def notice_update(notices: list[str], hidden: object) -> object:
+    """The notice under the header: shown with these lines, else `hidden` (a plain "" costs the server
+    least, where the notice is known to be hidden already)."""
+    if not notices:
+        return hidden
+    return gr.update(value="\n\n".join(f"⚠️ {n}" for n in notices), visible=True)

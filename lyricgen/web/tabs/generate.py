@@ -6,6 +6,7 @@ the class by one word per batched step; a request gets the same words it would g
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import gradio as gr
@@ -74,15 +75,18 @@ def lyrics_file(ckpt: Checkpoint, settings: GenerationSettings, seed: int, lyric
     return "\n".join(parts)
 
 
-def download(ckpt: Checkpoint, settings: GenerationSettings, seed: int, lyrics: str) -> dict[str, str]:
-    """The download, handed to the browser: {"name": its file name, "text": lyrics_file()}. The browser
-    saves it (DOWNLOAD_JS), so the server writes, copies and deletes no file for each request."""
-    return {"name": f"lyrics-{ckpt.model.config.cell}-{seed}.txt", "text": lyrics_file(ckpt, settings, seed, lyrics)}
+def download(ckpt: Checkpoint, settings: GenerationSettings, seed: int, lyrics: str) -> str:
+    """The download, handed to the browser as JSON text: {"name": its file name, "text": lyrics_file()}.
+    The browser saves it (DOWNLOAD_JS), so the server writes, copies and deletes no file per request;
+    it travels in a hidden Textbox, whose code every page loads anyway (gr.JSON's would add to each)."""
+    return json.dumps({"name": f"lyrics-{ckpt.model.config.cell}-{seed}.txt",
+                       "text": lyrics_file(ckpt, settings, seed, lyrics)}, ensure_ascii=False)
 
 
 # Saves the last lyrics' download as a file, in the browser; before the lyrics are complete there is none.
-DOWNLOAD_JS = """(download) => {
-  if (!download || !download.text) return;
+DOWNLOAD_JS = """(saved) => {
+  if (!saved) return;
+  const download = JSON.parse(saved);
   const link = document.createElement("a");
   link.href = URL.createObjectURL(new Blob([download.text], {type: "text/plain;charset=utf-8"}));
   link.download = download.name;
@@ -102,7 +106,7 @@ class GenerateTab:
 
     async def generate(self, start_text: str, length: float, temperature: float, cell: str, top_k: float | None,
                        seed: str | None, top_p: float = 1.0, cache: bool = False
-                       ) -> AsyncIterator[tuple[str, str, dict[str, str] | None]]:
+                       ) -> AsyncIterator[tuple[str, str, str]]:
         """Stream (lyrics so far, info, download) as words are written: always the start text first and
         every word last; the download (lyrics and settings for a text file, see download()) once the lyrics
         are complete.
@@ -116,11 +120,11 @@ class GenerateTab:
         try:
             info = generation_info(ckpt, settings, job.prompt.words, job.prompt.unknown, job.seed)
             words = list(job.prompt.words)
-            yield join_words(words), info, None  # the last lyrics' download goes away
+            yield join_words(words), info, ""  # the last lyrics' download goes away
             async for bunch in new_steps({cell: job}, self.every_s):
                 if bunch[cell]:
                     words.extend(step.token for step in bunch[cell])
-                    yield join_words(words), info, None
+                    yield join_words(words), info, ""
             lyrics = join_words(words)
             yield lyrics, info, download(ckpt, settings, job.seed, lyrics)
         finally:  # the page may close at any yield: the request leaves the batch at the engine's next step
@@ -147,7 +151,7 @@ class GenerateTab:
                 with gr.Column(scale=3, min_width=280):
                     lyrics = gr.Textbox(label=t("generate.lyrics"), lines=14, interactive=False, elem_id="lyrics")
                     info = gr.Markdown(elem_id="generate-info")
-                    saved = gr.JSON(visible="hidden", elem_id="download-data")  # download(): the last lyrics'
+                    saved = gr.Textbox(visible="hidden", elem_id="download-data")  # download(): the last lyrics'
                     save = gr.Button(t("generate.download"), size="sm", elem_id="download-lyrics")
             gr.Examples(EXAMPLES, inputs=[start, cell, temperature], label=t("generate.examples"))
             inputs = [start, length, temperature, cell, top_k, seed, top_p, cache]

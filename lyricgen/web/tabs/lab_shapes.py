@@ -160,8 +160,11 @@ class ShapesTab:
                                      label=t("lab_shapes.wrong"))
                     button = gr.Button(t("lab_shapes.button"), variant="primary")
                 with gr.Column(scale=3):
-                    code = gr.Code(language="python", label=t("lab_shapes.code"), interactive=False,
-                                   wrap_lines=True, elem_id="shapes-code")
+                    # Its title is a Markdown: a Code among the language switch's outputs would make every
+                    # page view fetch the code editor's scripts, whatever tab it opens on.
+                    gr.Markdown(t("lab_shapes.code"))
+                    code = gr.Code(language="python", show_label=False, interactive=False, wrap_lines=True,
+                                   elem_id="shapes-code")
                     tensors = gr.Dataframe(label=t("lab_shapes.tensors"), interactive=False, elem_id="shapes-tensors")
                     error = gr.Markdown(elem_id="shapes-error")
                     parameters = gr.Dataframe(label=t("lab_shapes.parameters"), interactive=False,

@@ -4,25 +4,26 @@ text → jieba words → ids and the embedding matrix → one RNN step by hand �
 time → next-word probabilities and temperature → LSTM and GRU gates, and why (vanishing gradients)
 → training → memory and attention. Each step says what happens in two to four sentences, shows the
 one formula or shape that matters (with the shipped models' real sizes), asks a question to think
-about before clicking, and has "try it" buttons that open a panel with its inputs set, the way a
-link does (lyricgen/web/links.py). Following the steps, a student meets every panel once.
+about before clicking, and has "try it" links that open a panel with its inputs set: they are links
+(lyricgen/web/links.py), which the page opens in place (lyricgen/web/page.py), so the Lesson adds
+no event to the page. Following the steps, a student meets every panel once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import gradio as gr
 
 from ...checkpoint import Checkpoint
-from ..i18n import t
-from ..page import try_it
+from ..i18n import Joined, Msg, t
 
 
 @dataclass(frozen=True)
 class Step:
     key: str  # lesson.<key>.text, lesson.<key>.guess in the strings
-    try_its: tuple[tuple[str, dict[str, str]], ...]  # (button's string key, the link it opens)
+    try_its: tuple[tuple[str, dict[str, str]], ...]  # (link's string key, the query it opens)
 
 
 # Inputs are everyday phrases or classical poems, never corpus lines.
@@ -77,9 +78,8 @@ class LessonTab:
         with gr.Tab(t("tab.lesson"), id="lesson", elem_id="tab-lesson"):
             gr.Markdown(t("lesson.intro"))
             for number, step in enumerate(STEPS, 1):
-                with gr.Group(elem_id=f"lesson-{step.key.replace('_', '-')}", elem_classes="lesson-step"):
-                    gr.Markdown(t(f"lesson.{step.key}.text", n=number, **sizes))
-                    gr.Markdown(t(f"lesson.{step.key}.guess"), elem_classes="lesson-guess")
-                    with gr.Row():
-                        for label, query in step.try_its:
-                            try_it(t(label), query, size="sm", variant="primary", min_width=160)
+                try_its = Joined(" ", *(Msg("lesson.link", label=Msg(label), href="?" + urlencode(query))
+                                        for label, query in step.try_its))
+                gr.Markdown(t("lesson.step", text=Msg(f"lesson.{step.key}.text", n=number, **sizes),
+                              guess=Msg(f"lesson.{step.key}.guess"), links=try_its),
+                            elem_id=f"lesson-{step.key.replace('_', '-')}", elem_classes="lesson-step")
