@@ -6,7 +6,8 @@
 For each number of users, starts a fresh `python app.py --port P` (--weights sets LYRICGEN_WEIGHTS;
 default: the app's own weights/), waits for its page, then runs that many threads, each with its own
 gradio_client Client, calling /generate (streamed; the call ends with the last word) with the next
-cell in turn, temperature 0.8, a random seed. A request started before --seconds is up is waited for
+cell in turn, temperature 0.8, a random seed. The clients connect ten at a time (CONNECTING_AT_ONCE),
+and the clock starts once all have. A request started before --seconds is up is waited for
 and counted. Latency is from the call to its result, queue wait included. "Refused" counts the
 server's "busy" answers (an engine's waiting line, or Gradio's queue, full); "failed" every other
 error. Server memory is the app process's resident set size (VmRSS in /proc/PID/status), read once
@@ -86,6 +87,14 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# Clients connecting at once, before the clock starts. A gradio_client Client reads the app's whole
+# description when it connects, with a 5 s read timeout, and all of them run in this one process: a
+# hundred at once time out here, against an old page as against this one, before the server is the
+# limit. What a class opening the page costs the server is bench/page_views.py's figure, in a browser.
+CONNECTING_AT_ONCE = 10
+_connecting = threading.Semaphore(CONNECTING_AT_ONCE)
+
+
 def user(index: int, url: str, length: int, ready: threading.Barrier, stop_at: list[float],
          results: Results) -> None:
     """One student: a Client of their own, then /generate again and again until the time is up.
@@ -94,12 +103,13 @@ def user(index: int, url: str, length: int, ready: threading.Barrier, stop_at: l
     still joins the start, so one student's bad luck never holds up the others.
     """
     client = None
-    for _ in range(3):
-        try:
-            client = Client(url, verbose=False, download_files=False)
-            break
-        except Exception as e:  # a page that does not load for a student: counted, never fatal to the bench
-            error = f"connect: {type(e).__name__}: {str(e)[:100]}"
+    with _connecting:
+        for _ in range(3):
+            try:
+                client = Client(url, verbose=False, download_files=False)
+                break
+            except Exception as e:  # a page that does not load for a student: counted, never fatal to the bench
+                error = f"connect: {type(e).__name__}: {str(e)[:100]}"
     ready.wait()
     if client is None:
         results.add(None, error)

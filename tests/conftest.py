@@ -7,6 +7,7 @@ import asyncio
 import concurrent.futures
 import contextvars
 import inspect
+import json
 import os
 import shutil
 import socket
@@ -301,12 +302,17 @@ def browser_app() -> Iterator[tuple]:
         demo.close()
 
 
-def new_page(browser_app, locale: str = "zh-CN", width: int = 1280, height: int = 900, query: str = ""):
-    """A page of its own (its own browser context: locale, size, clipboard), loaded and answered."""
+def new_page(browser_app, locale: str = "zh-CN", width: int = 1280, height: int = 900, query: str = "",
+             events: list | None = None):
+    """A page of its own (its own browser context: locale, size, clipboard), loaded and answered. events: a
+    list that gets the fn_index of every event the page asks the server to run, from before it loads."""
     browser, url = browser_app
     context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
     page = context.new_page()
     page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    if events is not None:
+        page.on("request", lambda r: events.append(json.loads(r.post_data)["fn_index"])
+                if "/queue/join" in r.url else None)
     page.goto(url + query)
     wait_loaded(page)
     return page

@@ -110,6 +110,24 @@ def test_copy_link_writes_a_link_that_sets_up_the_same_screen(pages):
     assert generated_lyrics(again).startswith("夏天的风")
 
 
+def test_opening_the_page_asks_the_server_only_what_the_browser_cannot_tell(pages):
+    """A Chinese browser opening the plain page runs no event on the server; with a link, only the panel's
+    opener and its run; an English browser, the start (its language) and the strings in English."""
+    import app
+
+    names = {i: fn.name for i, fn in app.demo.fns.items()} | {fn._id: fn.name for fn in app.demo.fns.values()}
+    events = []
+    pages(locale="zh-CN", events=events)
+    assert events == []
+    link = []
+    generated_lyrics(pages(locale="zh-CN", query=LINK, events=link))
+    assert sorted(names.get(i) for i in link) == sorted(["open_panel", "generate"]), [names.get(i) for i in link]
+    english = []
+    page = pages(locale="en-US", events=english)
+    assert "Lesson" in page.locator("#tabs").inner_text()
+    assert sorted(names.get(i) for i in english) == ["on_load", "switch"], [names.get(i) for i in english]
+
+
 def test_download_holds_the_lyrics_settings_and_model_hashes(pages):
     import app
 

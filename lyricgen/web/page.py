@@ -229,7 +229,9 @@ class PageBuilder:
             opener = gr.Button(visible="hidden", elem_id=f"open-{setup.tab}")
             outputs = [tabs for tabs, _ in setup.path] + [p.component for p in setup.params.values()] + [self.notice]
             done = _flag("lyricgenLink") + (f" ({PRESS_JS})({setup.run.elem_id!r});" if setup.run else "")
-            opener.click(partial(self.open_panel, setup), address, outputs, js=ADDRESS_JS, api_visibility="private",
+            open_it = partial(self.open_panel, setup)
+            open_it.__name__ = "open_panel"  # its name in Gradio's logs and the tests
+            opener.click(open_it, address, outputs, js=ADDRESS_JS, api_visibility="private",
                          concurrency_limit=None).then(None, None, None, js=f"() => {{ {done} }}")
             self.openers[setup.tab] = opener
             setup.copy.click(setup.query, [p.component for p in setup.params.values()], address,
