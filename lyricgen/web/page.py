@@ -157,7 +157,7 @@ CSS = """
 .prose table, .table-wrap, .html-container > div { max-width: 100%; overflow-x: auto; }
 .prose pre, .prose code { white-space: pre-wrap; word-break: break-all; }
 img { max-width: 100%; height: auto; }
-.copy-link { align-self: flex-start; }
+.copy-link { width: fit-content !important; min-width: 12em; align-self: flex-start; flex-grow: 0 !important; }
 .copy-link.copied::after { content: " ✓"; }
 .lesson-step a[href*="tab="] {
   display: inline-block; margin: 0.25em 0.5em 0.25em 0; padding: 0.35em 0.9em; border-radius: 6px;
