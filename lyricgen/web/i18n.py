@@ -13,9 +13,9 @@ string value in the browser, from the browser's locale, and nothing else. The se
 that locale, yet it draws most of what a student reads: the panels' HTML, table headers, the
 pictures' titles and every error message. Its fallback is English, not Chinese, and its only switch
 is Gradio's settings dialog with forty languages. So the page is built in Chinese, every string
-made by t() while it is built is recorded (Page), and on load or on the switch the page is sent
-those same strings in the chosen language as ordinary component updates; handlers call t() with
-the request's language. One mechanism for every string, chosen on the server.
+made by t() while it is built is recorded (Page), and when the visitor's language is another one,
+or on the switch, the page is sent those same strings in it as ordinary component updates (page.py);
+handlers call t() with the request's language. One mechanism for every string, chosen on the server.
 """
 
 from __future__ import annotations
