@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(str(e))
     # For the server process only (tests import this module and keep torch's defaults):
     server.share_cpu_threads()  # requests running together do not fight over the same cores
+    server.settle_process()  # what lives as long as the server leaves the garbage collector's scans
     try:
         server.serve(demo, args.host, args.port, args.share, auth)
     finally:  # Ctrl+C, or the server stopped: the decoding loops stop with it

@@ -169,26 +169,24 @@ def hidden_and_log_probs(
     """Top-layer outputs and the model's log-probabilities, batch 1, the hidden state carried across chunks.
 
     Returns hs (T, hidden), T = len(ids) − 1, where hs[t] has read ids[0..t], and lp_model (T,), the
-    log-probability of ids[t + 1] given ids[0..t] (exactly what evaluate.mean_nll averages). hs is
-    taken by a hook on the output head, so it is whatever model.forward feeds the head, in eval mode.
+    log-probability of ids[t + 1] given ids[0..t] (exactly what evaluate.mean_nll averages). hs is what
+    model.forward feeds the head, in eval mode, returned by forward_with_outputs: never a hook, since the
+    model is shared with the decoding engines, whose batched steps would run through it too.
     """
     if len(ids) < 2:
         raise ValueError("nothing to score: at least two tokens are needed")
     was_training = model.training
     model.eval()
     data = torch.tensor(list(ids), dtype=torch.long, device=model.device).unsqueeze(1)  # (num_tokens, 1)
-    captured: list[torch.Tensor] = []
-    hook = model.head.register_forward_hook(lambda _m, inputs, _out: captured.append(inputs[0]))
     hs, lps, hidden = [], [], None
     try:
         for start in range(0, data.size(0) - 1, chunk):
             targets = data[start + 1 : start + 1 + chunk]  # (C, 1)
             inputs = data[start : start + targets.size(0)]
-            logits, hidden = model(inputs, hidden)  # (C, 1, vocab)
+            logits, hidden, _, fed = model.forward_with_outputs(inputs, hidden)  # (C, 1, vocab), (C, 1, hidden)
             lps.append(F.log_softmax(logits[:, 0].float(), dim=-1).gather(1, targets).squeeze(1).cpu())
-            hs.append(captured.pop()[:, 0].float().cpu())  # (C, hidden)
+            hs.append(fed[:, 0].float().cpu())  # (C, hidden)
     finally:
-        hook.remove()
         model.train(was_training)
     return torch.cat(hs), torch.cat(lps)
 

@@ -13,25 +13,24 @@ closer to its arithmetic peak (and spreads over its cores).
 
 Each loop iteration admits waiting requests (their start words run through the model one request
 at a time: a prompt is short and comes once), then runs ONE model step for every active request
-and lets each draw its next word with its own settings and its own random generator, through
-the same lyricgen.generate.pick_token as generate_steps: a seeded request gives the words the
-unbatched generate_steps gives. (A batched matrix product may round the last bit of a logit
+and lets every request draw its next word, each with its own settings and its own random generator,
+in one pass over the batch (lyricgen.sampling.pick_tokens: for each row exactly what pick_token,
+which generate_steps uses, gives that row alone): a seeded request gives the words the unbatched
+generate_steps gives. (A batched matrix product may round the last bit of a logit
 differently from a batch-1 one, and a batch of one is computed exactly as generate_steps computes
 it. A word could only change if a draw fell within that rounding of the edge between two words,
 or greedy's two best words tied to within it: tests/test_engine.py compares the words.)
 Requests join and leave between steps; the batch's recurrent state is one tensor whose rows
-follow the active list.
+follow the active list. The Job a caller holds is lyricgen/jobs.py's.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-import time
 import weakref
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -39,94 +38,18 @@ from .cache import Cache
 from .checkpoint import Checkpoint
 from .generate import (
     GenerationSettings,
-    Prompt,
     Step,
     cell_layers,
     make_prompt,
     new_generator,
-    pick_token,
     primed_cache,
     with_cache,
 )
+from .jobs import _END, EngineBusy, EngineStopped, Job
 from .model import Hidden, LyricModel
+from .sampling import draw_uniforms, pick_token, pick_tokens
 
-
-class EngineBusy(RuntimeError):
-    """Too many requests are already waiting for a place in the batch: the caller should say "try again"."""
-
-
-class EngineStopped(RuntimeError):
-    """The engine was stopped before the request was finished."""
-
-
-_END = object()  # the outbox's last item after a request's final step (or its cancel)
-
-
-class Job:
-    """A submitted request as its consumer sees it: iterate over it for its Steps as they are made.
-
-    Iteration blocks until each step arrives, re-raises the error that ended the request, if any,
-    and cancels the request when the consumer stops early (breaks off, closes the iterator, or
-    drops the job): it then leaves the batch at the engine's next step.
-    """
-
-    def __init__(self, settings: GenerationSettings, prompt: Prompt, seed: int):
-        self.settings = settings
-        self.prompt = prompt  # the start text's words and ids, and the words fed as <unk>
-        self.seed = seed  # the seed used: settings.seed, or the random one drawn for it
-        self._outbox: queue.SimpleQueue = queue.SimpleQueue()  # Steps, then _END or the exception
-        self._cancelled = False  # read by the engine's thread: a plain bool is enough under the GIL
-        self._finished = False  # the consumer has seen the end
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled
-
-    def cancel(self) -> None:
-        """Stop the request: no further steps are made, and iteration ends after those already made."""
-        if not (self._cancelled or self._finished):
-            self._cancelled = True
-            self._outbox.put(_END)  # wakes a consumer blocked in next_step on another thread
-
-    def next_step(self, timeout: float | None = None) -> Step | None:
-        """The next Step, or None once the request is over; waits up to timeout seconds (None: no limit).
-
-        Raises TimeoutError when no step came in time, and the request's own error when serving it failed.
-        """
-        if self._finished:
-            return None
-        try:
-            item = self._outbox.get(timeout=timeout)
-        except queue.Empty:
-            raise TimeoutError(f"no word within {timeout} s") from None
-        if item is _END or isinstance(item, BaseException):
-            self._finished = True
-            if item is not _END:
-                raise item
-            return None
-        return item
-
-    def stream(self, timeout: float | None = None) -> Iterator[Step]:
-        """The Steps one by one, each waited for up to timeout seconds; cancels the request when left early."""
-        try:
-            while (step := self.next_step(timeout)) is not None:
-                yield step
-        finally:  # the consumer stopped (finished, broke off, closed, timed out, failed)
-            self.cancel()
-
-    def __iter__(self) -> Iterator[Step]:
-        return self.stream()
-
-    def result(self, timeout: float | None = None) -> list[Step]:
-        """Every Step (those made before a cancel, if cancelled), waiting up to timeout seconds in all."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        steps = []
-        while True:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            step = self.next_step(left)
-            if step is None:
-                return steps
-            steps.append(step)
+__all__ = ["DecodingEngine", "EngineBusy", "EngineStopped", "Job", "start_engines", "stop_engines"]
 
 
 @dataclass(eq=False)
@@ -142,6 +65,9 @@ class _Request:
     cache: Cache | None = None  # the request's own continuous cache, when its settings ask for one
     made: int = 0  # tokens generated so far
     last_token: int = -1  # the token the next step feeds
+    # A sampled request's numbers for its words after the first, drawn from its generator at once as it
+    # joins the batch (lyricgen.sampling.draw_uniforms); empty for a greedy one.
+    uniforms: list[float] = field(default_factory=list)
 
     def abandoned(self) -> bool:
         job = self.job()
@@ -149,6 +75,17 @@ class _Request:
 
     def fail(self, error: BaseException) -> None:
         self.outbox.put(error)
+        self.tell()
+
+    def tell(self) -> None:
+        """Call the job's listener, if its consumer set one: the first word, the end or an error is there."""
+        job = self.job()
+        listener = job.listener if job is not None else None
+        if listener is not None:
+            try:
+                listener()
+            except Exception:  # a consumer's fault must never stop the engine's loop
+                pass
 
 
 class DecodingEngine:
@@ -301,6 +238,8 @@ class DecodingEngine:
                 request.fail(error)
                 continue
             if not finished:
+                if request.settings.temperature > 0:
+                    request.uniforms = draw_uniforms(request.generator, request.settings.length - 1)
                 joined.append(request)
                 states.append(hidden)
         if joined:
@@ -308,7 +247,7 @@ class DecodingEngine:
             self._hidden = _cat_rows([self._hidden, *states] if self._hidden is not None else states)
 
     def _advance(self) -> None:
-        """One model step for every active request, then each draws its next word."""
+        """One model step for every active request, then every one draws its next word, all in one pass."""
         self._leave([row for row, request in enumerate(self._active) if request.abandoned()])
         if not self._active:
             return
@@ -316,33 +255,76 @@ class DecodingEngine:
         logits, self._hidden = self._model_step(self.model, tokens, self._hidden)  # (batch, vocab_size)
         self.steps_run += 1
         top = (self._hidden[0] if isinstance(self._hidden, tuple) else self._hidden)[-1]  # (batch, hidden_dim)
-        finished = []
+        finished, scores = [], logits
         for row, request in enumerate(self._active):
-            try:
-                if self._emit(request, logits[row], top[row]):
+            if request.cache is not None:  # its own mixture, row by row: few requests turn the cache on
+                try:
+                    scores = logits.clone() if scores is logits else scores
+                    scores[row] = with_cache(logits[row], request.cache, top[row])
+                except Exception as error:  # only this request ends; the others draw on
+                    request.fail(error)
                     finished.append(row)
-            except Exception as error:  # only this request ends; the others draw on
-                request.fail(error)
+        rows = [row for row in range(len(self._active)) if row not in finished]
+        for row, (token_id, prob) in zip(rows, self._pick(scores[rows] if finished else scores, rows), strict=True):
+            request = self._active[row]
+            if token_id is None:  # its settings failed it alone
+                finished.append(row)
+            elif self._send(request, token_id, prob, logits[row] if request.keep_logits else None,
+                            top[row] if request.cache is not None else None):
                 finished.append(row)
         self._leave(finished)
 
+    def _pick(self, scores: torch.Tensor, rows: list[int]) -> list[tuple[int | None, float]]:
+        """Each of these active rows' next word and its probability, from scores (len(rows), vocab_size).
+
+        All in one pass of lyricgen.sampling.pick_tokens; when that fails, row by row, so that only the
+        request whose setting failed ends: its (None, 0.0)."""
+        requests = [self._active[row] for row in rows]
+        settings = [r.settings for r in requests]
+        temperatures, top_ks, top_ps = [s.temperature for s in settings], [s.top_k for s in settings], \
+            [s.top_p for s in settings]
+        uniforms = [r.uniforms[r.made - 1] if r.uniforms else 0.0 for r in requests]  # this word's number
+        try:
+            return list(zip(*pick_tokens(scores, temperatures, top_ks, top_ps, self._banned, uniforms), strict=True))
+        except Exception:
+            picked: list[tuple[int | None, float]] = []
+            for i, request in enumerate(requests):
+                try:
+                    (token_id,), (prob,) = pick_tokens(scores[i:i + 1], temperatures[i:i + 1], top_ks[i:i + 1],
+                                                       top_ps[i:i + 1], self._banned, uniforms[i:i + 1])
+                    picked.append((token_id, prob))
+                except Exception as error:
+                    request.fail(error)
+                    picked.append((None, 0.0))
+            return picked
+
     def _emit(self, request: _Request, logits: torch.Tensor, h: torch.Tensor) -> bool:
-        """Draw the request's next word from logits (vocab_size,) and send it; True when it was the last.
+        """Draw the request's next word from logits (vocab_size,) alone and send it; True when it was the last.
 
         h (hidden_dim,): the top layer's state that made the logits, which the request's cache looks up."""
         s = request.settings
         scores = logits if request.cache is None else with_cache(logits, request.cache, h)
         token_id, prob = pick_token(scores, s.temperature, s.top_k, s.top_p, self._banned, request.generator)
+        return self._send(request, token_id, prob, logits if request.keep_logits else None, h)
+
+    def _send(self, request: _Request, token_id: int, prob: float, logits: torch.Tensor | None,
+              h: torch.Tensor | None) -> bool:
+        """Hand the drawn word to the request's consumer; True when it was the last.
+
+        logits: the row to keep when the request asked for them; h: its cache's query, when it has one."""
         if request.cache is not None:
             request.cache.add(h, token_id)
         # A copy, or the Step would keep the whole batch's logits alive for as long as it is queued.
-        kept = logits.clone() if request.keep_logits else None
+        kept = logits.clone() if logits is not None else None
         request.outbox.put(Step(token_id, self.vocab.tokens[token_id], prob, kept))
         request.made += 1
         request.last_token = token_id
-        if request.made >= s.length:
+        if request.made >= request.settings.length:
             request.outbox.put(_END)
+            request.tell()
             return True
+        if request.made == 1:
+            request.tell()
         return False
 
     def _leave(self, rows: list[int]) -> None:

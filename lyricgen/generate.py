@@ -18,6 +18,7 @@ import torch
 from .cache import Cache, CacheSettings, top_output
 from .checkpoint import load_checkpoint
 from .model import Hidden, LyricModel
+from .sampling import next_distribution, nucleus, pick_token, sample  # noqa: F401  (their home before)
 from .tokens import join_words, split_words
 from .vocab import Vocab
 
@@ -58,82 +59,6 @@ class Step:
 def make_prompt(vocab: Vocab, start_text: str) -> Prompt:
     words = split_words(start_text)
     return Prompt(words, [vocab.eol_id, *vocab.encode(words)], [w for w in words if w not in vocab])
-
-
-def next_distribution(
-    logits: torch.Tensor, temperature: float, top_k: int | None, banned: list[int], top_p: float = 1.0
-) -> torch.Tensor:
-    """logits (vocab_size,) → probabilities after banning ids, temperature, top-k, then top-p.
-
-    Temperature 0 is greedy: all the mass on the best word. top_p < 1 keeps the smallest set of
-    likeliest words holding at least top_p of the probability (never fewer than one word), renormalized.
-    The caller's logits are left as they are.
-    """
-    # Each tensor operation has a fixed cost however small the tensor, and this runs once per generated
-    # word beside a single model step: one new tensor, then in-place work on it.
-    scores = logits.float() / temperature if temperature > 0 else logits.float().clone()
-    for token_id in banned:  # an index per id: cheaper than fancy indexing for the one or two ids banned
-        scores[token_id] = float("-inf")
-    if temperature <= 0:
-        probs = torch.zeros_like(scores)
-        probs[int(torch.argmax(scores))] = 1.0
-        return probs
-    if top_k is not None and 0 < top_k < scores.numel():
-        # Dividing by the temperature first does not change which words are the top k.
-        kth = torch.topk(scores, top_k, sorted=False).values.min()
-        scores.masked_fill_(scores < kth, float("-inf"))
-    probs = torch.softmax(scores, dim=-1)
-    return nucleus(probs, top_p) if top_p < 1 else probs
-
-
-def nucleus(probs: torch.Tensor, top_p: float) -> torch.Tensor:
-    """probs (vocab_size,) → the smallest set of likeliest words whose mass is ≥ top_p, renormalized.
-
-    At least the likeliest word is kept, whatever top_p. Ties are broken by id (a stable sort),
-    so the same distribution always keeps the same set.
-    """
-    ranked, order = torch.sort(probs, descending=True, stable=True)  # (vocab_size,) each
-    # float64: summing thousands of float32 shares must not fall just short of top_p.
-    mass = torch.cumsum(ranked, 0, dtype=torch.float64)
-    # mass[i] is the share of the i + 1 likeliest words: keep up to the first i where it reaches top_p.
-    keep = min(int(torch.searchsorted(mass, top_p)) + 1, probs.numel())
-    kept = torch.zeros_like(probs)
-    kept[order[:keep]] = ranked[:keep]
-    return kept.div_(kept.sum())
-
-
-def sample(probs: torch.Tensor, generator: torch.Generator | None = None) -> int:
-    """Draw one id from probs (vocab_size,) by inverting the cumulative distribution with one uniform number.
-
-    torch.multinomial draws an exponential number for every word of the vocabulary, a sizeable share
-    of a model step at batch 1; this draws one number (bench/generation.py measures the whole word).
-    A word of probability 0 (banned, or outside the top k) is never drawn: its cumulative value
-    equals its predecessor's, and searchsorted(right=True) returns the first value above u.
-    """
-    cdf = torch.cumsum(probs, 0, dtype=torch.float64)  # float64: rounding cannot hide a rare word's share
-    u = torch.rand(1, dtype=torch.float64, generator=generator).item() * cdf[-1].item()
-    index = int(torch.searchsorted(cdf, u, right=True))
-    if index >= cdf.numel():  # u rounded up to the total itself: take the last word that has mass
-        index = int(probs.nonzero()[-1])
-    return index
-
-
-def pick_token(
-    logits: torch.Tensor,
-    temperature: float,
-    top_k: int | None,
-    top_p: float,
-    banned: list[int],
-    generator: torch.Generator | None,
-) -> tuple[int, float]:
-    """The next token id from logits (vocab_size,) and its probability in the distribution it was drawn from.
-
-    The one place a token is chosen, for generate_steps and lyricgen.engine alike: the same calls in
-    the same order consume a seeded generator identically, so both give the same words.
-    """
-    probs = next_distribution(logits, temperature, top_k, banned, top_p)
-    token_id = sample(probs, generator) if temperature > 0 else int(probs.argmax())
-    return token_id, float(probs[token_id])
 
 
 def primed_cache(settings: CacheSettings, outputs: torch.Tensor, prompt_ids: list[int]) -> Cache:

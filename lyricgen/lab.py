@@ -63,7 +63,7 @@ class LabConfig:
     start_text: str = "明月"  # every sample starts from this text
     temperature: float = 0.8  # sampling temperature
     seed: int = 0  # seeds the initial weights, the windows, the <unk> draws and every sample
-    report_every_s: float = 0.25  # a progress report at least this often (wall time), and one at the end
+    report_every_s: float = 0.25  # a progress report at least this often (wall time), after step 1, and at the end
 
 
 @dataclass
@@ -203,7 +203,8 @@ def make_sample(model: LyricModel, vocab: Vocab, cfg: LabConfig, step: int) -> L
 def train_live(
     data: LabData, cfg: LabConfig, should_stop: Callable[[], bool] | None = None
 ) -> Iterator[LabProgress]:
-    """Train, yielding a LabProgress at least every report_every_s seconds and a last one with done=True.
+    """Train, yielding a LabProgress before the first step, after it, at least every report_every_s seconds, and a
+    last one with done=True.
 
     Stops at budget_s, at max_steps or when should_stop() returns true. Grad mode is set around each
     piece of work, never across a yield: it belongs to a thread, and the caller may resume this
@@ -280,7 +281,8 @@ def train_live(
             validate()
         if step % cfg.sample_every == 0:
             samples.append(make_sample(model, data.vocab, cfg, step))
-        if time.perf_counter() - last_report >= cfg.report_every_s:
+        # Step 1 always: the curve appears at once, however fast or slow this machine takes its steps.
+        if step == 1 or time.perf_counter() - last_report >= cfg.report_every_s:
             last_report = time.perf_counter()
             yield report(False, None)
     if history.val_steps[-1] != step:

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,6 +104,17 @@ def tiny(tiny_weights) -> dict:
     from lyricgen.checkpoint import load_cells
 
     return load_cells(tiny_weights["lstm"].parent, "cpu")
+
+
+WAIT_S = 60.0  # the longest a test waits for an event: a hang fails, and no speed of machine comes near it
+
+
+def wait_until(condition, timeout: float = WAIT_S) -> None:
+    """Wait for an event (condition() true), polling; fails only when it never comes."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for an event"
+        time.sleep(0.002)
 
 
 def run_async(coroutine):
@@ -303,9 +315,10 @@ def browser_app() -> Iterator[tuple]:
 
 
 def new_page(browser_app, locale: str = "zh-CN", width: int = 1280, height: int = 900, query: str = "",
-             events: list | None = None):
+             events: list | None = None, requested: list | None = None):
     """A page of its own (its own browser context: locale, size, clipboard), loaded and answered. events: a
-    list that gets the fn_index of every event the page asks the server to run, from before it loads."""
+    list that gets the fn_index of every event the page asks the server to run, from before it loads;
+    requested: a list that gets the URL of every request the page makes."""
     browser, url = browser_app
     context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
     page = context.new_page()
@@ -313,6 +326,8 @@ def new_page(browser_app, locale: str = "zh-CN", width: int = 1280, height: int 
     if events is not None:
         page.on("request", lambda r: events.append(json.loads(r.post_data)["fn_index"])
                 if "/queue/join" in r.url else None)
+    if requested is not None:
+        page.on("request", lambda r: requested.append(r.url))
     page.goto(url + query)
     wait_loaded(page)
     return page

@@ -118,6 +118,21 @@ def test_client_attention_refuses_bad_input_in_english(served, args, message):
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in str(info.value))  # the client asks for English
 
 
+def test_client_a_later_longer_text_reaches_past_an_earlier_texts_end(served, tiny):
+    """The slider's end moves to each text's last word; a later request of the same session (a link's
+    position, or a longer text) may still ask for any word up to the panel's limit."""
+    client, _ = served
+    *_, slider = client.predict("我爱你\n你爱我", "gru", 3, api_name="/attention")
+    assert slider["maximum"] == 6
+    T = len(lines_to_tokens(SONG_LINES))
+    info, *_, slider = client.predict(SONG, "gru", T - 2, api_name="/attention")
+    assert f"Word #{T - 2}" in info and slider["value"] == T - 2
+    info, *_, slider = client.predict("我爱你\n你爱我", "gru", limits.MAX_ATTENTION_TOKENS - 1, api_name="/attention")
+    assert "Word #6" in info and slider["value"] == 6  # past the end: the last word
+    with pytest.raises(AppError, match="position must be between 1 and"):
+        client.predict(SONG, "gru", limits.MAX_ATTENTION_TOKENS, api_name="/attention")
+
+
 def test_handler_clamps_the_position_and_moves_the_slider_end(tiny):
     tab = AttentionTab(tiny)
     T = len(lines_to_tokens(SONG_LINES))
@@ -127,7 +142,7 @@ def test_handler_clamps_the_position_and_moves_the_slider_end(tiny):
     assert top.empty and "still empty" in info
     with pytest.raises(InputError, match="must be a number"):
         tab.attention(SONG, "gru", math.nan)
-    # A client's 0 or unknown cell stops at Gradio's own check (in English); a Python caller gets the handler's.
+    # The handler's own checks, for a client too (the events skip Gradio's preprocessing).
     with pytest.raises(InputError, match="position must be between 1 and"):
         tab.attention(SONG, "gru", 0)
     with pytest.raises(InputError, match="No model 'transformer'"):
@@ -170,3 +185,19 @@ def test_attention_panel_in_the_browser(page):
     if shooting():
         page.wait_for_timeout(1000)  # let the heatmap settle before the picture
     screenshot(page, "attention")
+
+
+def test_a_link_in_the_same_page_reaches_past_the_last_texts_end(pages):
+    """A link to a short text moves the slider's end to its last word; a later link in the same page (a Lesson
+    try-it opens in place) may still ask for word 80 of the panel's own, longer text."""
+    from playwright.sync_api import expect
+
+    page = pages(locale="en-US", query="?tab=attention&text=我爱你%0A你爱我&position=3&cell=gru")
+    info = page.locator("#attention-info")
+    expect(info).to_contain_text("Word #3")
+    page.evaluate("""() => {
+      history.pushState(null, "", "?tab=attention&position=80&text=" + encodeURIComponent(TEXT));
+      document.getElementById("open-attention").click();
+    }""".replace("TEXT", repr(EXAMPLE)))
+    expect(info).to_contain_text("Word #80")
+    assert page.locator('[data-testid="toast-body"]').count() == 0  # no "greater than maximum value"

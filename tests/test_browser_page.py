@@ -88,6 +88,34 @@ def test_bad_link_parameters_are_ignored_with_a_notice(pages):
     assert page.locator("#tab-lesson").is_visible()
 
 
+# Links a stranger could send a class: a Markdown link, a Markdown picture on an address every browser would
+# fetch, an HTML element, and a link whose bad value quotes all of those. Each shows as the text it is.
+HOSTILE_LINKS = [
+    ("?tab=%5BLog%20in%20again%5D(http://evil.example/)", "[Log in again](http://evil.example/)"),
+    ("?tab=!%5Bx%5D(http://127.0.0.1:9/t.png)", "![x](http://127.0.0.1:9/t.png)"),
+    ("?tab=generate&cell=%3Csvg%20onload%3Dalert(1)%3E", "<svg onload=alert(1)>"),
+    ("?tab=generate&%3Cimg%20src%3Dhttp://127.0.0.1:9/x.png%3E=1", "<img src=http://127.0.0.1:9/x.png>"),
+    ("?tab=generate&cell=**bold**%20%5Bx%5D(http://evil.example/)", "**bold** [x](http://evil.example/)"),
+]
+
+
+@pytest.mark.parametrize(("query", "shown"), HOSTILE_LINKS)
+def test_a_link_shows_back_as_text_never_as_markup(browser_app, query, shown):
+    from conftest import new_page
+
+    requested = []
+    page = new_page(browser_app, locale="en-US", query=query, requested=requested)
+    try:
+        notice = page.locator("#link-notice")
+        notice.wait_for()
+        assert shown[:20] in notice.inner_text()  # the characters themselves (a long value is cut short)
+        assert notice.locator("a, img, svg, strong, em, script").count() == 0
+        own = urlsplit(browser_app[1]).netloc
+        assert [url for url in requested if urlsplit(url).netloc != own] == []  # nothing fetched from elsewhere
+    finally:
+        page.context.close()
+
+
 def test_copy_link_writes_a_link_that_sets_up_the_same_screen(pages):
     page = pages(locale="en-US")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])

@@ -1,4 +1,4 @@
-"""Nucleus (top-p) sampling, and the continuous-batching engine: same words as unbatched generation,
+"""The continuous-batching engine: same words as unbatched generation,
 requests joining and leaving between steps, cancel, back-pressure, one request's failure, stop."""
 
 from __future__ import annotations
@@ -19,12 +19,7 @@ from lyricgen.engine import DecodingEngine, EngineBusy, EngineStopped, start_eng
 from lyricgen.generate import (
     GenerationSettings,
     generate_from_settings,
-    generate_steps,
-    generate_text,
-    main,
     make_prompt,
-    new_generator,
-    next_distribution,
 )
 
 CELLS = ("rnn", "lstm", "gru")
@@ -79,69 +74,19 @@ def wait_for(condition, timeout: float = WAIT_S) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# top-p
+# The batch's word choice in the engine (pick_tokens itself: tests/test_sampling.py)
 
 
-def old_next_distribution(logits, temperature, top_k, banned):
-    """next_distribution as it was before top-p, line for line."""
-    scores = logits.float() / temperature if temperature > 0 else logits.float().clone()
-    for token_id in banned:
-        scores[token_id] = float("-inf")
-    if temperature <= 0:
-        probs = torch.zeros_like(scores)
-        probs[int(torch.argmax(scores))] = 1.0
-        return probs
-    if top_k is not None and 0 < top_k < scores.numel():
-        kth = torch.topk(scores, top_k, sorted=False).values.min()
-        scores.masked_fill_(scores < kth, float("-inf"))
-    return torch.softmax(scores, dim=-1)
-
-
-@pytest.mark.parametrize("top_p", [0.05, 0.3, 0.5, 0.9, 0.99])
-def test_top_p_keeps_the_smallest_set_of_likeliest_words_holding_p(top_p):
-    logits = torch.randn(500, generator=torch.Generator().manual_seed(0)) * 2
-    full = torch.softmax(logits / 0.8, dim=-1).double()
-    probs = next_distribution(logits, 0.8, None, [], top_p=top_p)
-    kept = probs > 0
-    assert float(full[kept].sum()) >= top_p  # enough mass
-    assert float(full[kept].sum() - full[kept].min()) < top_p  # and not one word more than needed
-    assert float(full[kept].min()) >= float(full[~kept].max())  # the likeliest words, none skipped
-    assert float(probs.sum()) == pytest.approx(1.0, abs=1e-6)  # renormalized ...
-    torch.testing.assert_close(probs[kept].double(), full[kept] / full[kept].sum())  # ... in proportion
-
-
-def test_top_p_applies_after_ban_and_top_k_and_keeps_at_least_one_word():
-    logits = torch.tensor([5.0, 4.0, 3.0, 2.0, 1.0, 0.0])
-    probs = next_distribution(logits, 1.0, 3, [0], top_p=0.99)  # ban 0, then top 3 of the rest: 1, 2, 3
-    assert (probs > 0).nonzero().flatten().tolist() == [1, 2, 3]
-    one = next_distribution(logits, 1.3, None, [0], top_p=1e-9)
-    assert one.tolist() == [0, 1, 0, 0, 0, 0]
-    greedy = next_distribution(logits, 0.0, None, [0], top_p=0.5)  # temperature 0 stays greedy
-    assert greedy.tolist() == [0, 1, 0, 0, 0, 0]
-
-
-@pytest.mark.parametrize(("temperature", "top_k"), [(1.0, None), (0.8, None), (1.3, 7), (0.0, None), (0.5, 1)])
-def test_top_p_1_is_bit_for_bit_the_old_distribution(temperature, top_k):
-    logits = torch.randn(300, generator=torch.Generator().manual_seed(1))
-    old = old_next_distribution(logits, temperature, top_k, [0])
-    assert torch.equal(next_distribution(logits, temperature, top_k, [0]), old)
-    assert torch.equal(next_distribution(logits, temperature, top_k, [0], top_p=1.0), old)
-
-
-def test_generation_with_top_p(tiny_weights, capsys):
-    ckpt = load_checkpoint(tiny_weights["gru"], "cpu")
-    prompt = make_prompt(ckpt.vocab, "明月")
-    default = list(generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 30, 1.3, None, new_generator(4)[0]))
-    off = list(generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 30, 1.3, None, new_generator(4)[0], top_p=1.0))
-    assert ids(default) == ids(off)
-    greedy = list(generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 30, 0.0))
-    tiny_p = list(generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 30, 1.3, None, new_generator(4)[0], top_p=1e-9))
-    assert ids(tiny_p) == ids(greedy)
-    assert all(s.prob == 1.0 for s in tiny_p)
-    text = generate_text(ckpt.model, ckpt.vocab, "明月", 12, 1.3, seed=3, top_p=0.6)
-    main(["--weights", str(tiny_weights["gru"]), "--start", "明月", "--length", "12", "--temperature", "1.3",
-          "--top-p", "0.6", "--seed", "3", "--device", "cpu"])
-    assert capsys.readouterr().out.splitlines()[:-1] == text.splitlines()
+@pytest.mark.parametrize("cell", CELLS)
+def test_unseeded_requests_in_a_batch_get_the_words_of_their_reported_seed(tiny_ckpts, cell):
+    ckpt = tiny_ckpts[cell]
+    unseeded = [replace(s, seed=None) for s in MIXED if s.temperature > 0][:6]
+    engine = DecodingEngine(ckpt, max_batch=8, start=False)
+    jobs = [engine.submit(s) for s in unseeded]
+    run_until_idle(engine)
+    assert engine.steps_run >= max(s.length for s in unseeded) - 1  # they were drawn in batched steps
+    for settings, job in zip(unseeded, jobs, strict=True):
+        assert ids(job.result(0)) == reference(ckpt, replace(settings, seed=job.seed))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,10 +214,8 @@ def test_a_consumer_that_stops_reading_or_drops_the_job_leaves_the_batch(tiny_ck
 def test_engine_busy_past_max_waiting_never_blocks(tiny_ckpts):
     engine = DecodingEngine(tiny_ckpts["gru"], max_batch=2, max_waiting=3, start=False)
     jobs = [engine.submit(GenerationSettings("明月", 5, 0.8, seed=s)) for s in range(5)]  # 2 places + 3 waiting
-    start = time.monotonic()
-    with pytest.raises(EngineBusy):
+    with pytest.raises(EngineBusy):  # the engine is not running: a submit that waited for a place would never return
         engine.submit(GenerationSettings("明月", 5, 0.8))
-    assert time.monotonic() - start < 1
     engine.step()  # two join the batch, three still wait: still full
     with pytest.raises(EngineBusy):
         engine.submit(GenerationSettings("明月", 5, 0.8))
@@ -282,30 +225,33 @@ def test_engine_busy_past_max_waiting_never_blocks(tiny_ckpts):
 
 
 def test_an_exception_serving_one_request_ends_it_alone(tiny_ckpts, monkeypatch):
+    """A fault in the batch's word choice falls back to one choice per request, where only the victim fails."""
     ckpt = tiny_ckpts["lstm"]
-    real_pick = engine_module.pick_token
-    calls = {"victim": 0}
+    real_picks = engine_module.pick_tokens
+    calls = {"victim": 1, "batched": 0}  # the victim's first word is drawn alone, as it joins
 
-    def faulty_pick(logits, temperature, top_k, top_p, banned, generator):
-        if temperature == 0.77:  # the victim's settings: fail on its 6th word, mid-batch
-            calls["victim"] += 1
-            if calls["victim"] == 6:
+    def faulty_picks(logits, temperatures, top_ks, top_ps, banned, uniforms):
+        if 0.77 in temperatures:  # the victim's settings: its 6th word fails, in the batch and then alone
+            if calls["victim"] == 5:
+                calls["batched"] += len(temperatures) > 1
                 raise ValueError("injected fault")
-        return real_pick(logits, temperature, top_k, top_p, banned, generator)
+            calls["victim"] += 1
+        return real_picks(logits, temperatures, top_ks, top_ps, banned, uniforms)
 
-    monkeypatch.setattr(engine_module, "pick_token", faulty_pick)
+    monkeypatch.setattr(engine_module, "pick_tokens", faulty_picks)
     others = MIXED[:6]
     with DecodingEngine(ckpt, max_batch=8) as engine:
         jobs = [engine.submit(s) for s in others]
         victim = engine.submit(GenerationSettings("明月", 30, 0.77, seed=1))
         bad = engine.submit(GenerationSettings("明月", 30, "hot", seed=1))  # a bad settings value
+        made = []
         with pytest.raises(ValueError, match="injected fault"):
-            for _ in victim.stream(timeout=WAIT_S):
-                pass
-        assert calls["victim"] == 6
+            for step in victim.stream(timeout=WAIT_S):
+                made.append(step)
+        assert len(made) == 5 and calls == {"victim": 5, "batched": 1}
         with pytest.raises(TypeError):
             bad.result(WAIT_S)
-        for settings, job in zip(others, jobs, strict=True):
+        for settings, job in zip(others, jobs, strict=True):  # the fallback drew their words as the batch would
             assert ids(job.result(WAIT_S)) == reference(ckpt, settings)
         assert engine.running
         assert ids(engine.submit(MIXED[1]).result(WAIT_S)) == reference(ckpt, MIXED[1])

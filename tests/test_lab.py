@@ -166,6 +166,15 @@ def test_train_live_reports_losses_and_samples(poems):
     assert progress[2].history.steps == [1, 2] and len(progress[2].samples) == 1
 
 
+def test_train_live_reports_the_first_step_however_fast_the_machine(poems):
+    """A report before step 1 (no curve yet), after it (the first point), then the last: never fewer, whatever the
+    wall time (a report interval no run reaches stands for a fast machine)."""
+    cfg = LabConfig(**SMALL, max_steps=6, eval_every=100, sample_every=100, report_every_s=1e9)
+    progress = run(prepare(poems, cfg), cfg)
+    assert [(p.step, p.done) for p in progress] == [(0, False), (1, False), (6, True)]
+    assert progress[1].history.steps == [1]
+
+
 def test_train_live_stops_on_request_and_on_budget(poems):
     data = prepare(poems, LabConfig())
     calls = []

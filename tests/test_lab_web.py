@@ -30,7 +30,7 @@ from lyricgen.web import limits
 from lyricgen.web.render import CELL_LABELS
 from lyricgen.web.tabs.lab_gradients import CLIPPED, GradientsTab
 from lyricgen.web.tabs.lab_shapes import ShapesTab
-from lyricgen.web.tabs.lab_train import TRAIN_CURVE, VAL_CURVE, TrainTab, own_thread_budget
+from lyricgen.web.tabs.lab_train import TRAIN_CURVE, VAL_CURVE, Busy, TrainTab, own_thread_budget
 from lyricgen.web.validate import InputError
 
 CJK = ("\u4e00", "\u9fff")
@@ -101,7 +101,9 @@ def test_client_train_streams_curves_and_samples_then_a_loadable_zip(lab, tmp_pa
     job = client(url).submit(*train_args(feeding="tutorial"), api_name="/train")
     updates = list(job)
     plot, status, samples, file = updates[-1]
-    assert len(updates) >= 2 and all(update[3] is None for update in updates[:-1])
+    # How many reports a reader sees depends on the machine (a slow reader skips to the latest): only the last
+    # offers the zip. Streaming itself is shown by the next test, whose run only ends when it is stopped.
+    assert file is not None and all(update[3] is None for update in updates[:-1])
     assert f"**Step {STEPS}**" in status and "Finished" in status and "tokens/s" in status
 
     folder = tmp_path / "weights"
@@ -142,11 +144,9 @@ def test_client_train_one_per_session_k_on_the_server_and_stop_frees_the_slot(la
             bob.predict(*train_args(), api_name="/train")
         assert english(same.value) and english(busy.value)
 
-        began = time.monotonic()
         bob.predict(api_name="/train_stop")  # another session's stop does nothing to Alice's training
         alice.predict(api_name="/train_stop")
-        _, status, _, file = job.result(timeout=30)
-        assert time.monotonic() - began < 20
+        _, status, _, file = job.result(timeout=60)
         assert "Finished: stopped" in status and Path(file["path"]).exists()  # the model so far, still offered
         assert tab.running() == 0
 
@@ -154,7 +154,7 @@ def test_client_train_one_per_session_k_on_the_server_and_stop_frees_the_slot(la
         job = bob.submit(*train_args(budget_s=60), api_name="/train")
         wait_for_update(job)
         job.cancel()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # a hang, not a speed: the event itself ends the wait
         while tab.running() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert tab.running() == 0
@@ -201,6 +201,24 @@ def test_train_refuses_what_the_page_cannot_send(tiny, change, message):
     with pytest.raises(InputError, match=message) as info:
         list(tab.train(*train_args(**change)))
     assert english(info.value) and chinese_too(info.value) and tab.running() == 0
+
+
+def test_a_freed_slot_goes_first_to_whoever_was_refused(tiny):
+    """Two students restarting as each run ends cannot keep the slots: a student refused earlier goes first."""
+    tab = TrainTab(tiny, max_trainings=1)
+    alice = tab._reserve("alice")
+    with pytest.raises(Busy, match="at most 1 models"):
+        tab._reserve("bob")  # every slot busy: Bob is in line
+    tab._end("alice", alice)
+    with pytest.raises(Busy, match=r"asked first \(1 waiting\)"):
+        tab._reserve("alice")  # Alice again at once: Bob's turn first, and now Alice is in line behind him
+    bob = tab._reserve("bob")
+    with pytest.raises(Busy, match="at most 1 models"):
+        tab._reserve("carol")
+    tab._end("bob", bob)
+    tab._end("alice", tab._reserve("alice"))  # Alice asked before Carol
+    tab._end("carol", tab._reserve("carol"))
+    assert tab.running() == 0 and tab.waiting == {}
 
 
 def test_own_thread_budget_leaves_other_threads_alone():

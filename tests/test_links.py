@@ -69,3 +69,55 @@ def test_the_lesson_meets_every_panel_once(built):
             filled = links.read_query(built.setups, query)
             assert filled.notices == [], (query, filled.notices)  # the Lesson's own links are all valid
             assert set(filled.values) == set(query) - {"tab"}
+
+
+# What a hostile link puts in the notice: a Markdown link, a Markdown picture (every student's browser would
+# fetch it), an HTML element, an autolink, and Markdown emphasis and maths.
+HOSTILE_QUERIES = [
+    {"tab": "[Log in again](http://evil.example/)"},
+    {"tab": "![x](http://127.0.0.1:9/t.png)"},
+    {"tab": "generate", "cell": "<svg onload=alert(1)>"},
+    {"tab": "generate", "<img src=http://127.0.0.1:9/x.png>": "1"},
+    {"tab": "generate", "seed": "http://evil.example/ **bold** $$x$$ &amp;"},
+]
+
+
+def test_a_notice_shows_what_the_link_carries_as_text(built):
+    from html.parser import HTMLParser
+
+    from lyricgen.web.page import notice_update
+
+    class Parts(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.text = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    for query in HOSTILE_QUERIES:
+        notices = links.read_query(built.setups, query).notices
+        assert notices, query
+        parts = Parts()
+        parts.feed(notice_update(notices, hidden="")["value"])
+        assert set(parts.tags) == {"p"}, parts.tags  # one paragraph a line, and nothing the link brought
+        assert parts.text == [f"⚠️ {n}" for n in notices]  # the same characters, back as text
+        quoted = [value for value in query.values() if value != "generate"] + [k for k in query if k != "tab"]
+        assert any(any(q[:20] in line for q in quoted) for line in parts.text), (query, parts.text)
+
+
+def test_a_copied_link_stays_short_enough_for_the_server(built):
+    """The Lab's pasted lyrics may be 30,000 characters, far more than a link holds: the link leaves them out
+    and keeps the rest; an attention link with a whole song fits."""
+    train = built.setups["train"]
+    query = train.query(*[limits.LAB_MAX_TEXT_CHARS * "月" if name == "text" else None for name in train.params])
+    assert len(query) <= limits.MAX_LINK_CHARS and "text" not in parse_qs(query[1:])
+    attention = built.setups["attention"]
+    song = ("明月几时有\n" * limits.MAX_ATTENTION_CHARS)[: limits.MAX_ATTENTION_CHARS]
+    query = attention.query(song, "gru", 5)
+    assert len(query) <= limits.MAX_LINK_CHARS
+    read = links.read_query(built.setups, {k: v[0] for k, v in parse_qs(query[1:]).items()})
+    assert read.values["text"] == song.strip()

@@ -73,6 +73,8 @@ LAB_MIN_BUDGET_S, LAB_MAX_BUDGET_S, LAB_DEFAULT_BUDGET_S = 5.0, 90.0, 30.0  # wa
 LAB_TRAININGS_CPU = 2  # trainings at once on a CPU server, one per browser session
 LAB_TRAININGS_GPU = 4  # when the models serve from a GPU, the CPU cores are left to training
 LAB_NICE = 10  # a training thread's Linux nice value: the class's generation requests get the cores first
+LAB_WAITING_S = 60.0  # a student refused for want of a slot is first in line for a freed one this long
+LAB_MAX_WAITING = 1_000  # students remembered in that line at most
 LAB_ABANDONED_S = 15.0  # a training nobody has read for this long stops by itself (the page was closed)
 LAB_SAMPLE_EVERY = 50  # optimizer steps between two samples
 LAB_SHOWN_SAMPLES = 12  # samples listed at most: the first, the latest, and evenly spaced ones between
@@ -93,6 +95,15 @@ LAB_MAX_FEATURES = 1024  # input_size and hidden_size
 LAB_MAX_LAYERS = 6
 LAB_MAX_SHAPE_PARAMS = 5_000_000  # parameters of the layer built
 LAB_MAX_SHAPE_WORK = 200_000_000  # seq_len × batch × parameters: about the multiply-adds of one forward pass
+
+# What the server keeps per browser session (lyricgen/web/sessions.py): a class is a hundred pages, a few each.
+MAX_LIVE_SESSIONS = 2_000  # sessions kept at once; the least recently used is forgotten first
+SESSION_IDLE_S = 3 * 3600  # a session with no event for this long is forgotten (a lesson is shorter)
+# A link (?tab=…): the longest the server reads, query included, once URL-encoded (a Chinese character is
+# nine). Holds a whole song for the attention panel; Gradio itself fails on an address over 64 KB.
+MAX_LINK_CHARS = 32_000
+# Uploads (POST /gradio_api/upload, open to any visitor): a little above the 20 MB a student's model zip may be.
+MAX_UPLOAD_BYTES = 24 * 1024 * 1024
 
 # Languages: the language chosen on each page is remembered for its session (lyricgen/web/i18n.py).
 MAX_SESSIONS = 10_000  # pages remembered at once; the oldest is forgotten first (it falls back to its browser's)

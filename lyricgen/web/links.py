@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import gradio as gr
 from gradio.context import Context
 
+from . import limits
 from .i18n import Msg, t
 from .validate import InputError, check_choice, check_number, check_seed, check_text, check_whole
 
@@ -92,13 +93,17 @@ class Setup:
 
     def query(self, *values: Any) -> str:
         """The URL query that sets this panel up with these values (in the order of params). A value that
-        cannot be written (a client may send anything) is left out: the link keeps the panel's default."""
+        cannot be written (a client may send anything) is left out: the link keeps the panel's default. So
+        are the longest values while the link would be longer than the server reads (the Lab's pasted
+        lyrics): the student who opens it pastes them again."""
         pairs = [("tab", self.tab)]
         for (name, param), value in zip(self.params.items(), values, strict=False):
             try:
                 pairs.append((name, param.write(value)))
             except (TypeError, ValueError, OverflowError):
                 continue
+        while len(urlencode(pairs)) + 1 > limits.MAX_LINK_CHARS:
+            pairs.remove(max(pairs[1:], key=lambda pair: len(urlencode([pair]))))
         return "?" + urlencode(pairs)
 
 
@@ -128,7 +133,7 @@ def read_query(setups: Mapping[str, Setup], query: Mapping[str, str]) -> Filled:
             try:
                 values[name] = param.read(query[name])
             except InputError as error:
-                notices.append(t("page.notice.bad_value", name=name, reason=error.message))
+                notices.append(t("page.notice.bad_value", name=name, reason=error.text))
     return Filled(setup, values, notices)
 
 

@@ -33,6 +33,7 @@ from gradio.context import LocalContext
 
 from . import i18n, links
 from .i18n import t
+from .render import text_lines_html
 
 
 def _flag(part: str) -> str:
@@ -185,7 +186,8 @@ class PageBuilder:
             self.language = gr.Radio([(module.NAME, code) for code, module in i18n.LANGUAGES.items()],
                                      value=i18n.DEFAULT, label=t("page.language"), scale=0, min_width=200,
                                      elem_id="language")
-        self.notice = gr.Markdown(visible=False, elem_id="link-notice")
+        # HTML of escaped text, never Markdown: a notice quotes the link, which anyone can write.
+        self.notice = gr.HTML(visible=False, elem_id="link-notice")
 
     # -- what the page is sent ------------------------------------------------------------------
 
@@ -254,4 +256,4 @@ def notice_update(notices: list[str], hidden: object) -> object:
     least, where the notice is known to be hidden already)."""
     if not notices:
         return hidden
-    return gr.update(value="\n\n".join(f"⚠️ {n}" for n in notices), visible=True)
+    return gr.update(value=text_lines_html(f"⚠️ {n}" for n in notices), visible=True)

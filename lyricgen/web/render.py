@@ -26,6 +26,12 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def text_lines_html(lines) -> str:
+    """Lines shown as plain text in an HTML component: whatever they quote (a link's parameters, a value a
+    student typed) shows as the characters it is, never as a tag, a link or Markdown."""
+    return "".join(f"<p>{esc(line)}</p>" for line in lines)
+
+
 def shown_token(token: str) -> str:
     return t("token.line_break") if token == EOL else token
 

@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
+import importlib.util
 import os
 import sys
 from pathlib import Path
 
 import gradio as gr
 import torch
+from starlette.middleware import Middleware
 
 from ..checkpoint import Checkpoint
 from ..engine import DecodingEngine, start_engines
-from . import limits
+from . import limits, sessions
+from .assets import AssetCache
+from .guard import LongLinkGuard
 from .page import CSS as PAGE_CSS
 
 WEIGHTS_ENV = "LYRICGEN_WEIGHTS"  # another weights root, holding rnn/, lstm/ and gru/
@@ -43,6 +48,24 @@ def configure_queue(demo: gr.Blocks) -> gr.Blocks:
                       max_size=limits.QUEUE_MAX_SIZE)
 
 
+def settle_process() -> None:
+    """For the server process, once the page and its models are built (tests keep Python's defaults).
+
+    The collector: a full garbage collection walks every object alive, and the page's components, the
+    models and Gradio's routes are many: under a class's load it stops every thread, the engines' loops
+    included, long enough to show in the slowest answers. What exists now lives as long as the server,
+    so it is moved out of the collector's scans (gc.freeze); what requests create is collected as before.
+
+    matplotlib: every streamed update passes through Gradio's MatplotlibBackendMananger, which imports
+    matplotlib twice. Where it is not installed, each failed import searches every folder of sys.path
+    again; recording its absence makes them fail at once.
+    """
+    if "matplotlib" not in sys.modules and importlib.util.find_spec("matplotlib") is None:
+        sys.modules["matplotlib"] = None  # `import matplotlib` now raises ImportError without a search
+    gc.collect()  # garbage left now would otherwise be frozen with the rest, and never freed
+    gc.freeze()
+
+
 def limit_allocator_arenas(arenas: int = 2) -> bool:
     """Cap glibc malloc's per-thread arenas (what MALLOC_ARENA_MAX=2 does), as a server starts.
 
@@ -55,6 +78,18 @@ def limit_allocator_arenas(arenas: int = 2) -> bool:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         return bool(libc.mallopt(-8, arenas))  # -8 is M_ARENA_MAX in glibc's malloc.h
+    except (OSError, AttributeError):
+        return False
+
+
+def trim_heap() -> bool:
+    """Hand the memory freed by a finished piece of work (a Lab training) back to the system now.
+
+    glibc keeps freed memory in its arenas for later; a training's many tensors leave far more of it
+    than the server needs between trainings. Returns False where there is no glibc."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.malloc_trim(0))
     except (OSError, AttributeError):
         return False
 
@@ -89,8 +124,19 @@ def serve(blocks: gr.Blocks, host: str | None = None, port: int | None = None, s
     if share and auth is None:
         print("注意：公开链接没有密码，任何拿到链接的人都能用。 · Note: the public link has no password; "
               "add --auth user:password to require one.", file=sys.stderr)
+    # Ahead of Gradio's routes: an address no link of the page is that long (guard.py), then the page's
+    # files compressed once and kept by browsers (assets.py).
+    middleware = [Middleware(LongLinkGuard), Middleware(AssetCache)]
+    # max_threads: Gradio runs at most this many events at once (40 unless told), whatever their own
+    # concurrency limits. A class's Generate requests beyond 40 waited in Gradio's queue instead of joining
+    # the engines' batches, which stayed small while a queue formed. Every event the queue admits may run:
+    # the engines bound their own batches and waiting lines, every other endpoint its concurrency limit.
     blocks.launch(server_name=host, server_port=port, share=share, auth=auth, show_error=False,
-                  enable_monitoring=False, prevent_thread_lock=True, quiet=quiet, css=PAGE_CSS)
+                  max_threads=limits.QUEUE_MAX_SIZE,
+                  enable_monitoring=False, prevent_thread_lock=True, quiet=quiet, css=PAGE_CSS,
+                  max_file_size=limits.MAX_UPLOAD_BYTES, state_session_capacity=limits.MAX_LIVE_SESSIONS,
+                  app_kwargs={"middleware": middleware})
+    sessions.install(blocks)  # what each session keeps, bounded (sessions.py)
     if share and not blocks.share_url:
         print(f"\n无法创建公开链接（没有网络，或连不上 gradio.live）；应用仍在本机运行：{blocks.local_url}\n"
               f"Could not create a public share link (no network, or gradio.live unreachable); "

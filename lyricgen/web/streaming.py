@@ -1,8 +1,10 @@
 """A decoding engine's words, as an async stream the page can show while they are written.
 
 Generate and Compare are async generators: a request waiting in an engine's batch holds no worker
-thread, so a whole class can wait at once. Every STREAM_EVERY_S the handler takes the words made
-since, and sends one update for them: each update costs the server more than a word does.
+thread, so a whole class can wait at once. The first words go out as soon as they come; then, every
+STREAM_EVERY_S at most (less often with many streams), the handler takes the words made since and
+sends one update for them: each update costs the server more than a word does. Between updates it
+sleeps; the engine wakes it (Job.listener) when the first word, the end or an error comes.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from . import limits
 from .validate import BusyError
 
 POLL_S = 0.002  # how often to look for a word when every word is an update of its own (every_s = 0)
+FIRST_WORDS_CHECK_S = 1.0  # waiting for the first words, look again this often even if no word told of them
 
 
 def submit(engine: DecodingEngine, settings: GenerationSettings, keep_logits: bool = False) -> Job:
@@ -54,20 +57,33 @@ def update_interval(every_s: float) -> float:
 
 
 async def new_steps(jobs: dict[str, Job], every_s: float) -> AsyncIterator[dict[str, list[Step]]]:
-    """The jobs' steps in bunches, {name: steps made since the last bunch}: one bunch every update_interval
-    seconds at most, and always a last one as soon as every job is over (every_s = 0: every step on its own).
+    """The jobs' steps in bunches, {name: steps made since the last bunch}: the first words once there are
+    any and every_s has passed, then one bunch every update_interval seconds at most, and always a last one
+    as soon as every job is over (every_s = 0: every step on its own).
+
+    The class's shared budget starts counting from the first words: a student waits for the first words of
+    an answer, not for the rest of it, and with a whole class streaming the budget's interval alone is
+    longer than a short answer takes.
 
     The requests leave the engines' batches as soon as the consumer stops listening: the page was
     closed, or the stream cancelled (Gradio then closes this generator).
     """
     global _streams
     _streams += 1
+    loop = asyncio.get_running_loop()
+    wake = asyncio.Event()  # set when a job's first word, end or error has come
+
+    def tell() -> None:  # on an engine's thread: the only safe way into the event loop
+        loop.call_soon_threadsafe(wake.set)
+
     try:
+        for job in jobs.values():
+            job.listener = tell
         running = dict(jobs)
         pending: dict[str, list[Step]] = {name: [] for name in jobs}
-        sent = time.monotonic()
+        sent, shown = time.monotonic(), False  # shown: a bunch holding words has gone out
         while running:
-            await asyncio.sleep(min(every_s, limits.STREAM_EVERY_S) or POLL_S)
+            wake.clear()  # before looking: a word that comes while we look wakes the next wait
             for name, job in list(running.items()):
                 steps, done = _made_since(job)
                 pending[name].extend(steps)
@@ -78,10 +94,28 @@ async def new_steps(jobs: dict[str, Job], every_s: float) -> AsyncIterator[dict[
                     for step in steps:
                         yield {name: [step]}
                     steps.clear()
-            elif not running or time.monotonic() - sent >= update_interval(every_s):
+                if running:
+                    await asyncio.sleep(POLL_S)
+                continue
+            words = any(pending.values())
+            interval = update_interval(every_s) if shown else every_s  # the first words: this stream's own pace
+            if not running or (shown or words) and time.monotonic() - sent >= interval:
+                shown = shown or words
                 yield pending
                 pending, sent = {name: [] for name in jobs}, time.monotonic()
+            if running:
+                # Asleep until the next update is due (before the first words: until they come), or a job
+                # ends sooner: a whole class's streams each looking for words every few milliseconds were
+                # thousands of wake-ups a second for the one event loop that serves every page.
+                interval = update_interval(every_s) if shown else every_s
+                due = interval - (time.monotonic() - sent) if shown or words else FIRST_WORDS_CHECK_S
+                try:
+                    async with asyncio.timeout(max(due, 0.0)):
+                        await wake.wait()
+                except TimeoutError:
+                    pass
     finally:
         _streams -= 1
         for job in jobs.values():
+            job.listener = None
             job.cancel()

@@ -9,6 +9,7 @@ named by its key in the strings ("field.seed"), so the message names it in the s
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping
 from dataclasses import replace
@@ -26,15 +27,21 @@ T = TypeVar("T")
 
 
 class InputError(gr.Error):
-    """An input a student can fix: a message key and its fields, said in the request's language."""
+    """An input a student can fix: a message key and its fields, said in the request's language.
+
+    Gradio shows a message as HTML. A message quotes what was sent (brief), which anyone can write, so
+    it goes out escaped: `message` is that HTML, `text` the same sentence as plain text.
+    """
 
     def __init__(self, key: str, **fields: object):
         self.msg = Msg(key, **fields)  # the message in any language: self.msg.render("en")
         lang = current()
-        super().__init__(self.msg.render(lang), title=Msg("error.title").render(lang), print_exception=False)
+        self.text = self.msg.render(lang)
+        super().__init__(html.escape(self.text, quote=False), title=Msg("error.title").render(lang),
+                         print_exception=False)
 
     def __str__(self) -> str:
-        return self.message
+        return self.text
 
 
 class BusyError(gr.Error):

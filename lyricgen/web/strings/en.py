@@ -494,6 +494,8 @@ STRINGS = {
     "lab_train.busy.session": "A training is already running in this browser: stop it first",
     "lab_train.busy.server": "The server trains at most {n} models at once and all are busy: "
                              "please try again in a minute",
+    "lab_train.busy.turn": "Other students asked first ({n} waiting): the next free place is theirs, "
+                           "please try again in a minute",
     "lab_train.error.no_lyrics": "Please paste some lyrics, one line per lyric line",
     "lab_train.error.no_words": "The text has no words, only punctuation or symbols",
     "lab_train.error.few_lines": "At least {least} lines please (got {n}): the last ones are kept for validation",

@@ -460,6 +460,7 @@ STRINGS = {
     "lab_train.stop.stopped": "已停止",
     "lab_train.busy.session": "这个浏览器里已经有一个训练在运行，请先停止它",
     "lab_train.busy.server": "服务器同时最多训练 {n} 个模型，现在都在用，请过一会儿再试",
+    "lab_train.busy.turn": "别的同学先来排队了（{n} 位在等）：空出的名额先给他们，请过一会儿再试",
     "lab_train.error.no_lyrics": "请粘贴歌词，每行一句",
     "lab_train.error.no_words": "这段文字里没有字或词（只有标点或符号）",
     "lab_train.error.few_lines": "至少要 {least} 行（现在 {n} 行）：最后几行留作验证",

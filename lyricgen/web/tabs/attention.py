@@ -254,8 +254,11 @@ class AttentionTab:
                 top = gr.Dataframe(label=t("attention.top"), interactive=False, elem_id="attention-top", scale=2)
             table = gr.Dataframe(label=t("attention.table"), interactive=False, elem_id="attention-table")
             outputs = [info, summary, words, picture, top, table, position]
-            button.click(self.attention, [text, cell, position], outputs, api_name="attention")
-            position.release(self.attention, [text, cell, position], outputs, api_visibility="private")
+            # preprocess=False: the handler checks every value itself, and Gradio's own check would hold the
+            # position to the slider's end for this session's last text, refusing a later, longer text's word.
+            button.click(self.attention, [text, cell, position], outputs, api_name="attention", preprocess=False)
+            position.release(self.attention, [text, cell, position], outputs, api_visibility="private",
+                             preprocess=False)
             links.offer({
                 "text": links.text(text, limits.MAX_ATTENTION_CHARS, "field.lyrics", blank_ok=False),
                 "cell": links.choice(cell, self.checkpoints, "field.model"),

@@ -34,6 +34,7 @@ from ...lab import (
 from .. import i18n, limits, links
 from ..i18n import t
 from ..render import CELL_LABELS
+from ..server import trim_heap
 from ..validate import InputError, check_choice, check_number, check_text, check_whole
 from ..widgets import cell_radio, panel
 from .models import device_of
@@ -143,6 +144,7 @@ class TrainingRun:
                 self.finished = True
                 self.cond.notify_all()
             self.on_end(self)
+            trim_heap()  # the training's tensors are freed: their memory goes back to the system
 
     def updates(self) -> Iterator[LabProgress]:
         """Each new report once (a slow reader skips to the latest), the last one (done) always; then stop."""
@@ -250,6 +252,9 @@ class TrainTab:
         self.threads = max(1, (os.cpu_count() or 1) // (limits.CONCURRENCY_LIMIT + self.max_trainings))
         self.lock = threading.Lock()
         self.runs: dict[str | None, TrainingRun] = {}  # browser session → its training
+        # Sessions refused because every slot was busy → when: first in line for a freed slot, so that two
+        # students restarting as each run ends cannot keep the slots from the rest of the class.
+        self.waiting: dict[str | None, float] = {}
 
     def running(self) -> int:
         with self.lock:
@@ -261,11 +266,23 @@ class TrainTab:
                 del self.runs[key]
 
     def _reserve(self, key: str | None) -> TrainingRun:
+        """A slot for this session's training, or Busy. A freed slot goes first to the sessions refused in the
+        last LAB_WAITING_S, in the order they asked: a session that has just trained waits behind them."""
+        now = time.monotonic()
         with self.lock:
             if key in self.runs:
                 raise Busy("lab_train.busy.session")
-            if len(self.runs) >= self.max_trainings:
-                raise Busy("lab_train.busy.server", n=self.max_trainings)
+            self.waiting = {k: since for k, since in self.waiting.items() if now - since < limits.LAB_WAITING_S}
+            mine = self.waiting.get(key, math.inf)
+            ahead = sum(1 for k, since in self.waiting.items() if k != key and since < mine)
+            free = self.max_trainings - len(self.runs)
+            if free <= ahead:
+                if key not in self.waiting and len(self.waiting) < limits.LAB_MAX_WAITING:
+                    self.waiting[key] = now  # in line from now on
+                if free <= 0:
+                    raise Busy("lab_train.busy.server", n=self.max_trainings)
+                raise Busy("lab_train.busy.turn", n=ahead)
+            self.waiting.pop(key, None)
             run = TrainingRun(lambda finished: self._end(key, finished))
             self.runs[key] = run
             return run
