@@ -53,7 +53,7 @@ def build_demo(checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEn
     with gr.Blocks(title="lyricgen", analytics_enabled=False,
                    delete_cache=(limits.DOWNLOAD_MAX_AGE_S, limits.DOWNLOAD_MAX_AGE_S)) as demo, page.building():
         page.header(models.device_of(checkpoints))
-        with gr.Tabs(elem_id="tabs"):
+        with gr.Tabs(elem_id="tabs", overflow_behavior="wrap"):  # on a phone every tab shows, in two rows
             lesson.LessonTab(checkpoints).layout()
             lyrics = generate.GenerateTab(checkpoints, engines).layout()
             tokenize.TokenizeTab(checkpoints).layout()

@@ -2,7 +2,8 @@
 
 A folder holds config.json and model.safetensors (written by huggingface_hub's
 PyTorchModelHubMixin), vocab.json, metrics.json (the training record the app's model card
-reads) and fingerprint.json (hashes for the memorization check). No pickles anywhere.
+reads), fingerprint.json (hashes for the memorization check) and README.md (the model card,
+lyricgen.card). No pickles anywhere.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_model
 
+from .card import README_FILE, model_card
 from .fingerprint import Fingerprint
 from .model import CELLS, LyricModel, ModelConfig
 from .vocab import Vocab
@@ -29,7 +31,7 @@ WEIGHTS_FILE = "model.safetensors"
 VOCAB_FILE = "vocab.json"
 METRICS_FILE = "metrics.json"
 FINGERPRINT_FILE = "fingerprint.json"
-FOLDER_FILES = [CONFIG_FILE, WEIGHTS_FILE, VOCAB_FILE, METRICS_FILE, FINGERPRINT_FILE, "README.md"]
+FOLDER_FILES = [CONFIG_FILE, WEIGHTS_FILE, VOCAB_FILE, METRICS_FILE, FINGERPRINT_FILE, README_FILE]
 
 
 class CheckpointError(RuntimeError):
@@ -135,34 +137,17 @@ def save_checkpoint(
     """Write a complete weights folder, swapped in atomically: an interrupt never leaves a broken folder."""
 
     def write(folder: Path) -> None:
+        # Our card first: save_pretrained writes huggingface_hub's template card only where no README.md exists.
+        (folder / README_FILE).write_text(model_card(model.config, metrics or {}, fingerprint is not None),
+                                          encoding="utf-8")
         model.save_pretrained(folder)
         vocab.save(str(folder / VOCAB_FILE))
         if metrics is not None:
             write_json(folder / METRICS_FILE, metrics)
-            with open(folder / "README.md", "a", encoding="utf-8") as f:
-                f.write(readme_card(model.config, metrics))
         if fingerprint is not None:
             write_json(folder / FINGERPRINT_FILE, fingerprint.to_json())
 
     atomic_replace(out_dir, write)
-
-
-def readme_card(config: ModelConfig, metrics: dict) -> str:
-    """The body of the folder's README.md (the hub shows it): what the model is and how well it does."""
-    lines = [
-        "",
-        f"# lyricgen {config.cell.upper()}: a word-level Chinese lyrics language model",
-        "",
-        f"`{config.cell}` cell, embedding {config.embed_dim}, hidden {config.hidden_dim}, "
-        f"{config.num_layers} layer(s), vocabulary {config.vocab_size} (`vocab.json`).",
-    ]
-    if "val_ppl" in metrics:
-        lines.append(f"Validation perplexity {metrics['val_ppl']:.2f}; Kneser-Ney {metrics.get('ngram_order', 5)}-gram "
-                     f"on the same split and vocabulary: {metrics.get('ngram_val_ppl', float('nan')):.2f}.")
-    if "command" in metrics:
-        lines.append(f"Trained with `{metrics['command']}`; every figure is in `metrics.json`.")
-    lines.append("Load with `lyricgen.checkpoint.load_checkpoint(folder_or_repo_id)` (strict loading).")
-    return "\n".join(lines) + "\n"
 
 
 def resolve_folder(path_or_repo: str | Path) -> Path:

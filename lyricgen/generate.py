@@ -19,7 +19,7 @@ from .cache import Cache, CacheSettings, top_output
 from .checkpoint import load_checkpoint
 from .model import Hidden, LyricModel
 from .sampling import next_distribution, nucleus, pick_token, sample  # noqa: F401  (their home before)
-from .tokens import join_words, split_words
+from .tokens import join_words, text_words
 from .vocab import Vocab
 
 
@@ -41,7 +41,7 @@ class GenerationSettings:
 
 @dataclass
 class Prompt:
-    words: list[str]  # jieba's words of the start text
+    words: list[str]  # the start text's tokens: jieba's words of each line, <eol> between lines
     ids: list[int]  # [<eol>, word ids...]: generation starts "at the beginning of a line"
     unknown: list[str]  # words of the start text that the vocabulary lacks (fed as <unk>)
 
@@ -57,7 +57,7 @@ class Step:
 
 
 def make_prompt(vocab: Vocab, start_text: str) -> Prompt:
-    words = split_words(start_text)
+    words = text_words(start_text)  # a line break typed is the <eol> token, as in training
     return Prompt(words, [vocab.eol_id, *vocab.encode(words)], [w for w in words if w not in vocab])
 
 

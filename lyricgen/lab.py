@@ -24,6 +24,7 @@ from pathlib import Path
 
 import torch
 
+from .card import POEMS_FILE, text_sha256
 from .checkpoint import save_checkpoint
 from .data import batchify, bptt_batches, split_lines
 from .evaluate import mean_nll
@@ -34,7 +35,6 @@ from .tokens import EOL, join_words, lines_to_tokens
 from .train import replace_with_unk, train_step, unk_probabilities
 from .vocab import Vocab
 
-POEMS_FILE = Path(__file__).with_name("poems.txt")  # the built-in corpus: Tang and Song poems, one line a line
 FEEDINGS = ("tutorial", "project")
 
 
@@ -74,6 +74,7 @@ class LabData:
     train_lines: int  # lines in the training split
     val_lines: int  # lines in the validation tail
     val_unk_rate: float  # share of the validation tail's words that the vocabulary lacks
+    corpus_sha256: str = ""  # of the text as given (UTF-8): the model card tells the built-in poems by it
 
 
 @dataclass
@@ -128,6 +129,7 @@ def prepare(text: str, cfg: LabConfig) -> LabData:
         train_lines=len(split.train_lines),
         val_lines=len(split.val_lines),
         val_unk_rate=sum(w not in vocab for w in val_words) / max(1, len(val_words)),
+        corpus_sha256=text_sha256(text),
     )
 
 
@@ -292,7 +294,8 @@ def train_live(
 
 def lab_metrics(progress: LabProgress, data: LabData, cfg: LabConfig, ngram_order: int = 5) -> dict:
     """A finished run's record for metrics.json (JSON types only), with train.py's yardstick beside it: a
-    Kneser-Ney n-gram on the same split and vocabulary (the folder's README.md quotes both perplexities)."""
+    Kneser-Ney n-gram on the same split and vocabulary (the folder's README.md, lyricgen.card, quotes both
+    perplexities, and names the data by corpus_sha256: the built-in poems, or pasted text)."""
     ngram_loss = KneserNey(data.train_ids.tolist(), len(data.vocab), ngram_order).mean_nll(data.val_ids)
     return {
         "cell": cfg.cell,
@@ -302,6 +305,9 @@ def lab_metrics(progress: LabProgress, data: LabData, cfg: LabConfig, ngram_orde
         "train_tokens": data.train_ids.numel(),
         "val_tokens": len(data.val_ids) - 1,
         "val_unk_rate": data.val_unk_rate,
+        "train_lines": data.train_lines,
+        "val_lines": data.val_lines,
+        "corpus_sha256": data.corpus_sha256,
         "steps": progress.step,
         "epochs_run": progress.epoch,
         "val_loss": progress.val_loss,

@@ -4,6 +4,7 @@ Shapes follow nn.RNN's default layout, the one the tutorials teach: (seq_len, ba
 """
 
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -129,6 +130,14 @@ class LockedDropout(nn.Module):
             return x
         mask = torch.empty(1, x.size(1), x.size(2), device=x.device).bernoulli_(1 - self.p) / (1 - self.p)
         return x * mask
+
+
+LN2 = math.log(2)  # nats per bit: PyTorch's cross-entropy is in nats (natural log); the page shows bits (log₂)
+
+
+def bits(nats: float) -> float:
+    """A loss or surprisal in nats → the same in bits, the one unit the page shows (perplexity = 2 ** bits)."""
+    return nats / LN2
 
 
 def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

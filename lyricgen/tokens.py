@@ -45,6 +45,25 @@ def read_lines(path: str) -> list[str]:
         return [line.strip() for line in f if line.strip()]
 
 
+def text_lines(text: str) -> list[str]:
+    """The non-empty lines of a typed text, stripped: blank lines between verses are dropped, as in training."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def text_words(text: str) -> list[str]:
+    """A typed text's tokens as training saw them: each line's words, EOL between two lines.
+
+    No EOL before the first line or after the last: a start text may stop mid-line, and the callers
+    put the start-of-line EOL in front themselves (a prompt starts "at the beginning of a line").
+    """
+    words: list[str] = []
+    for i, line in enumerate(text_lines(text)):
+        if i:
+            words.append(EOL)
+        words.extend(split_words(line))
+    return words
+
+
 def lines_to_tokens(lines: Iterable[str]) -> list[str]:
     """[EOL, words of line 1..., EOL, words of line 2..., EOL]: the token stream models are trained on."""
     tokens = [EOL]

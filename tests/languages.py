@@ -13,8 +13,8 @@ CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")  # Chinese charac
 # Latin words a Chinese sentence may hold: names of cells, tools, tensors and units, and the special tokens.
 TECHNICAL = {"GRU", "LSTM", "PCA", "RNN", "Transformer", "W_hh", "W_ih", "b_hh", "b_ih", "batch", "bits", "c_t",
              "cos", "cpu", "embed_dim", "embedding", "eol", "fingerprint", "gram", "h_i", "h_t", "ids", "input_size",
-             "jieba", "json", "key", "log", "meaning", "metrics", "name", "nats", "pos", "ppl", "query", "seq_len",
-             "shape", "softmax", "steps", "sum", "tanh", "top", "train_loss", "units", "unk", "unsqueeze",
+             "jieba", "json", "key", "log", "meaning", "metrics", "name", "nats", "p_T", "pos", "ppl", "query",
+             "seq_len", "shape", "softmax", "steps", "sum", "tanh", "top", "train_loss", "units", "unk", "unsqueeze",
              "val_loss", "vocab_size", "weight", "x_t"}
 
 

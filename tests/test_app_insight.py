@@ -12,7 +12,8 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from lyricgen.inspect.states import hidden_states as trace_by_hand
-from lyricgen.web import limits
+from lyricgen.tokens import EOL
+from lyricgen.web import i18n, limits
 from lyricgen.web.render import CELL_LABELS
 from lyricgen.web.tabs.hidden_states import HiddenStatesTab, captioned_images
 from lyricgen.web.tabs.next_words import NextWordsTab
@@ -28,13 +29,15 @@ def rows(table: dict) -> list[dict]:
 
 
 def bars(plot: dict) -> dict[str, float]:
-    """A BarPlot's data as the client receives it → {"rank. word": probability}, likeliest first."""
-    return {label: p for label, p in plot["data"]}
+    """A BarPlot's data as the client receives it (an update carrying its axis) → {"rank. word": probability},
+    likeliest first."""
+    return {label: p for label, p in plot.get("value", plot)["data"]}
 
 
 def test_client_next_words_colours_words_and_shows_the_temperature(served, tiny):
     client, _ = served
-    html, info, before, after = client.predict("明月", "lstm", 8, 0.5, "3", 2, api_name="/next_words")
+    html, info, before, after, slider = client.predict("明月", "lstm", 8, 0.5, "3", 2, api_name="/next_words")
+    assert slider == {"__type__": "update", "value": 2, "maximum": 7}  # the slider ends at the last step
     assert html.count("<span title=") == 8 and "outline:2px" in html  # every generated word; step 2 outlined
     assert "`3`" in info and "Step 2" in info
     p_before, p_after = bars(before), bars(after)
@@ -47,9 +50,24 @@ def test_client_next_words_colours_words_and_shows_the_temperature(served, tiny)
     again = client.predict("明月", "lstm", 8, 0.5, "3", 5, api_name="/next_words")
     strip = lambda page: page.replace("outline:2px solid #333;", "")  # noqa: E731
     assert strip(again[0]) == strip(html) and "Step 5" in again[1]
-    # A step past the end shows the last one; temperature 1 changes nothing.
-    _, info, before, after = client.predict("明月", "gru", 4, 1.0, "9", 50, api_name="/next_words")
-    assert "Step 3" in info and bars(before) == bars(after)
+    # A step past the end shows the last one; at temperature 1, p_T is p with <unk>'s share given to the rest.
+    _, info, before, after, _ = client.predict("明月", "gru", 4, 1.0, "9", 50, api_name="/next_words")
+    assert "Step 3" in info and list(bars(before)) == list(bars(after))
+    shares = [p_t / p for p, p_t in zip(bars(before).values(), bars(after).values(), strict=True)]
+    assert shares == pytest.approx([shares[0]] * len(shares)) and shares[0] >= 1
+
+
+@pytest.mark.parametrize("temperature", [0.5, 1.5])
+def test_next_words_charts_share_one_axis_from_zero_and_one_order(tiny, temperature):
+    """Before and after on the same y axis from 0, the same words in the same (rank) order: at T = 1.5 the
+    flatter distribution is seen as shorter bars, not hidden by a second chart's own range."""
+    _, _, before, after, *_ = NextWordsTab(tiny).next_words("明月", "lstm", 8, temperature, "3", 2)
+    assert before.y_lim == after.y_lim and before.y_lim[0] == 0
+    highest = max(max(p for _, p in plot.value["data"]) for plot in (before, after))
+    assert before.y_lim[1] == pytest.approx(highest)
+    words = [label for label, _ in before.value["data"]]
+    assert before.sort == after.sort == words == [label for label, _ in after.value["data"]]
+    assert [int(label.split(".")[0]) for label in words] == list(range(1, len(words) + 1))
 
 
 def test_client_compare_runs_every_cell_with_one_seed(served, tiny):
@@ -69,6 +87,7 @@ def test_client_compare_runs_every_cell_with_one_seed(served, tiny):
 def test_client_hidden_states_returns_heatmaps(served, tiny, cell, pictures):
     client, _ = served
     picture, table, info = client.predict("明月几时有", cell, api_name="/hidden_states")
+    shown_token = lambda token: i18n.text("en", "token.line_break") if token == EOL else token  # noqa: E731
     trace = trace_by_hand(tiny[cell], "明月几时有")
     images = captioned_images(trace)
     assert len(images) == pictures  # h_t; LSTM: + i, f, g, o, c; GRU: + r, z, n
@@ -77,7 +96,8 @@ def test_client_hidden_states_returns_heatmaps(served, tiny, cell, pictures):
     with Image.open(picture["path"]) as served_picture:  # the heatmaps stacked, each under a caption
         assert served_picture.size == stacked.size
         assert served_picture.height > sum(image.height for image, _ in images)
-    assert [r["input"] for r in rows(table)] == trace.tokens
+    # The inputs as read, a line break shown as the page names it (the client asks for English).
+    assert [r["input"] for r in rows(table)] == [shown_token(token) for token in trace.tokens]
     assert "✓ < 1e-5" in info and trace.max_abs_diff < 1e-5
 
 
@@ -94,16 +114,19 @@ def test_client_open_box_shows_shapes_and_agrees_with_nn_rnn(served, tiny):
 def test_client_neighbours_known_and_unknown_words(served, tiny):
     client, _ = served
     word = tiny["gru"].vocab.tokens[5]
-    table, info, points = client.predict(word, "gru", api_name="/neighbours")
+    shown, missing, info, points = client.predict(word, "gru", api_name="/neighbours")  # updates: value, visible
+    table, missing = shown["value"], missing["value"]
+    assert shown["visible"]
     nearest = rows(table)
     assert len(nearest) == limits.NEIGHBOURS and {"RNN", "LSTM", "GRU", "GRU cos"} <= set(table["headers"])
     assert all(-1 <= r["GRU cos"] <= 1 for r in nearest) and word not in [r["GRU"] for r in nearest]
-    kinds = [row[3] for row in points["data"]]
-    assert kinds.count("word looked up") == 1 and "PCA" in info  # the dot's kind, in the request's language
-    table, info, points = client.predict("明月Zorglub", "lstm", api_name="/neighbours")
-    assert table["data"] == [] or rows(table) == []
-    assert "jieba" in info and "明月" in info
-    assert "word looked up" not in [row[3] for row in points["data"]]
+    assert ">word looked up</text>" in points and f">{word}</text>" in points and "PCA" in info  # legend: English
+    assert not missing
+    shown, missing, info, points = client.predict("明月Zorglub", "lstm", api_name="/neighbours")
+    assert not shown["visible"] and missing["visible"]  # said where the table would be
+    missing = missing["value"]
+    assert "jieba" in missing and "明月" in missing and "PCA" in info
+    assert ">word looked up</text>" not in points
 
 
 def test_client_memorized_marks_lines_from_training(served):

@@ -9,6 +9,8 @@ Skipped when Chromium or Playwright is missing, except on CI (CI=true), where a 
 
 from __future__ import annotations
 
+import re
+
 from conftest import answers, generated_lyrics, open_tab, screenshot
 
 import app
@@ -87,7 +89,15 @@ def test_look_inside_tabs(page):
     assert chosen > 0
     expect(panel.locator("#next-words-info")).to_contain_text(f"第 {chosen} 步")
     assert panel.locator("#next-words-text").inner_text() == first  # the same lyrics: the seed is kept
-    page.wait_for_timeout(1500)  # the bar charts draw after the data lands
+    # Both charts as drawn: the same words in the same order, and one y axis from 0 (it once started at 0.004
+    # on the flatter chart, with a scale of its own, hiding the flattening).
+    axis_labels = """() => [...document.querySelectorAll('#tab-next-words .vega-embed')].map(plot =>
+        [...plot.querySelectorAll('.role-axis-label text')].map(label => label.textContent))"""
+    page.wait_for_function(f"() => ({axis_labels})().every(labels => labels.length > 10)")
+    before, after = page.evaluate(axis_labels)
+    assert before == after and "1. " in before[0]
+    ticks = [float(label) for label in before if re.fullmatch(r"[0-9.]+", label)]
+    assert ticks[0] == 0 and ticks == sorted(ticks)
     screenshot(page, "next_words")
 
     # Compare cells: three columns, one table row per cell.

@@ -180,7 +180,8 @@ def test_every_lesson_step_opens_its_panel_with_inputs_set(pages):
     page.get_by_role("link", name="Try it: hidden states").click()  # opened in place, no new page
     panel = page.locator("#tab-hidden-states")
     panel.wait_for()
-    assert panel.locator("textarea").first.input_value() == "床前明月光，疑是地上霜"
+    (query,) = [query for step in STEPS for _, query in step.try_its if query["tab"] == "hidden_states"]
+    assert panel.locator("textarea").first.input_value() == query["text"]
     panel.locator("img").first.wait_for()  # cheap, so it ran once
     assert len(page.context.pages) == 1
     query = parse_qs(urlsplit(page.url).query)  # the address is the link (reload or copy it), language kept
@@ -259,3 +260,16 @@ def test_images_have_alt_text(pages):
     image = page.locator("#tab-hidden-states img").first
     image.wait_for()
     assert re.search(r"\w", image.get_attribute("alt") or "")
+
+
+@pytest.mark.parametrize("locale, lang", [("zh-CN", "zh"), ("en-US", "en")])
+def test_the_memorization_try_it_lands_on_a_result(pages, locale, lang):
+    """It once checked an empty box: two red Error badges and a toast. Now the link carries the lyrics that the
+    Generate try-it writes, and the panel shows them checked."""
+    page = pages(locale=locale)
+    page.get_by_role("link", name=text(lang, "lesson.try.memorized")).filter(visible=True).click()
+    result = page.locator("#memorized-result")
+    result.get_by_text("夏天的风").first.wait_for()  # the checked lines, drawn by the run the link pressed
+    assert page.locator("#memorized-input textarea").input_value().startswith("夏天的风")
+    assert page.locator('[data-testid="toast-body"]').count() == 0
+    assert page.locator("#tab-memorized .error").count() == 0

@@ -207,11 +207,13 @@ def test_top_candidates_are_sorted_and_flatter_when_hotter(ckpts):
     assert len(cold) == 10 and [c.token_id for c in cold] == [c.token_id for c in hot]
     assert ckpt.vocab.unk_id not in [c.token_id for c in cold]  # banned, as in generation
     for cands in (cold, hot):
-        for column in ([c.prob_t1 for c in cands], [c.prob for c in cands]):
+        for column in ([c.prob_model for c in cands], [c.prob for c in cands]):
             assert column == sorted(column, reverse=True)
             assert sum(column) <= 1 + 1e-6
-    assert [c.prob_t1 for c in cold] == [c.prob_t1 for c in hot]  # "before" does not depend on T
-    assert cold[0].prob > cold[0].prob_t1 > hot[0].prob  # hotter: the favourite loses mass
+    assert [c.prob_model for c in cold] == [c.prob_model for c in hot]  # "before" does not depend on T
+    raw = torch.softmax(logits.float(), 0)  # p_model: the model's own softmax, <unk> included
+    assert [c.prob_model for c in cold] == pytest.approx([float(raw[c.token_id]) for c in cold])
+    assert cold[0].prob > cold[0].prob_model > hot[0].prob  # hotter: the favourite loses mass
     assert hot[-1].prob / hot[0].prob > cold[-1].prob / cold[0].prob  # ... and the ranks move closer
     probs = torch.softmax(logits[1:] / 2.0, 0)  # independently, <unk> (id 0) left out
     assert hot[0].prob == pytest.approx(float(probs.max()), rel=1e-5)
@@ -228,17 +230,19 @@ def test_next_words_records_what_sampling_used(ckpts, temperature):
         logits, _ = ckpt.model(torch.tensor(ids[:-1]).unsqueeze(1))  # (seq_len - 1, 1, vocab_size)
     raw = torch.softmax(logits[-15:, 0].double(), -1)  # the model's own next-word distributions
     for step, p in zip(result.steps, raw, strict=True):
-        assert 0 < step.prob <= 1 and 0 < step.prob_t1 <= 1
-        assert step.surprisal == pytest.approx(-math.log2(float(p[step.token_id])), rel=1e-4)
-        # at T = 1 with <unk> banned, the rest share <unk>'s mass: p_t1 = p / (1 - p_unk)
-        assert step.prob_t1 == pytest.approx(float(p[step.token_id] / (1 - p[ckpt.vocab.unk_id])), rel=1e-4)
+        assert 0 < step.prob <= 1 and 0 < step.prob_model <= 1
+        # One definition per number: p_model is the model's own softmax, and the surprisal is −log₂ of it.
+        assert step.prob_model == pytest.approx(float(p[step.token_id]), rel=1e-4)
+        assert step.surprisal == pytest.approx(-math.log2(step.prob_model), rel=1e-6)
         chosen = [c for c in step.candidates if c.token_id == step.token_id]
         if chosen:
-            assert chosen[0].prob == pytest.approx(step.prob) and chosen[0].prob_t1 == pytest.approx(step.prob_t1)
+            assert chosen[0].prob == pytest.approx(step.prob) and chosen[0].prob_model == pytest.approx(step.prob_model)
         if temperature == 0:
             assert step.prob == 1.0 and step.candidates[0].token_id == step.token_id
-        if temperature == 1.0:
-            assert all(c.prob == c.prob_t1 for c in step.candidates)
+        if temperature == 1.0:  # p_T differs from p_model by <unk> alone: the rest share its mass
+            p_unk = float(p[ckpt.vocab.unk_id])
+            assert [c.prob for c in step.candidates] == pytest.approx([c.prob_model / (1 - p_unk)
+                                                                      for c in step.candidates], rel=1e-4)
     assert all(len(step.candidates) == limits.TOP_CANDIDATES for step in result.steps)
 
 
@@ -254,7 +258,7 @@ def test_colored_html_escapes_and_colours(ckpts):
     page = next_words_html(result)
     assert "<script>" not in page and "&lt;" in page
     assert page.count("<span title=") == 8
-    assert prob_color(result.steps[0].prob_t1) in page
+    assert prob_color(result.steps[0].prob_model) in page
     fake = NextWordResult([], [], [WordStep(0, '"><img>', 5, 0.5, 0.25, 2.0, []),
                                    WordStep(1, EOL, 1, 0.9, 0.9, 0.1, [])], 0, 1.0, None)
     page = next_words_html(fake)
@@ -441,5 +445,5 @@ def test_bad_inputs_are_refused_in_the_pages_language(ckpts, call):
 
 def test_good_inputs_are_normalized(ckpts):
     assert check_text("  明月 ", limits.MAX_TEXT_CHARS, "field.sentence") == "明月"
-    html, _, _, _, _ = NextWordsTab(ckpts).next_words("", "rnn", 3, 0.8, "0", 0)  # blank start: a line's start
+    html, *_ = NextWordsTab(ckpts).next_words("", "rnn", 3, 0.8, "0", 0)  # blank start: a line's start
     assert 'color:#666' not in html  # no grey start words

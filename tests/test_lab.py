@@ -24,6 +24,7 @@ from lyricgen.inspect.gradients import (
     random_sequence,
     scale_for_radius,
     scaled_rnn_gradients,
+    state_gradient_norms,
 )
 from lyricgen.inspect.shapes import ShapeSettings, run_shapes
 from lyricgen.lab import (
@@ -267,20 +268,56 @@ def loss_from_state(model: LyricModel, ids: list[int], t: int, delta: torch.Tens
         return F.cross_entropy(model.head(last), torch.tensor([ids[-1]])).item()
 
 
+def loss_from_cell_state(model: LyricModel, ids: list[int], t: int, delta: torch.Tensor) -> float:
+    """L with the LSTM's last-layer cell state c_t moved by delta, and h_t = o_t ⊙ tanh(c_t) following it."""
+    rnn, top = model.rnn, model.rnn.num_layers - 1
+    with torch.no_grad():
+        x = model.embedding(torch.tensor(ids[:-1])).unsqueeze(1)  # (T, 1, embed)
+        _, (h, c) = rnn(x[:t - 1]) if t > 1 else (None, (x.new_zeros(top + 1, 1, 6), x.new_zeros(top + 1, 1, 6)))
+        _, (h_t, c_t) = rnn(x[:t])  # every layer's state after step t
+        below = h_t[top - 1] if top else x[t - 1]  # (1, input): what the top layer reads at step t
+        w_ih, w_hh, b_ih, b_hh = rnn.all_weights[top]
+        o = torch.sigmoid((below @ w_ih.T + b_ih + h[top] @ w_hh.T + b_hh).chunk(4, dim=-1)[3])
+        c_t = c_t.clone()
+        c_t[top] += delta
+        h_t = h_t.clone()
+        h_t[top] = o * torch.tanh(c_t[top])
+        last = rnn(x[t:], (h_t, c_t))[0][-1] if t < x.size(0) else h_t[top]  # (1, hidden): h_T
+        return F.cross_entropy(model.head(last), torch.tensor([ids[-1]])).item()
+
+
+def finite_difference_norms(loss_moved, model: LyricModel, ids: list[int], eps: float = 1e-6) -> list[float]:
+    """‖∂L/∂state_t‖ for t = 1..T by central differences: loss_moved(model, ids, t, delta) is L with the state
+    at step t moved by delta (6 numbers, the tiny models' hidden size)."""
+    norms = []
+    for t in range(1, len(ids)):
+        grad = torch.zeros(6, dtype=torch.float64)
+        for i in range(6):
+            e = torch.zeros(6, dtype=torch.float64)
+            e[i] = eps
+            grad[i] = (loss_moved(model, ids, t, e) - loss_moved(model, ids, t, -e)) / (2 * eps)
+        norms.append(grad.norm().item())
+    return norms
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_lstm_cell_state_gradients_equal_finite_differences(num_layers):
+    """‖∂L/∂c_t‖: the whole gradient reaching c_t, through c_{t+1} and through h_t = o_t ⊙ tanh(c_t)."""
+    model = tiny_model("lstm", num_layers)
+    ids = random_sequence(12, 9, seed=2)
+    grads = state_gradient_norms(model, ids)
+    assert grads.h == pytest.approx(gradient_norms(model, ids))
+    assert grads.c == pytest.approx(finite_difference_norms(loss_from_cell_state, model, ids), rel=1e-5)
+    assert state_gradient_norms(tiny_model("gru"), ids).c is None
+
+
 @pytest.mark.parametrize("cell,num_layers", [("rnn", 1), ("lstm", 1), ("gru", 1), ("gru", 2), ("lstm", 2)])
 def test_gradient_norms_equal_finite_differences(cell, num_layers):
     model = tiny_model(cell, num_layers)
     ids = random_sequence(12, 9, seed=1)
     norms = gradient_norms(model, ids)
     assert len(norms) == 8
-    eps = 1e-6
-    for t in range(1, 9):
-        grad = torch.zeros(6, dtype=torch.float64)
-        for i in range(6):
-            e = torch.zeros(6, dtype=torch.float64)
-            e[i] = eps
-            grad[i] = (loss_from_state(model, ids, t, e) - loss_from_state(model, ids, t, -e)) / (2 * eps)
-        assert norms[t - 1] == pytest.approx(grad.norm().item(), rel=1e-5)
+    assert norms == pytest.approx(finite_difference_norms(loss_from_state, model, ids), rel=1e-5)
 
 
 def test_gradient_norms_leave_the_model_alone():

@@ -24,11 +24,10 @@ from gradio_client.exceptions import AppError
 
 from lyricgen.checkpoint import load_checkpoint
 from lyricgen.generate import generate_text
-from lyricgen.inspect.gradients import gradient_norms, random_sequence, scaled_rnn_gradients
+from lyricgen.inspect.gradients import random_sequence, scaled_rnn_gradients, state_gradient_norms
 from lyricgen.inspect.shapes import ShapeSettings, run_shapes
 from lyricgen.web import limits
-from lyricgen.web.render import CELL_LABELS
-from lyricgen.web.tabs.lab_gradients import CLIPPED, GradientsTab
+from lyricgen.web.tabs.lab_gradients import C_CURVE, CLIPPED, GradientsTab, h_curve
 from lyricgen.web.tabs.lab_shapes import ShapesTab
 from lyricgen.web.tabs.lab_train import TRAIN_CURVE, VAL_CURVE, Busy, TrainTab, own_thread_budget
 from lyricgen.web.validate import InputError
@@ -112,12 +111,13 @@ def test_client_train_streams_curves_and_samples_then_a_loadable_zip(lab, tmp_pa
         archive.extractall(folder)
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["steps"] == STEPS and metrics["feeding"] == "tutorial" and metrics["cell"] == "gru"
-    # The curves are the run's own numbers: validation exactly, training as sent (fewer than 200 points).
+    # The curves are the run's own numbers, in bits per word (metrics.json keeps nats): validation exactly,
+    # training as sent (fewer than 200 points).
     drawn = curves(plot)
     history = metrics["history"]
     assert [r["step"] for r in drawn[VAL_CURVE]] == history["val_steps"]
-    assert [r["loss"] for r in drawn[VAL_CURVE]] == pytest.approx(history["val_losses"])
-    assert [r["loss"] for r in drawn[TRAIN_CURVE]] == pytest.approx(history["train_losses"])
+    assert [r["loss"] for r in drawn[VAL_CURVE]] == pytest.approx([x / math.log(2) for x in history["val_losses"]])
+    assert [r["loss"] for r in drawn[TRAIN_CURVE]] == pytest.approx([x / math.log(2) for x in history["train_losses"]])
     assert f"{metrics['val_ppl']:.1f}" in status and f"{metrics['ngram_val_ppl']:.1f}" in status
     # Samples: one a line, from the same start text, the untrained model's first.
     lines = samples.splitlines()
@@ -251,13 +251,17 @@ def test_client_gradients_plot_autograds_norms_for_every_cell(served, tiny):
     client_, _ = served
     cells, rnn, info = client_.predict("random", "", 40, "7", 1.0, 0, api_name="/gradients")
     drawn = curves(cells)
-    assert set(drawn) == {CELL_LABELS[cell] for cell in tiny}
+    assert set(drawn) == {h_curve(cell) for cell in tiny} | ({C_CURVE} if "lstm" in tiny else set())
     for cell, ckpt in tiny.items():
-        norms = gradient_norms(ckpt.model, random_sequence(len(ckpt.vocab), 41, 7))
-        points = drawn[CELL_LABELS[cell]]
-        assert [p["distance"] for p in points] == list(range(40))  # x = steps back from the last
-        assert [p["log10_norm"] for p in points] == pytest.approx([math.log10(n) for n in reversed(norms)])
+        grads = state_gradient_norms(ckpt.model, random_sequence(len(ckpt.vocab), 41, 7))
+        for curve, norms in {h_curve(cell): grads.h, C_CURVE: grads.c}.items():
+            if norms is None:
+                continue
+            points = drawn[curve]
+            assert [p["distance"] for p in points] == list(range(40))  # x = steps back from the last
+            assert [p["log10_norm"] for p in points] == pytest.approx([math.log10(n) for n in reversed(norms)])
     assert "spectral radius" in info and "No clipping" in info
+    assert "forget gate f averages" in info and "update gate z" in info
     unclipped, clipped = curves(rnn).values()
     assert clipped == [{**point, "curve": CLIPPED} for point in unclipped]  # no clipping: the same curve
 

@@ -41,12 +41,14 @@ def comparable(answer: object) -> object:
     """A handler's answer as plain values that compare with ==."""
     if isinstance(answer, tuple | list):
         return [comparable(part) for part in answer]
+    if isinstance(answer, dict):  # gr.update(...)
+        return {key: comparable(value) for key, value in answer.items()}
     if isinstance(answer, pd.DataFrame):
         return answer.to_dict("split")
     if isinstance(answer, Image.Image):
         return answer.size, answer.tobytes()
     if isinstance(answer, gr.components.Component):
-        return answer.constructor_args
+        return comparable(answer.constructor_args)
     return answer
 
 

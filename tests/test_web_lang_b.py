@@ -22,7 +22,7 @@ from lyricgen.tokens import lines_to_tokens
 from lyricgen.web import i18n, limits, links
 from lyricgen.web.tabs.attention import FORMULA, AttentionTab, text_lines
 from lyricgen.web.tabs.memorized import MemorizedTab
-from lyricgen.web.tabs.neighbours import COLORS, FREQUENT, QUERY, NeighboursTab, kind_colors
+from lyricgen.web.tabs.neighbours import QUERY, NeighboursTab
 from lyricgen.web.tabs.score_line import ScoreLineTab
 from lyricgen.web.validate import InputError
 
@@ -50,17 +50,11 @@ def corpus_words(tiny) -> list[str]:
 @pytest.mark.parametrize("word", ["明月", "明月Zorglub"])  # known; unknown, with its jieba split and look-alikes
 def test_neighbours_speaks_one_language(tiny, word):
     tab, data = NeighboursTab(tiny), [*corpus_words(tiny), word, "Zorglub"]
-    colors = kind_colors()
     for lang, check in (("zh", assert_chinese), ("en", assert_english)):
         with i18n.using(lang):
-            table, info, points = tab.neighbours(word, "gru")
-        # The map's columns are the plot's field names (x=, y=, color=): what it shows of them is the kind.
-        check(" ".join([shown(table), info, *points["kind"]]), data)
-        query, frequent = i18n.text(lang, QUERY), i18n.text(lang, FREQUENT)
-        assert list(points.columns) == ["x", "y", "word", "kind"]
-        assert set(points["kind"]) == {frequent, *([query] if word in tiny["gru"].vocab else [])}
-        assert (points["kind"] == query).sum() == (word in tiny["gru"].vocab)
-        assert colors[query] == COLORS[QUERY] and colors[frequent] == COLORS[FREQUENT]
+            table, missing, info, svg = tab.neighbours(word, "gru")  # the table and the message: updates
+        check(" ".join([shown(table["value"]), missing["value"], info, shown(svg)]), data)
+        assert (f">{i18n.text(lang, QUERY)}</text>" in svg) == (word in tiny["gru"].vocab)  # the legend: its kinds
 
 
 def test_memorized_speaks_one_language(tiny):

@@ -183,7 +183,8 @@ def test_gradients_speak_one_language(tiny, source, scale, clip):
         with i18n.using(lang):
             cells, rnn, info = tab.gradients(*args)
         check(info)
-        assert set(cells["curve"]) <= {"RNN", "LSTM", "GRU"}  # the legend: names that read the same everywhere
+        # The legend: notation that reads the same everywhere.
+        assert set(cells["curve"]) <= {"RNN h_t", "LSTM h_t", "LSTM c_t", "GRU h_t"}
         assert not CJK.search(" ".join(rnn["curve"]))
 
 

@@ -7,6 +7,7 @@ two vectors, whatever their lengths. With tie_weights the same matrix is also th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -70,13 +71,14 @@ def sharing_characters(ckpt: Checkpoint, word: str, limit: int = MAX_SHARING) ->
     return [token for _, _, token in sorted(found)[:limit]]
 
 
-def embedding_map(ckpt: Checkpoint, n: int, query: str | None = None) -> pd.DataFrame:
+def embedding_map(ckpt: Checkpoint, n: int, query: str | None = None, also: Sequence[str] = ()) -> pd.DataFrame:
     """The n most frequent words projected to 2-D by PCA: columns x, y, word, id, is_query.
 
     Vocab.build puts the most frequent words first, right after the two special tokens, so they are
     ids 2 .. n+1. A known query outside them is projected onto the same two axes and added as one
-    more row; an unknown (or blank) query marks nothing. df.attrs["explained"] holds the share of the
-    variance each axis keeps: a low share means the flat picture hides most of the structure.
+    more row, and so is each known word of `also` (the query's nearest words, say); an unknown (or
+    blank) query marks nothing. df.attrs["explained"] holds the share of the variance each axis keeps:
+    a low share means the flat picture hides most of the structure.
     """
     vocab = ckpt.vocab
     first = len(SPECIALS)
@@ -84,8 +86,9 @@ def embedding_map(ckpt: Checkpoint, n: int, query: str | None = None) -> pd.Data
     if len(ids) < 2:
         raise ValueError("a map needs at least two words")
     query_id = vocab.index.get(query) if query else None
-    if query_id is not None and query_id not in ids:
-        ids.append(query_id)
+    for extra in (query_id, *(vocab.index.get(word) for word in also)):
+        if extra is not None and extra not in ids:
+            ids.append(extra)
     with torch.inference_mode():
         vectors = ckpt.model.embedding.weight.detach()[ids].float().cpu()  # (words, embed_dim)
         xy, explained = pca_2d(vectors[:n], vectors)  # (words, 2): axes fitted to the top n only

@@ -10,8 +10,12 @@ after reading ids[t-1], for t = 1..T, and the loss is the last prediction's, rea
 diag(1 − h²) W_hh, so its size follows W_hh's spectral radius (its largest |eigenvalue|) raised to the
 distance: below 1 the far past's influence vanishes, above 1 (while tanh is unsaturated) it explodes.
 
-The LSTM's state is the pair (h, c); these are the gradients with respect to h, the part the next layer and
-the output read. Its c path (c_t = f ⊙ c_{t-1} + ...) is where gradients survive: it reaches h through o.
+The LSTM's state is the pair (h, c), and it has two ways back: through h (every step multiplies by W_hh and
+the gates' slopes, as in the RNN) and through its cell state, c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t, where each
+step back multiplies the gradient by the forget gate f_t, elementwise, and by nothing else. So ∂L/∂c_t
+is given beside ∂L/∂h_t: with f near 1 that path carries the gradient far; with f near 0.3 it fades
+too. Whether f is near 1 is not the architecture's choice but training's: a model that learned the next
+word depends on the last few words learns to forget, and its gradient vanishes like the RNN's.
 """
 
 from __future__ import annotations
@@ -23,9 +27,20 @@ import torch.nn.functional as F
 
 from ..model import LyricModel
 from ..tokens import SPECIALS
+from .states import trace_ids
 
 # nn.RNN's modes → the one-step functions computing the same equations on the same parameters.
 STEP = {"RNN_TANH": torch.rnn_tanh_cell, "RNN_RELU": torch.rnn_relu_cell, "GRU": torch.gru_cell}
+
+
+def lstm_step(x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor,
+              b_ih: torch.Tensor, b_hh: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """nn.LSTM's step written out (rows [i, f, g, o]), so that h_t = o ⊙ tanh(c_t) is a node of the graph on
+    every device: ∂L/∂c_t is then the whole gradient reaching c_t, through h_t and through c_{t+1}.
+    (torch.lstm_cell is fused on CUDA, where c_t's gradient would leave out the way through h_t.)"""
+    i, f, g, o = (x @ w_ih.T + b_ih + h @ w_hh.T + b_hh).chunk(4, dim=-1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
 
 
 @dataclass
@@ -39,8 +54,15 @@ class ScaledGradients:
     clipped_norms: list[float]  # norms × clip_factor: the size is tamed, the near/far ratios are not
 
 
-def hidden_gradients(model: LyricModel, ids: list[int], w_hh_scale: float = 1.0) -> list[torch.Tensor]:
-    """∂L/∂h_t for t = 1..T, each (hidden_dim,), with the last layer's W_hh multiplied by w_hh_scale.
+@dataclass
+class StateGradients:
+    h: list[float]  # ‖∂L/∂h_t‖ for t = 1..T: h[-1] is the last step, h[-1-d] lies d steps back
+    c: list[float] | None  # the LSTM's ‖∂L/∂c_t‖ likewise (its cell state: the path through the forget gates)
+
+
+def state_gradients(model: LyricModel, ids: list[int], w_hh_scale: float = 1.0) -> dict[str, list[torch.Tensor]]:
+    """{"h": ∂L/∂h_t for t = 1..T, each (hidden_dim,)} (and "c": ∂L/∂c_t for an LSTM), the last layer's,
+    with the last layer's W_hh multiplied by w_hh_scale.
 
     The recurrence is run one step at a time with torch's cell functions on the model's own parameters,
     so each h_t is a separate node of the graph that autograd can differentiate with respect to. No
@@ -60,10 +82,11 @@ def hidden_gradients(model: LyricModel, ids: list[int], w_hh_scale: float = 1.0)
                 w_hh = w_hh * w_hh_scale  # a new tensor: the parameter keeps its values
             h = x.new_zeros(1, rnn.hidden_size)  # (1, hidden_dim): the zero start state
             c = torch.zeros_like(h)  # the LSTM's memory cell
-            hs = []
+            hs, cs = [], []
             for t in range(x.size(0)):
                 if rnn.mode == "LSTM":
-                    h, c = torch.lstm_cell(x[t], (h, c), w_ih, w_hh, b_ih, b_hh)
+                    h, c = lstm_step(x[t], h, c, w_ih, w_hh, b_ih, b_hh)
+                    cs.append(c)  # (1, hidden_dim)
                 else:
                     h = STEP[rnn.mode](x[t], h, w_ih, w_hh, b_ih, b_hh)
                 hs.append(h)  # (1, hidden_dim)
@@ -72,13 +95,29 @@ def hidden_gradients(model: LyricModel, ids: list[int], w_hh_scale: float = 1.0)
         target = torch.tensor([ids[-1]], device=model.device)
         loss = F.cross_entropy(logits, target)
         # Gradients with respect to the intermediate states only: the parameters' .grad stay untouched.
-        grads = torch.autograd.grad(loss, hs)
-    return [g.detach()[0] for g in grads]
+        # Each is the whole gradient reaching that node: ∂L/∂h_t (c_t held), ∂L/∂c_t (through h_t and c_{t+1}).
+        grads = torch.autograd.grad(loss, hs + cs)
+    found = {"h": [g.detach()[0] for g in grads[: len(hs)]]}
+    if cs:
+        found["c"] = [g.detach()[0] for g in grads[len(hs):]]
+    return found
+
+
+def hidden_gradients(model: LyricModel, ids: list[int], w_hh_scale: float = 1.0) -> list[torch.Tensor]:
+    """∂L/∂h_t for t = 1..T, each (hidden_dim,) (see state_gradients)."""
+    return state_gradients(model, ids, w_hh_scale)["h"]
 
 
 def gradient_norms(model: LyricModel, ids: list[int]) -> list[float]:
     """‖∂L/∂h_t‖ for t = 1..T (see the module's docstring): the last entry is distance 0, norms[-1-d] distance d."""
     return [float(g.norm()) for g in hidden_gradients(model, ids)]
+
+
+def state_gradient_norms(model: LyricModel, ids: list[int]) -> StateGradients:
+    """‖∂L/∂h_t‖, and the LSTM's ‖∂L/∂c_t‖, for t = 1..T, from one backward pass."""
+    grads = state_gradients(model, ids)
+    c = grads.get("c")
+    return StateGradients([float(g.norm()) for g in grads["h"]], None if c is None else [float(g.norm()) for g in c])
 
 
 def spectral_radius(matrix: torch.Tensor) -> float:
@@ -126,3 +165,14 @@ def random_sequence(vocab_size: int, length: int, seed: int) -> list[int]:
         raise ValueError("need a vocabulary with words and a length of at least 2")
     generator = torch.Generator().manual_seed(seed)
     return torch.randint(len(SPECIALS), vocab_size, (length,), generator=generator).tolist()
+
+
+def mean_keep_gate(model: LyricModel, ids: list[int]) -> float | None:
+    """How much of its old state the top layer keeps per step, on average over the words ids[:-1] feed: the
+    LSTM's forget gate f (each step back along c multiplies the gradient by f), the GRU's update gate z
+    (h_t = (1 − z) n + z h_{t-1}); None for the plain RNN, which has no gate."""
+    name = {"lstm": "f", "gru": "z"}.get(model.config.cell)
+    if name is None:
+        return None
+    layers, _ = trace_ids(model, ids[:-1])
+    return float(layers[-1].gates[name].mean())

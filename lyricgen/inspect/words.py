@@ -1,29 +1,31 @@
 """Word probabilities: what the model expected next, how surprised each cell is, how likely a typed line is.
 
-Surprisal of a word = −log2 p(word | everything before it), in bits: 1 bit is a coin flip,
-10 bits is "one in a thousand". A text's perplexity is 2 ** (mean surprisal), the same number
-training reports as exp(mean cross-entropy in nats).
+One definition per number, the same in every panel:
+
+- p_model(word) = softmax(z)[word]: the model's own probability (temperature 1, nothing removed,
+  <unk> included: the probability of "some word I do not know");
+- surprisal(word) = −log2 p_model(word), in bits: 1 bit is a coin flip, 10 bits is "one in a
+  thousand". A text's perplexity is 2 ** (mean surprisal), the same number training reports;
+- p_T(word): the probability in the distribution sampling draws from: the logits divided by the
+  temperature T, <unk> removed, top-k / top-p applied, renormalised.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 
 import torch
 
 from ..checkpoint import Checkpoint
 from ..generate import GenerationSettings, Step, generate_steps, make_prompt, new_generator, next_distribution
-from ..model import evaluating
-from ..tokens import EOL, join_words, lines_to_tokens
+from ..model import LN2, evaluating
+from ..tokens import EOL, join_words, lines_to_tokens, text_lines
 from ..vocab import Vocab
-
-LN2 = math.log(2)
 
 
 @torch.inference_mode()
 def surprisal_bits(logits: torch.Tensor, token_id: int) -> float:
-    """−log2 softmax(logits)[token_id]: the model's own surprise (temperature 1, nothing banned)."""
+    """−log2 p_model(token_id): the model's own surprise (temperature 1, nothing removed)."""
     return -float(torch.log_softmax(logits.float(), dim=-1)[token_id]) / LN2
 
 
@@ -35,8 +37,8 @@ def surprisal_bits(logits: torch.Tensor, token_id: int) -> float:
 class Candidate:
     token: str
     token_id: int
-    prob_t1: float  # probability at temperature 1 (same top-k, <unk> banned): the model's own ranking
-    prob: float  # probability at the chosen temperature: what sampling actually drew from
+    prob_model: float  # p_model: the model's own softmax (T = 1, nothing removed)
+    prob: float  # p_T: the distribution sampling drew from (temperature, <unk> removed, top-k / top-p)
 
 
 @dataclass
@@ -44,9 +46,9 @@ class WordStep:
     index: int  # 0 for the first generated token
     token: str  # EOL for a line break
     token_id: int
-    prob: float  # its probability in the distribution it was drawn from (chosen temperature and top-k)
-    prob_t1: float  # its probability at temperature 1 (same top-k, <unk> banned): how expected it was
-    surprisal: float  # −log2 of the model's raw softmax (temperature 1, nothing banned), bits
+    prob: float  # p_T: its probability in the distribution it was drawn from
+    prob_model: float  # p_model: the model's own softmax (T = 1, nothing removed): how expected it was
+    surprisal: float  # −log2 prob_model, bits
     candidates: list[Candidate]  # the likeliest words at this step, likeliest first
 
 
@@ -71,15 +73,13 @@ class NextWordResult:
 @torch.inference_mode()
 def top_candidates(logits: torch.Tensor, vocab: Vocab, temperature: float, top_k: int | None, n: int,
                    top_p: float = 1.0) -> list[Candidate]:
-    """The n likeliest next words from raw logits (vocab_size,), with probabilities at T = 1 and at T.
+    """The n likeliest next words from raw logits (vocab_size,), with p_model and p_T (the module's docstring).
 
-    Both distributions come from next_distribution with the same top-k and the same ban on <unk>,
-    so the two columns differ by the temperature alone. Dividing by a temperature keeps the
-    order of the words, so one ranking serves both columns.
+    <unk> is left out of the list: it can never be drawn. Dividing by a temperature keeps the order of
+    the words, so one ranking serves both columns.
     """
-    banned = [vocab.unk_id]
-    before = next_distribution(logits, 1.0, top_k, banned, top_p=top_p)  # (vocab_size,)
-    after = before if temperature == 1.0 else next_distribution(logits, temperature, top_k, banned, top_p=top_p)
+    before = torch.softmax(logits.float(), dim=-1)  # (vocab_size,): p_model
+    after = next_distribution(logits, temperature, top_k, [vocab.unk_id], top_p=top_p)  # (vocab_size,): p_T
     scores = logits.float().clone()
     scores[vocab.unk_id] = float("-inf")  # rank by logits: at T = 0 "after" is one-hot, the rest tie at 0
     ids = torch.topk(scores, min(n, scores.numel() - 1)).indices.tolist()
@@ -99,9 +99,8 @@ def next_words(ckpt: Checkpoint, settings: GenerationSettings, candidates: int) 
                                                 top_k, generator, top_p=top_p)):
             with torch.inference_mode():
                 ranked = top_candidates(step.logits, vocab, settings.temperature, top_k, candidates, top_p)
-                t1 = next_distribution(step.logits, 1.0, top_k, [vocab.unk_id], top_p=top_p)  # (vocab_size,)
-            steps.append(WordStep(i, step.token, step.token_id, step.prob, float(t1[step.token_id]),
-                                  surprisal_bits(step.logits, step.token_id), ranked))
+            bits = surprisal_bits(step.logits, step.token_id)
+            steps.append(WordStep(i, step.token, step.token_id, step.prob, 2.0 ** -bits, bits, ranked))
     return NextWordResult(prompt.words, prompt.unknown, steps, seed, settings.temperature, top_k)
 
 
@@ -178,6 +177,16 @@ class LineScore:
     surprisal: dict[str, list[float]] = field(default_factory=dict)  # cell → bits per token
     perplexity: dict[str, float] = field(default_factory=dict)  # cell → 2 ** mean surprisal
 
+    def line_perplexities(self, cell: str) -> list[float]:
+        """Each line's perplexity under cell: 2 ** the mean surprisal of its words and the <eol> ending it."""
+        found, line = [], []
+        for token, bits in zip(self.tokens, self.surprisal[cell], strict=True):
+            line.append(bits)
+            if token == EOL:
+                found.append(2 ** (sum(line) / len(line)))
+                line = []
+        return found
+
 
 def score_line(checkpoints: dict[str, Checkpoint], text: str) -> LineScore:
     """Surprisal (bits) of every word of text under every cell, and the text's perplexity per cell.
@@ -185,8 +194,7 @@ def score_line(checkpoints: dict[str, Checkpoint], text: str) -> LineScore:
     Several lines are fine (one <eol> between them). Unknown words are scored as <unk>, the model's
     probability of "some word I do not know", and flagged in `known`.
     """
-    lines = [line for line in text.splitlines() if line.strip()]
-    tokens = lines_to_tokens(lines)  # [<eol>, words..., <eol>, ...]
+    tokens = lines_to_tokens(text_lines(text))  # [<eol>, words..., <eol>, ...]
     # The shipped cells share one vocabulary; should they not, a word is "known" only if all know it.
     known = [t == EOL or all(t in c.vocab for c in checkpoints.values()) for t in tokens[1:]]
     result = LineScore(tokens[1:], known)

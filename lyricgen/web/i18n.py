@@ -24,7 +24,7 @@ import importlib
 import pkgutil
 import string
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from threading import Lock
@@ -167,6 +167,43 @@ def remember(request: Any, lang: str) -> None:
             _sessions.popitem(last=False)
 
 
+def remembered(request: Any) -> str | None:
+    """The language chosen on this request's page (the switch, or its language on load), if any: a long answer
+    (a training) reads it at each update, and speaks the new language from the switch on."""
+    session = getattr(request, "session_hash", None)
+    with _sessions_lock:
+        return _sessions.get(session) if session is not None else None
+
+
+class Retold:
+    """What a tab last showed each page, kept as a function that shows it again in the current language.
+
+    After the switch the page asks for it (page.py), so that text already on screen changes language
+    without running the tab again: a generation would draw other words, a training start over. At most
+    limits.MAX_SESSIONS pages, the newest kept; a page forgotten shows its text unchanged.
+    """
+
+    def __init__(self) -> None:
+        self._shown: OrderedDict[str, Callable[[], Any]] = OrderedDict()
+        self._lock = Lock()
+
+    def keep(self, request: Any, again: Callable[[], Any]) -> None:
+        session = getattr(request, "session_hash", None)
+        if session is None:
+            return
+        with self._lock:
+            self._shown[session] = again
+            self._shown.move_to_end(session)
+            while len(self._shown) > limits.MAX_SESSIONS:
+                self._shown.popitem(last=False)
+
+    def again(self, request: Any) -> Any | None:
+        """What the page was shown, said again in the request's language; None when nothing was kept."""
+        with self._lock:
+            again = self._shown.get(getattr(request, "session_hash", None))
+        return None if again is None else again()
+
+
 def current() -> str:
     """The language of the request being handled (or of using(), for code outside a request)."""
     return _chosen.get() or of_request(LocalContext.request.get(None))
@@ -204,7 +241,8 @@ def t(key: str, **fields: Any) -> str:
 
 
 # Component properties that hold page text, and the ones holding a list of (label, value) choices.
-TEXT_PROPS = ("label", "info", "placeholder", "value", "title", "x_title", "y_title", "description", "alt_text")
+TEXT_PROPS = ("label", "info", "placeholder", "value", "title", "x_title", "y_title", "color_title", "caption",
+              "description", "alt_text")
 
 
 def _render(value: Any, lang: str) -> Any:

@@ -89,6 +89,7 @@ class Setup:
     params: dict[str, Param]  # {name in the URL: input}
     run: Any | None  # the button pressed once after a link fills the inputs; None: running is not cheap
     path: list[tuple[Any, str]] = field(default_factory=list)  # (gr.Tabs, tab id) from the top to the panel
+    needs: str | None = None  # a parameter without which a run could only fail (an empty box): no run then
     copy: Any | None = None  # the panel's "copy link" button
 
     def query(self, *values: Any) -> str:
@@ -161,12 +162,14 @@ def _enclosing_tabs(block: Any) -> list[tuple[Any, str]]:
     return path[::-1]
 
 
-def offer(params: dict[str, Param], run: Any | None = None, name: str | None = None) -> Setup:
+def offer(params: dict[str, Param], run: Any | None = None, name: str | None = None, needs: str | None = None
+          ) -> Setup:
     """Call inside a panel's gr.Tab: links may set these inputs, and a "copy link" button appears here.
 
     run: the panel's button, pressed once after a link fills the inputs; leave it out where a run is
     not cheap (training), and the student presses it. name: the panel's name in links (?tab=<name>),
-    when it is not the tab's id.
+    when it is not the tab's id. needs: a parameter the run needs from the link (a box that is empty by
+    default): a link without it opens the panel without running it, rather than on an error.
     """
     setups = _offered.get()
     if setups is None:
@@ -174,7 +177,9 @@ def offer(params: dict[str, Param], run: Any | None = None, name: str | None = N
     path = _enclosing_tabs(Context.block)
     if not path:
         raise RuntimeError("links.offer() is called inside the panel's gr.Tab")
-    setup = Setup(name or path[-1][1], params, run, path)
+    if needs is not None and needs not in params:
+        raise ValueError(f"needs={needs!r} is not one of the panel's parameters")
+    setup = Setup(name or path[-1][1], params, run, path, needs)
     if setup.tab in setups:
         raise ValueError(f"two panels offer links under the tab id {setup.tab!r}")
     setups[setup.tab] = setup

@@ -12,7 +12,9 @@ every panel's link setup is collected. finish() then wires the page:
 - a link (?tab=…, in the address on load or from a Lesson "try it" link) opens its panel: the
   panel's hidden "opener" fills its inputs and presses its run button where a run is cheap;
 - a panel's "copy link" button has the server write its setup as a link, which the browser copies,
-  and shows in the address bar.
+  and shows in the address bar;
+- after the student switches language, every answer on screen is told again in the new one (TRANSLATED_JS),
+  and the few words Gradio writes itself follow the page's language (GRADIO_WORDS_JS).
 
 Each event has only the outputs it changes, and most of them are plain values: Gradio rebuilds a
 component for every update dict it is sent, gr.skip() included, and sets up a session's state on
@@ -75,11 +77,66 @@ TRY_IT_JS = """
   }
 """
 
+# Which panels have shown an answer (their run button pressed, by the student or a link, or Enter in one of
+# their boxes): after the student switches language, each is told again in the new one (TRANSLATED_JS).
+TRACK_ANSWERS_JS = """
+  if (!window.lyricgenAnswered) {
+    window.lyricgenAnswered = new Set();
+    const answered = (element) => {
+      const panel = element.closest && element.closest("[id^='tab-']");
+      if (panel) window.lyricgenAnswered.add(panel.id);
+    };
+    document.addEventListener("click", (event) => {
+      const button = event.target.closest && event.target.closest("button.primary");
+      if (button) answered(button);
+    }, true);
+    document.addEventListener("keydown", (event) => {
+      const box = event.target;
+      if (event.key === "Enter" && box.matches && box.matches("input, textarea")) answered(box);
+    }, true);
+  }
+"""
+
+# Gradio writes a few words of its own in the browser's language, or in English whatever the language: the
+# heading of a message box ("Error"), the mark on an output whose event failed, the footer. The page's own
+# words instead, in the language the page says it speaks (data-lyricgen-lang), as Gradio draws them and
+# after a switch.
+GRADIO_WORDS = {".toast-title.error": "page.gradio.error",
+                "[data-testid='status-tracker'] span.error": "page.gradio.error",
+                "footer .show-api": "page.gradio.api", "footer .built-with": "page.gradio.built",
+                "footer .settings": "page.gradio.settings"}
+GRADIO_WORDS_JS = """
+  if (!window.lyricgenSay) {
+    const words = WORDS;  // {language: {selector: word}}
+    const marks = Object.keys(Object.values(words)[0]).join(", ");
+    const say = (element) => {
+      const mine = words[document.documentElement.dataset.lyricgenLang];
+      const word = mine && mine[Object.keys(mine).find((selector) => element.matches(selector))];
+      const text = word && [...element.childNodes].find((node) => node.nodeType === 3 && node.data.trim());
+      if (text && text.data.trim() !== word) text.data = word + " ";
+    };
+    window.lyricgenSay = () => document.querySelectorAll(marks).forEach(say);
+    new MutationObserver((records) => {
+      for (const record of records) {
+        const node = record.type === "characterData" ? record.target.parentElement : record.target;
+        if (node && node.closest) {
+          const mark = node.closest(marks);
+          if (mark) say(mark); else if (record.addedNodes.length) node.querySelectorAll(marks).forEach(say);
+        }
+      }
+    }).observe(document.body, {childList: true, characterData: true, subtree: true});
+  }
+"""
+
 # When the page starts. The browser's first language we have is found the way the server finds it in
 # Accept-Language (i18n.match: the longest code or alias a tag starts with); the server is asked (the
 # hidden #page-start) only when that, ?lang= or a link to no panel there is needs its answer.
 START_JS = """() => {
   TRY_IT
+  TRACK_ANSWERS
+  GRADIO_WORDS
+  document.documentElement.lang = document.documentElement.dataset.lyricgenLang = "DEFAULT";
+  window.lyricgenSay();
   const names = NAMES;  // [name, code], longest name first
   const match = (tag) => {
     tag = String(tag || "").toLowerCase().replace(/_/g, "-");
@@ -110,6 +167,8 @@ START_JS = """() => {
 # After the server's answer: the language is in unless its strings must still be sent; a link in the
 # address opens its panel through that panel's opener.
 STARTED_JS = """(lang) => {
+  document.documentElement.lang = document.documentElement.dataset.lyricgenLang = lang;
+  window.lyricgenSay();
   if (lang === "DEFAULT") { LANGUAGE_DONE }
   const tab = new URLSearchParams(location.search).get("tab");
   const opener = tab && document.getElementById("open-" + tab);
@@ -118,9 +177,13 @@ STARTED_JS = """(lang) => {
 
 
 def _fill(js: str) -> str:
+    gradio_words = {code: {selector: i18n.text(code, key) for selector, key in GRADIO_WORDS.items()}
+                    for code in i18n.LANGUAGES}
     names = sorted(((name.lower(), code) for code, module in i18n.LANGUAGES.items()
                     for name in (code, *getattr(module, "ALIASES", ()))), key=lambda pair: -len(pair[0]))
-    return (js.replace("TRY_IT", TRY_IT_JS).replace("NAMES", json.dumps(names)).replace("DEFAULT", i18n.DEFAULT)
+    return (js.replace("TRY_IT", TRY_IT_JS).replace("TRACK_ANSWERS", TRACK_ANSWERS_JS)
+            .replace("GRADIO_WORDS", GRADIO_WORDS_JS).replace("WORDS", json.dumps(gradio_words, ensure_ascii=False))
+            .replace("NAMES", json.dumps(names)).replace("DEFAULT", i18n.DEFAULT)
             .replace("LANGUAGE_DONE", _flag("lyricgenLanguage")).replace("LINK_DONE", _flag("lyricgenLink")))
 
 
@@ -129,11 +192,29 @@ START_JS, STARTED_JS = _fill(START_JS), _fill(STARTED_JS)
 # The opener's input: the link in the address.
 ADDRESS_JS = "(ignored) => location.search"
 
-# The language is in (on load, or after the switch).
-TRANSLATED_JS = "() => { " + _flag("lyricgenLanguage") + " }"
+# The language is in (on load, or after the switch): the page says which (<html lang>, and data-lyricgen-lang
+# for GRADIO_WORDS_JS). After the student's switch, every panel that shows an answer is told it again in
+# the new language: through its hidden .retell button where running it again would not do (a generation
+# would write other words, a training start over), else by pressing its run button, which gives the same
+# answer from the same inputs (a blank seed draws again).
+TRANSLATED_JS = """(lang) => {
+  document.documentElement.lang = document.documentElement.dataset.lyricgenLang = lang;
+  if (window.lyricgenSay) window.lyricgenSay();
+  if (window.lyricgenSwitched) {
+    window.lyricgenSwitched = false;
+    for (const id of window.lyricgenAnswered || []) {
+      const panel = document.getElementById(id);
+      const again = panel && (panel.querySelector("button.retell") || panel.querySelector("button[id^='run-']"));
+      if (again) again.click();
+    }
+  }
+  LANGUAGE_DONE
+}""".replace("LANGUAGE_DONE", _flag("lyricgenLanguage"))
 
-# Keeps the chosen language in the address, so that a reload (or a copied address) keeps it too.
+# The student switched: keeps the chosen language in the address, so that a reload (or a copied address)
+# keeps it too.
 REMEMBER_LANGUAGE_JS = """(lang) => {
+  window.lyricgenSwitched = true;
   const url = new URL(window.location.href);
   url.searchParams.set("lang", lang);
   window.history.replaceState(null, "", url);
@@ -141,10 +222,12 @@ REMEMBER_LANGUAGE_JS = """(lang) => {
 
 # The link the server wrote (a query) as a whole URL: copied where the browser allows it, and shown in
 # the address bar, where a browser without clipboard access (plain http on a school network) can
-# still copy it by hand. The button says it worked with a tick (CSS .copied).
+# still copy it by hand. The button says it worked with a tick (CSS .copied). A language chosen on the page
+# (or by the link it was opened with) stays in the link; else whoever opens it gets their browser's.
 COPY_JS = """(query) => {
   if (!query) return;
-  const url = location.origin + location.pathname + query;
+  const lang = new URLSearchParams(location.search).get("lang");
+  const url = location.origin + location.pathname + query + (lang ? "&lang=" + encodeURIComponent(lang) : "");
   history.replaceState(null, "", url);
   navigator.clipboard?.writeText(url).catch(() => {});
   const button = document.activeElement && document.activeElement.closest(".copy-link");
@@ -152,7 +235,10 @@ COPY_JS = """(query) => {
 }"""
 
 # Narrow screens (a phone is 390 px wide): wide tables and pictures scroll inside their own box, and
-# the page itself never scrolls sideways. The Lesson's "try it" links look like the buttons they act as.
+# the page itself never scrolls sideways; the header is the title (never broken inside a word) over a
+# one-line language switch, and the tabs wrap onto a second row (app.py) rather than hide in a menu.
+# The Lesson's "try it" links look like the buttons they act as. A picture's label and buttons sit in a
+# strip above it, not over its first rows (a heatmap's caption and column numbers).
 CSS = """
 .gradio-container { max-width: 100% !important; }
 .prose table, .table-wrap, .html-container > div { max-width: 100%; overflow-x: auto; }
@@ -166,7 +252,36 @@ img { max-width: 100%; height: auto; }
   text-decoration: none !important; font-weight: 600;
 }
 .lesson-step a[href*="tab="]:focus-visible { outline: 3px solid var(--color-accent); outline-offset: 2px; }
+#page-title h1 { overflow-wrap: normal; }
+.image-container { padding-top: var(--size-8); }
+@media (max-width: 640px) {
+  #page-header { flex-direction: column; gap: var(--size-1); }
+  #page-header > * { min-width: 100% !important; }
+  #page-title h1 { font-size: 1.5rem; line-height: 1.25; margin-bottom: 0.25em; }
+  #page-title p { margin: 0; }
+  #language { display: flex; flex-flow: row wrap; align-items: center; gap: 0 var(--size-2); padding: 0;
+              border: none; background: none; }
+  #page-header > .form { background: none; border: none; }
+  #language > [data-testid="block-info"] { margin: 0; }
+  #language .wrap { flex-wrap: nowrap; gap: var(--size-2); }
+  #language label { padding: var(--size-1) var(--size-2); }
+  .tab-container button[role="tab"] { padding: 0 var(--size-2); }
+}
 """
+
+# The Model tab's summary: a header breaks between words, never inside one ("Paramet|ers"); a table wider than
+# the screen scrolls in its own box.
+CSS += """
+#model-summary table { display: block; overflow-x: auto; }
+#model-summary th, #model-summary td { overflow-wrap: normal; word-break: normal; }
+"""
+
+
+def gradio_strings() -> gr.I18n:
+    """Words Gradio's own page reads out to a screen reader and has in no language (it would read the key,
+    "common.complete") or in English only."""
+    return gr.I18n(**{code: {"common.complete": i18n.text(code, "page.done"),
+                             "status.queue_position": i18n.text(code, "page.queued")} for code in i18n.LANGUAGES})
 
 
 class PageBuilder:
@@ -181,7 +296,7 @@ class PageBuilder:
             yield
 
     def header(self, device: str) -> None:
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=True, elem_id="page-header"):
             gr.Markdown(t("page.title", device=device), elem_id="page-title")
             self.language = gr.Radio([(module.NAME, code) for code, module in i18n.LANGUAGES.items()],
                                      value=i18n.DEFAULT, label=t("page.language"), scale=0, min_width=200,
@@ -221,6 +336,18 @@ class PageBuilder:
 
     # -- wiring ----------------------------------------------------------------------------------
 
+    def state_limits(self) -> None:
+        """Every text box says how much it holds, on its info line: the browser cuts a longer text at the
+        box's max_length without a word (the server's own check, validate.py, only sees what is sent)."""
+        for block in self.blocks:
+            if not isinstance(block, gr.Textbox) or not block.max_length:
+                continue
+            n = f"{block.max_length:,}"
+            if block.info:  # the box's own info first (a recorded string, or text as it is)
+                block.info = t("widget.info_max_chars", info=self.strings.recorded.get(block.info, block.info), n=n)
+            else:
+                block.info = t("widget.max_chars", n=n)
+
     def finish(self, demo: gr.Blocks) -> None:
         """Wire the page, once every tab is built (still inside the Blocks)."""
         # The hidden part: what the browser presses and reads (see the JS above).
@@ -231,6 +358,9 @@ class PageBuilder:
             opener = gr.Button(visible="hidden", elem_id=f"open-{setup.tab}")
             outputs = [tabs for tabs, _ in setup.path] + [p.component for p in setup.params.values()] + [self.notice]
             done = _flag("lyricgenLink") + (f" ({PRESS_JS})({setup.run.elem_id!r});" if setup.run else "")
+            if setup.run and setup.needs:  # the address is the link (see TRY_IT_JS): run only if it sets `needs`
+                done = (_flag("lyricgenLink") + f" if (new URLSearchParams(location.search).get({setup.needs!r}))"
+                        f" ({PRESS_JS})({setup.run.elem_id!r});")
             open_it = partial(self.open_panel, setup)
             open_it.__name__ = "open_panel"  # its name in Gradio's logs and the tests
             opener.click(open_it, address, outputs, js=ADDRESS_JS, api_visibility="private",
@@ -240,6 +370,7 @@ class PageBuilder:
                              api_visibility="private", concurrency_limit=None
                              ).then(None, address, None, js=COPY_JS)
         self.blocks = list(demo.blocks.values())  # every block on the page, for tests that check them all
+        self.state_limits()
         translated = self.strings.collect(demo.blocks)
         demo.load(None, None, None, js=START_JS)
         start.click(self.on_load, None, [self.language, self.notice], api_visibility="private",
@@ -247,7 +378,7 @@ class PageBuilder:
         # .change: the switch, and the server's answer on load when the visitor's language is not the
         # page's own (a page in its own language is sent nothing).
         self.language.change(self.switch, self.language, translated, api_visibility="private",
-                             concurrency_limit=None).then(None, None, None, js=TRANSLATED_JS)
+                             concurrency_limit=None).then(None, self.language, None, js=TRANSLATED_JS)
         self.language.input(None, self.language, None, js=REMEMBER_LANGUAGE_JS)
 
 

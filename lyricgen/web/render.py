@@ -79,6 +79,23 @@ def word_span(token: str, p: float, tip: str, selected: bool = False) -> str:
     return span + ("<br>" if token == EOL else "")
 
 
+# A word the vocabulary lacks is read as <unk>: its probability is that of "some word I do not know", not the
+# word's own, so it gets no probability colour but grey stripes (seen without colour vision too), and a tip.
+UNKNOWN_STYLE = "background:repeating-linear-gradient(135deg,#e0e0e0 0 4px,#bdbdbd 4px 8px);color:#333;"
+
+
+def unknown_span(token: str, tip: str) -> str:
+    """A word read as <unk>, striped grey, tip shown on hover (class unknown-word: tests and CSS find it)."""
+    return (f'<span class="unknown-word" title="{esc(tip)}" style="{UNKNOWN_STYLE}border-radius:3px;'
+            f'padding:0 1px;margin:0 1px">{esc(token)}</span>')
+
+
+def unknown_legend_html() -> str:
+    """The key for unknown_span."""
+    return (f'<div style="font-size:0.85em;margin-top:4px"><span style="{UNKNOWN_STYLE}padding:0 6px;'
+            f'margin-right:4px">&nbsp;</span>{esc(t("render.unknown", unk=UNK))}</div>')
+
+
 def words_html(prompt_words: list[str], spans: list[str], legend: bool = True) -> str:
     """The start words in grey, then the coloured spans, then (legend) the colour key."""
     parts = [f'<span style="color:#666">{esc(join_words(prompt_words))}</span>'] if prompt_words else []
@@ -88,13 +105,13 @@ def words_html(prompt_words: list[str], spans: list[str], legend: bool = True) -
 
 def next_words_html(result: NextWordResult, selected: int | None = None) -> str:
     """The lyrics as HTML: start words plain, each generated word on a background coloured by how expected
-    it was (its probability at temperature 1). Hovering a word shows its step number and probabilities;
-    step `selected` is outlined."""
+    it was (p_model, see lyricgen.inspect.words). Hovering a word shows its step number, p_model, p_T and
+    surprisal; step `selected` is outlined."""
     spans = []
     for step in result.steps:
-        sampled = f" p(T={result.temperature:g})={step.prob:.4f}" if result.temperature != 1 else ""
-        tip = f"#{step.index} p(T=1)={step.prob_t1:.4f}{sampled} · {step.surprisal:.2f} bits"
-        spans.append(word_span(step.token, step.prob_t1, tip, step.index == selected))
+        tip = t("next_words.tip", index=step.index, p=f"{step.prob_model:.3g}", temperature=f"{result.temperature:g}",
+                p_t=f"{step.prob:.3g}", bits=f"{step.surprisal:.2f}")
+        spans.append(word_span(step.token, step.prob_model, tip, step.index == selected))
     return words_html(result.prompt_words, spans)
 
 
@@ -264,7 +281,8 @@ def open_box_markdown(box: OpenBox) -> str:
         "",
         t("box.units", units=box.units, hidden=hidden),
         "",
-        f"| {t('box.step')} | {t('box.word')} | " + " | ".join(md_cell(term) for term in TERMS) + " |",
+        f"| {t('box.step')} | {t('box.word')} | "
+        + " | ".join(md_cell(term.replace("sum", t("box.sum"))) for term in TERMS) + " |",  # "sum" is a word
         "|---|---|" + "---|" * len(TERMS),
     ]
     for step in box.steps:

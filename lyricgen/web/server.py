@@ -23,6 +23,7 @@ from . import limits, sessions
 from .assets import AssetCache
 from .guard import LongLinkGuard
 from .page import CSS as PAGE_CSS
+from .page import gradio_strings
 
 WEIGHTS_ENV = "LYRICGEN_WEIGHTS"  # another weights root, holding rnn/, lstm/ and gru/
 
@@ -131,8 +132,11 @@ def serve(blocks: gr.Blocks, host: str | None = None, port: int | None = None, s
     # concurrency limits. A class's Generate requests beyond 40 waited in Gradio's queue instead of joining
     # the engines' batches, which stayed small while a queue formed. Every event the queue admits may run:
     # the engines bound their own batches and waiting lines, every other endpoint its concurrency limit.
+    # The footer without its "Runs" link: Gradio's run history page speaks English only. Gradio's own words in
+    # the page's languages where it has none (page.gradio_strings).
     blocks.launch(server_name=host, server_port=port, share=share, auth=auth, show_error=False,
-                  max_threads=limits.QUEUE_MAX_SIZE,
+                  max_threads=limits.QUEUE_MAX_SIZE, footer_links=["api", "gradio", "settings"],
+                  i18n=gradio_strings(),
                   enable_monitoring=False, prevent_thread_lock=True, quiet=quiet, css=PAGE_CSS,
                   max_file_size=limits.MAX_UPLOAD_BYTES, state_session_capacity=limits.MAX_LIVE_SESSIONS,
                   app_kwargs={"middleware": middleware})

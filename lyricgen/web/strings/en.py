@@ -13,6 +13,13 @@ STRINGS = {
     "page.notice.bad_value": "The link's value for {name} cannot be used ({reason}); ignored",
     "page.notice.unknown_tab": "The link names a page that does not exist: {tab}; ignored",
     "page.copy_link": "Copy a link to this setup",
+    # Gradio's own words, said in the page's language (Gradio's follow the browser's, or are English):
+    "page.gradio.error": "Error",  # heading a message box, and marking an output whose event failed
+    "page.gradio.api": "Use via API",  # the page's footer
+    "page.gradio.built": "Built with Gradio",
+    "page.gradio.settings": "Settings",
+    "page.done": "Done",  # read out by a screen reader when a panel has its answer
+    "page.queued": "In queue: {{position}} of {{size}}",  # read out while a request waits its turn
     "tab.lesson": "Lesson",
     "tab.generate": "Generate",
     "tab.tokenize": "Tokens & vectors",
@@ -21,8 +28,8 @@ STRINGS = {
     "tab.model": "Model",
     "token.line_break": "↵ line break",
 
-    # 课程 Lesson (lyricgen/web/tabs/lesson.py): {n} is the step's number; {vocab}, {embed} and {hidden} the
-    # shipped models' sizes.
+    # 课程 Lesson (lyricgen/web/tabs/lesson.py): {n} is the step's number; {vocab}, {embed}, {hidden} and {state2}
+    # (h and c) the shipped models' sizes; {unk_share} their validation words read as <unk> (LessonTab.sizes).
     "lesson.intro": "## How a recurrent neural network writes lyrics\n"
                     "Follow the eight steps below, from one sentence to a whole song. At each step read a few lines, "
                     "make a guess, then press *Try it*: it opens the panel that shows the step, with its inputs set.",
@@ -36,7 +43,11 @@ STRINGS = {
     "lesson.vectors.text": "### Step {n} · Words → ids → vectors\n"
                            "Every word in the vocabulary has a number, its id. nn.Embedding is a table of {vocab} rows "
                            "and {embed} columns: the word with id i takes row i, and that row is its word vector. The "
-                           "table starts as random numbers and is learned with the rest of the model.\n\n"
+                           "table starts as random numbers and is learned with the rest of the model. The vocabulary "
+                           "keeps only words seen at least twice in the training lyrics; every other word is read as "
+                           "`<unk>` ({unk_share} of the words of the validation lyrics are): the model only knows "
+                           "\"here is a word I do not know\", so Score a line draws those words with grey stripes — "
+                           "their numbers are not the word's own.\n\n"
                            "`x_t = E[id_t]`, where `E` has the shape `({vocab}, {embed})`",
     "lesson.vectors.guess": "**Guess first:** after training, which words have vectors closest to 星星 (stars)?",
     "lesson.one_step.text": "### Step {n} · One RNN step, by hand\n"
@@ -52,7 +63,8 @@ STRINGS = {
     "lesson.over_time.text": "### Step {n} · The hidden state over time\n"
                              "The same formula runs step after step: h_1 carries the first word, h_2 mixes in the "
                              "second, and so on. The hidden state is everything the model remembers of what it has "
-                             "read so far, and its size is fixed: {hidden} numbers.\n\n"
+                             "read so far, and its size is fixed: the RNN and the GRU keep h_t's {hidden} numbers, the "
+                             "LSTM its cell state c_t's {hidden} more, {state2} in all.\n\n"
                              "`h_0 = 0 → h_1 → h_2 → … → h_T`, every h_t of shape `({hidden},)`",
     "lesson.over_time.guess": "**Guess first:** by the second line, does the first line still leave a trace in the "
                               "hidden state? Look at the heatmap row by row.",
@@ -68,44 +80,52 @@ STRINGS = {
                          "In training, the error flows back from the last step towards the first. A plain RNN "
                          "multiplies by W_hh and by tanh's slope at every step back, so the gradient often shrinks "
                          "and words a few dozen steps back teach it nothing: the vanishing gradient. LSTM and GRU use "
-                         "gates between 0 and 1 to decide how much old memory to keep, which leaves the gradient a "
-                         "path that is not squeezed again and again.\n\n"
+                         "gates between 0 and 1 to decide how much old memory to keep. The LSTM's cell state c is "
+                         "multiplied only by the forget gate f at each step back: with f near 1 the gradient goes back "
+                         "almost undiminished. The gates *can* stay open; how far they open is up to training: see how "
+                         "much gradient the three trained models keep, and how far their gates are open.\n\n"
                          "$$c_t = f_t \\odot c_{{t-1}} + i_t \\odot g_t$$",
-    "lesson.gates.guess": "**Guess first:** 50 steps back, whose gradient is larger, the RNN's or the LSTM's? By how "
-                          "many times?",
+    "lesson.gates.guess": "**Guess first:** after 50 random words, what share of the last step's gradient is "
+                          "left at the first word? Which of the three models keeps the most? Does the LSTM's cell "
+                          "state c_t keep more than its h_t?",
     "lesson.training.text": "### Step {n} · Training\n"
                             "Training asks the model for the next word again and again, measures how wrong it was with "
-                            "the cross-entropy (how surprised it was by the right word), and moves every weight along "
-                            "the gradient. In the Lab you watch the loss fall and read a sample now and then. Trained "
+                            "the cross-entropy (how surprised it was by the right word), and moves every weight a "
+                            "small step against the gradient (the gradient points where the loss grows). In the Lab you watch the loss fall and read a sample now and then. Trained "
                             "too long, a model starts to recite its training lyrics: check how much of what it writes "
                             "is copied.\n\n"
-                            "`loss = −log₂ p(the right next word)` (the surprisal, in bits)",
-    "lesson.training.guess": "**Guess first:** a sentence of your own, or a line that sounds like a lyric: which "
-                             "surprises the model more?",
+                            "`loss = −log₂ p(the right next word)` (the surprisal, in bits; PyTorch's cross-entropy "
+                            "uses the natural log ln, a constant factor ln 2 apart: every loss curve on this page is "
+                            "in bits per word)",
+    "lesson.training.guess": "**Guess first:** in Score a line, the first line sounds like a lyric, the second is "
+                             "everyday talk: which has the higher perplexity, and by how many times? Did the lyrics "
+                             "step 5's Generate wrote copy any line of the training lyrics?",
     "lesson.memory.text": "### Step {n} · Memory and attention\n"
-                          "A hidden state of {hidden} numbers cannot hold a whole song. The cache keeps the hidden "
+                          "A hidden state of {hidden} numbers ({state2} with the LSTM's c_t) cannot hold a whole song. The cache keeps the hidden "
                           "state of every step the model has read; for the next word it compares the current h_t with "
                           "each past h_i, weights the most similar places most, and makes the words that came after "
-                          "them likelier. This is attention in its first form.\n\n"
+                          "them likelier. This is a kind of attention: a weighting of the model's own past states "
+                          "(the continuous cache of Grave et al., 2017; attention itself came first in Bahdanau et "
+                          "al.'s 2014 machine translation).\n\n"
                           "$$a_i = \\mathrm{{softmax}}_i(\\theta\\, h_t \\cdot h_i), \\quad "
                           "p = (1-\\lambda)\\, p_{{\\mathrm{{model}}}} + \\lambda\\, p_{{\\mathrm{{cache}}}}$$",
     "lesson.memory.guess": "**Guess first:** when a chorus repeats, where does the cache look?",
     "lesson.step": "{text}\n\n{guess}\n\n{links}",
     "lesson.link": "[{label}]({href})",
-    "lesson.try.tokenize": "Try it: tokenize",
-    "lesson.try.model": "See the model's sizes",
-    "lesson.try.neighbours": "Try it: neighbours",
-    "lesson.try.open_box": "Try it: open the box",
-    "lesson.try.shapes": "Try it: shapes",
-    "lesson.try.hidden_states": "Try it: hidden states",
-    "lesson.try.next_words": "Try it: next word",
-    "lesson.try.generate": "Try it: generate lyrics",
-    "lesson.try.gradients": "Try it: vanishing gradients",
-    "lesson.try.compare": "Try it: compare cells",
-    "lesson.try.train": "Try it: train it yourself",
-    "lesson.try.score_line": "Try it: score a line",
-    "lesson.try.memorized": "Try it: memorization",
-    "lesson.try.attention": "Try it: memory & attention",
+    "lesson.try.tokenize": "Try it: Tokens & vectors",
+    "lesson.try.model": "Try it: Model",
+    "lesson.try.neighbours": "Try it: Neighbours",
+    "lesson.try.open_box": "Try it: Open the box",
+    "lesson.try.shapes": "Try it: Shapes",
+    "lesson.try.hidden_states": "Try it: Hidden states",
+    "lesson.try.next_words": "Try it: Next word",
+    "lesson.try.generate": "Try it: Generate",
+    "lesson.try.gradients": "Try it: Vanishing gradients",
+    "lesson.try.compare": "Try it: Compare cells",
+    "lesson.try.train": "Try it: Train it yourself",
+    "lesson.try.score_line": "Try it: Score a line",
+    "lesson.try.memorized": "Try it: Memorization",
+    "lesson.try.attention": "Try it: Memory & attention",
 
     # What a screen reader says for each picture (alt text).
     "alt.tokenize": "Heatmap: each row is one word's vector, each column one dimension; blue is negative, red "
@@ -114,6 +134,8 @@ STRINGS = {
                          "then each gate. Blue is negative, red positive; gates run from white (0) to dark blue (1).",
     "alt.attention": "Heatmap: row t holds the attention weights the cache gave each earlier position when "
                      "writing word t; the darker, the larger the weight.",
+    "alt.neighbours": "Embedding map: each dot is a word, placed by its vector flattened to two coordinates by PCA; "
+                      "red is the word looked up, dark blue its nearest words, light blue frequent words.",
 
     # Inputs several tabs share (lyricgen/web/widgets.py).
     "widget.cell": "Cell type",
@@ -124,6 +146,8 @@ STRINGS = {
     "widget.start": "Start text",
     "widget.seed": "Seed (blank = random)",
     "widget.seed_placeholder": "e.g. 42",
+    "widget.max_chars": "At most {n} characters",
+    "widget.info_max_chars": "{info} · at most {n} characters",
     "widget.generate": "Generate",
 
     # What validate.py says about a value a student can fix.
@@ -152,6 +176,8 @@ STRINGS = {
 
     # Drawn by render.py for several panels.
     "render.probability": "Probability: ",
+    "render.unknown": "Not in the vocabulary (read as {unk}): its number is the probability of \"some word I do "
+                      "not know\", not of this word",
     "gate.h": "hidden state h_t",
     "gate.i": "input gate i",
     "gate.f": "forget gate f",
@@ -175,6 +201,7 @@ STRINGS = {
     "box.units": "Below: the first {units} of {hidden} units.",
     "box.step": "step",
     "box.word": "word",
+    "box.sum": "sum",
     "box.agree": "they agree",
     "box.differ": "they differ!",
     "box.check": "**Largest difference between this hand computation and `nn.RNN`: {diff}** ({verdict}; only "
@@ -196,7 +223,10 @@ STRINGS = {
                            "top-k: {top_k}{top_p}",
     "generate.info.greedy": " (greedy)",
     "generate.info.all": "all",
-    "generate.info.cache": "Cache: λ = {lam}, θ = {theta}, N = {window} (looks back over the last {window} words)",
+    "generate.info.cache": "Cache: λ = {lam}, θ = {theta}, N = {window} (looks back over the last {window} words, "
+                           "skipping the latest {lag}). λ is half the λ = {scoring_lam} chosen for scoring on "
+                           "validation lyrics (Memory & attention uses {scoring_lam}): while writing, the model reads "
+                           "its own words, and with a larger λ it copies its own lines over and over.",
     "generate.info.no_start": "No start text: the model starts at the beginning of a line.",
     "generate.info.unknown": "Not in the vocabulary, so the model reads each as `{unk}` (unknown word): {words}.",
     "generate.file.heading": "Lyrics written by lyricgen",
@@ -251,24 +281,26 @@ STRINGS = {
     "model.card_ppl": "### {name}\nParameters: **{params}** · embed {embed} · hidden {hidden} · layers {layers} · "
                       "vocab {vocab} · device `{device}`\n\n"
                       "Validation perplexity **{ppl}**, {order}-gram baseline {ngram} (lower is better)",
-    "model.curves.title": "Loss per epoch (train_loss: training set, val_loss: validation set)",
+    "model.curves.title": "Loss per epoch",
+    "model.curves.caption": "train_loss: the loss on the training set, val_loss: on the validation set",
     "model.curves.x": "Epoch",
-    "model.curves.y": "Loss (nats/word)",
+    "model.curves.y": "Loss (bits/word)",
 
     # Next word (lyricgen/web/tabs/next_words.py).
     "next_words.title": "Next word",
-    "next_words.intro": "At every step the model gives each word a probability, then the temperature reshapes it and "
-                        "one word is drawn. Colour = the probability the model gave the word; move *Step* to see "
-                        "that step's top 10.",
+    "next_words.intro": "At every step the model gives each word a probability p (softmax, T = 1), then one word is "
+                        "drawn from p_T: the scores divided by T, `<unk>` removed (it can never be written), "
+                        "renormalised. Colour = p; surprisal = −log₂ p (bits). Move *Step* to see that step's top 10.",
     "next_words.length": "Length (words)",
     "next_words.step": "Step (which generated word)",
-    "next_words.before": "Before temperature (T = 1)",
-    "next_words.after": "After temperature (sampled from)",
+    "next_words.before": "The model's own p (T = 1)",
+    "next_words.after": "Sampled from: p_T (÷T, no <unk>)",
     "next_words.candidate": "Candidate",
     "next_words.probability": "Probability",
     "next_words.info.run": "Seed: `{seed}` · model: {cell} · {steps} steps",
-    "next_words.info.step": "**Step {index}**: chose **{word}** — p(T=1) = {p1}, p(T={temperature}) = {p}, "
-                            "surprisal = {bits} bits",
+    "next_words.info.step": "**Step {index}**: chose **{word}** — p = {p1}, surprisal −log₂ p = {bits} bits; "
+                            "sampled at T = {temperature} from p_T = {p}",
+    "next_words.tip": "step {index} · p = {p} · p_T (T = {temperature}) = {p_t} · surprisal {bits} bits",
     "next_words.effect.greedy": "Temperature 0 is greedy: always the top word",
     "next_words.effect.sharper": "Temperature below 1: the likely words get likelier",
     "next_words.effect.flatter": "Temperature above 1: flatter, more random",
@@ -331,8 +363,8 @@ STRINGS = {
     # Neighbours (lyricgen/web/tabs/neighbours.py).
     "neighbours.title": "Neighbours",
     "neighbours.explain": "Training gives words used alike vectors pointing alike. Table: each cell's nearest words "
-                          "by cosine similarity; map: the commonest words flattened to 2-D by PCA (hover a dot for "
-                          "its word).",
+                          "by cosine similarity; map: the commonest words and the nearest ones flattened to 2-D by "
+                          "PCA, each word written beside its dot where there is room (hover a dot for its word too).",
     "neighbours.word": "Word to look up",
     "neighbours.cell": "Cell for the map",
     "neighbours.button": "Find neighbours",
@@ -341,9 +373,10 @@ STRINGS = {
     "neighbours.rank": "rank",
     "neighbours.map.query": "word looked up",
     "neighbours.map.frequent": "frequent word",
+    "neighbours.map.near": "nearest word",
     "neighbours.info": "Cosine similarity: 1 = same direction, 0 = unrelated. Map: the {words} commonest words of "
                        "the {cell}, PCA to 2-D; the axes keep {pc1} + {pc2} of the variance.",
-    "neighbours.unknown": "**{word}** is not in the vocabulary, so it has no vector.",
+    "neighbours.unknown": "**{word}** is not in the vocabulary, so it has no vector and no neighbours.",
     "neighbours.split": "jieba splits it into: {pieces} (✗ = not in the vocabulary either)",
     "neighbours.sharing": "Words sharing a character: {words}",
     "neighbours.none": "none",
@@ -376,9 +409,17 @@ STRINGS = {
     "score_line.col.in_vocab": "in vocab",
     "score_line.col.cell": "cell",
     "score_line.col.mean": "mean surprisal (bits)",
+    "score_line.col.bits": "{cell} (bits)",
     "score_line.col.perplexity": "perplexity",
     "score_line.col.val_ppl": "val ppl",
+    "score_line.col.line_ppl": "line {n} perplexity",
     "score_line.error.no_words": "The line has no words",
+    "score_line.tip": "{bits} bits",
+    "score_line.unknown_tip": "{bits} bits, but for \"some unknown word\" ({unk}): {word} is not in the vocabulary",
+    "score_line.unknown": "{n} words are not in the vocabulary: {words}. The model reads each as {unk} and gives the "
+                          "probability of \"some word I do not know\", so their surprisal (striped) says nothing "
+                          "about the word itself; the mean surprisal and the perplexity count them, as evaluation "
+                          "does.",
 
     # Memory & attention (lyricgen/web/tabs/attention.py).
     "attention.title": "Memory & attention",
@@ -421,6 +462,10 @@ STRINGS = {
     "attention.settings.defaults": "**{cell}** cache settings: λ = {lam}, θ = {theta}, N = {window} — **defaults** "
                                    "({why}): λ = {default_lam}, N = {default_window}, θ = {sharpness} / mean‖h‖² "
                                    "(measured on the example song)",
+    "attention.settings.generation": "Scoring given lyrics, as here, uses this λ. Writing lyrics (Generate, Compare "
+                                     "cells) the cache gets half of it, λ = {gen_lam}, and skips the latest {lag} "
+                                     "words: the model reads its own words there, and with a larger λ it copies its "
+                                     "own lines over and over.",
     "attention.note.none": "this checkpoint's metrics.json records none",
     "attention.note.unusable": "its cache settings in metrics.json are unusable: {detail}",
     "attention.chosen.head": "**Word #{j}: {word}** — without the cache p = {p_without}, with the cache p = {p_with}",
@@ -475,15 +520,16 @@ STRINGS = {
     "lab_train.stop": "Stop",
     "lab_train.plot.title": "Loss",
     "lab_train.plot.x": "Training step",
-    "lab_train.plot.y": "Loss (nats/word)",
+    "lab_train.plot.y": "Loss (bits/word)",
+    "plot.curve": "Curve",  # the title of a line chart's legend
     "lab_train.samples": "Samples (same start and seed)",
     "lab_train.download": "Download the trained model (zip)",
     "lab_train.sample": "Step {step}: {text}",
     "lab_train.status.progress": "**Step {step}** · epoch {epoch} · **{rate}** tokens/s · "
                                  "elapsed {elapsed} / {budget} s",
-    "lab_train.status.loss_ppl": "{loss} (perplexity {ppl})",
+    "lab_train.status.loss_ppl": "{loss} bits/word (perplexity {ppl})",
     "lab_train.status.train": "Training loss {curve}: {loss}",
-    "lab_train.status.val": "Validation loss {curve}: {loss} (perplexity **{ppl}**, at step {step})",
+    "lab_train.status.val": "Validation loss {curve}: {loss} bits/word (perplexity **{ppl}**, at step {step})",
     "lab_train.status.data": "Vocabulary {vocab} words · training {train} tokens ({train_lines} lines) · "
                              "validation {val} tokens ({val_lines} lines, {unknown} unknown)",
     "lab_train.status.finished": "✓ Finished: {reason}",
@@ -505,7 +551,9 @@ STRINGS = {
     "lab_gradients.title": "Vanishing gradients",
     "lab_gradients.explanation": "The gradient of the last word's loss with respect to each earlier hidden state, "
                                  "‖∂L_T/∂h_t‖: the further back, the smaller, so far-away words hardly shape "
-                                 "learning. The y axis is log₁₀ of the norm.",
+                                 "learning. The LSTM has a second way back, its cell state c_t, where each step "
+                                 "back multiplies by the forget gate f and nothing else: ‖∂L_T/∂c_t‖ is drawn "
+                                 "beside. The y axis is log₁₀ of the norm.",
     "lab_gradients.source": "Sequence",
     "lab_gradients.source.sentence": "A sentence",
     "lab_gradients.source.random": "Random words",
@@ -538,6 +586,15 @@ STRINGS = {
     "lab_gradients.info.rnn": "**RNN: W_hh's spectral radius ρ = {original}; × {scale} → ρ = {radius}**; "
                               "far / near = {ratio}{skipped}",
     "lab_gradients.info.no_rnn": "No plain RNN is loaded: no scaling experiment.",
+    "lab_gradients.info.verdict": "**{steps} steps back, most of the last step's gradient is left in {most} "
+                                  "({most_ratio}), least in {least} ({least_ratio}).**",
+    "lab_gradients.info.forget": "The LSTM's forget gate f averages **{f}** over these words: each step back along c "
+                                 "multiplies the gradient by about f, so {curve} fades too. "
+                                 "The gate *can* open to 1 and carry the gradient back undiminished; how far it "
+                                 "opens is up to training. In these lyrics the next word depends mostly on the last "
+                                 "few, so the trained LSTM learned to forget fast — and its gradient vanishes too.",
+    "lab_gradients.info.update": "The GRU's update gate z (the share of the old state each step keeps) averages **{z}**: "
+                                 "the closer z is to 1, the further back its gradient reaches along h.",
     "lab_gradients.error.few_words": "The sentence needs at least two words",
     "lab_gradients.error.many_words": "The sentence has {n} words, at most {most}",
 

@@ -12,6 +12,13 @@ STRINGS = {
     "page.notice.bad_value": "链接里 {name} 的值不能用（{reason}），已忽略",
     "page.notice.unknown_tab": "链接里没有这个页面：{tab}，已忽略",
     "page.copy_link": "复制这个设置的链接",
+    # Gradio's own words, said in the page's language (Gradio's follow the browser's, or are English):
+    "page.gradio.error": "错误",  # heading a message box, and marking an output whose event failed
+    "page.gradio.api": "通过 API 使用",  # the page's footer
+    "page.gradio.built": "使用 Gradio 构建",
+    "page.gradio.settings": "设置",
+    "page.done": "完成",  # read out by a screen reader when a panel has its answer
+    "page.queued": "排队中：第 {{position}} 个，共 {{size}} 个",  # read out while a request waits its turn
     "tab.lesson": "课程",
     "tab.generate": "生成",
     "tab.tokenize": "分词与词向量",
@@ -20,8 +27,8 @@ STRINGS = {
     "tab.model": "模型",
     "token.line_break": "↵ 换行",
 
-    # 课程 Lesson (lyricgen/web/tabs/lesson.py): {n} is the step's number; {vocab}, {embed} and {hidden} the
-    # shipped models' sizes.
+    # 课程 Lesson (lyricgen/web/tabs/lesson.py): {n} is the step's number; {vocab}, {embed}, {hidden} and {state2}
+    # (h and c) the shipped models' sizes; {unk_share} their validation words read as <unk> (LessonTab.sizes).
     "lesson.intro": "## 循环神经网络怎样写歌词\n"
                     "跟着下面八步，从一句话走到一首歌。每一步先读几句、先猜一猜，再点“试一试”："
                     "它会打开对应的面板，输入都已填好。",
@@ -32,12 +39,14 @@ STRINGS = {
     "lesson.words.guess": "**先猜一猜**：“下雨的夜晚我想你”会被切成几个词？“夜晚”是一个词，还是两个字？",
     "lesson.vectors.text": "### 第 {n} 步 · 词 → 编号 → 向量\n"
                            "词表里每个词有一个编号（id）。nn.Embedding 是一张 {vocab} 行、{embed} 列的表："
-                           "编号为 id 的词取第 id 行，这一行就是它的词向量。这张表一开始是随机数，训练时和模型一起学出来。\n\n"
+                           "编号为 id 的词取第 id 行，这一行就是它的词向量。这张表一开始是随机数，训练时和模型一起学出来。"
+                           "词表只收训练歌词里出现至少两次的词；其余的词都读作 `<unk>`（验证歌词里有 {unk_share} 的词是它）："
+                           "模型只知道“这里有个我不认识的词”，所以给一句打分时，这些词画成灰色斜纹，它们的数字不是这个词自己的。\n\n"
                            "`x_t = E[id_t]`，`E` 的形状是 `({vocab}, {embed})`",
     "lesson.vectors.guess": "**先猜一猜**：训练之后，哪些词的向量和“星星”最接近？",
     "lesson.one_step.text": "### 第 {n} 步 · 一步 RNN，用手算\n"
                             "RNN 每读一个词都做同一件事：把词向量 x_t 和上一步的隐藏状态 h_{{t-1}} 各乘一个矩阵，"
-                            "加起来，再用 tanh 压到 −1 和 1 之间。公式就这一行；“打开盒子”用真实的权重一步步算给你看，"
+                            "加起来，再用 tanh 压到 −1 和 1 之间。公式就这一行；“打开黑箱”用真实的权重一步步算给你看，"
                             "再和 nn.RNN 的结果对一对。\n\n"
                             "$$h_t = \\tanh(W_{{ih}} x_t + b_{{ih}} + W_{{hh}} h_{{t-1}} + b_{{hh}})$$\n\n"
                             "nn.RNN 的输入形状是 `(seq_len, batch, input_size)`；这里 input_size = {embed}，"
@@ -45,7 +54,8 @@ STRINGS = {
     "lesson.one_step.guess": "**先猜一猜**：W_hh 是什么形状？一次送进 3 句、每句 5 个词，输出又是什么形状？",
     "lesson.over_time.text": "### 第 {n} 步 · 隐藏状态随时间变化\n"
                              "同一个公式一步接一步：h_1 带着第一个词，h_2 又混进第二个词……"
-                             "隐藏状态是模型对“到现在为止读到了什么”的全部记忆，而它的长度是固定的，只有 {hidden} 个数。\n\n"
+                             "隐藏状态是模型对“到现在为止读到了什么”的全部记忆，而它的长度是固定的："
+                             "RNN 和 GRU 只有 h_t 的 {hidden} 个数，LSTM 再加上细胞状态 c_t 的 {hidden} 个，共 {state2} 个。\n\n"
                              "`h_0 = 0 → h_1 → h_2 → … → h_T`，每个 h_t 的形状都是 `({hidden},)`",
     "lesson.over_time.guess": "**先猜一猜**：读到第二句时，第一句还在隐藏状态里留下痕迹吗？看看热图的每一行。",
     "lesson.next_word.text": "### 第 {n} 步 · 下一个词的概率与温度\n"
@@ -57,32 +67,38 @@ STRINGS = {
     "lesson.gates.text": "### 第 {n} 步 · LSTM 和 GRU：门，以及为什么要有门\n"
                          "训练时，误差要从最后一步一路往回传。普通 RNN 每往回一步都要乘一次 W_hh 和 tanh 的导数，"
                          "梯度常常越乘越小，几十步以前的词就学不到了：这就是梯度消失。"
-                         "LSTM 和 GRU 用 0 到 1 之间的“门”决定留下多少旧记忆，给梯度留了一条不被一再压小的路。\n\n"
+                         "LSTM 和 GRU 用 0 到 1 之间的“门”决定留下多少旧记忆。LSTM 的细胞状态 c 每往回一步只乘一次遗忘门 f："
+                         "f 接近 1 时，梯度几乎不减地传回去。门“能”开着，开多大却是训练决定的："
+                         "看看这里训练好的三个模型，梯度各自剩下多少，门又开了多大。\n\n"
                          "$$c_t = f_t \\odot c_{{t-1}} + i_t \\odot g_t$$",
-    "lesson.gates.guess": "**先猜一猜**：往回 50 步时，RNN 和 LSTM 的梯度谁大？大多少倍？",
+    "lesson.gates.guess": "**先猜一猜**：读完 50 个随机词，最后一步的梯度传回第一个词还剩几分之几？三个模型谁剩得最多？"
+                          "LSTM 的细胞状态 c_t 会比它的 h_t 剩得多吗？",
     "lesson.training.text": "### 第 {n} 步 · 训练\n"
                             "训练就是一遍遍让模型预测下一个词，用交叉熵（它对正确的词有多“惊讶”）衡量错了多少，"
-                            "再沿着梯度调整所有权重。在实验室里可以看着损失下降，隔一会儿看看它写的句子。"
+                            "再把所有权重朝梯度的反方向挪一小步（梯度指向损失增大的方向）。在实验室里可以看着损失下降，隔一会儿看看它写的句子。"
                             "训练得太久，模型会开始背诵训练歌词：查一查它写的句子有多少是照抄的。\n\n"
-                            "`loss = −log₂ p(正确的下一个词)`（惊讶度，单位 bit）",
-    "lesson.training.guess": "**先猜一猜**：一句你自己写的话，和一句像歌词的话，模型对哪句更“惊讶”？",
+                            "`loss = −log₂ p(正确的下一个词)`（惊讶度，单位比特；PyTorch 的交叉熵用自然对数 ln，"
+                            "两者只差一个常数倍 ln 2。这个页面上的损失曲线都换算成了比特/词）",
+    "lesson.training.guess": "**先猜一猜**：“给一句打分”里第一行像歌词，第二行是平常说的话：哪一行的困惑度高？高多少倍？"
+                             "第 5 步“生成歌词”写的那段，有没有照抄训练歌词的行？",
     "lesson.memory.text": "### 第 {n} 步 · 记忆与注意力\n"
-                          "隐藏状态只有 {hidden} 个数，装不下一整首歌。缓存把模型读过的每一步的隐藏状态都存起来；"
+                          "隐藏状态只有 {hidden} 个数（LSTM 加上 c_t 也只有 {state2} 个），装不下一整首歌。缓存把模型读过的每一步的隐藏状态都存起来；"
                           "写下一个词时，拿现在的 h_t 和过去每个 h_i 比一比，越像的位置权重越大，"
-                          "那个位置后面出现过的词就更可能再被写出来。这就是注意力的雏形。\n\n"
+                          "那个位置后面出现过的词就更可能再被写出来。这是一种注意力：对模型自己过去的状态做加权"
+                          "（Grave 等人 2017 年提出的连续缓存；注意力最早由 Bahdanau 等人 2014 年用在机器翻译里）。\n\n"
                           "$$a_i = \\mathrm{{softmax}}_i(\\theta\\, h_t \\cdot h_i), \\quad "
                           "p = (1-\\lambda)\\, p_{{\\mathrm{{model}}}} + \\lambda\\, p_{{\\mathrm{{cache}}}}$$",
     "lesson.memory.guess": "**先猜一猜**：副歌重复的时候，缓存会看向哪里？",
     "lesson.step": "{text}\n\n{guess}\n\n{links}",
     "lesson.link": "[{label}]({href})",
-    "lesson.try.tokenize": "试一试：分词",
-    "lesson.try.model": "看模型的大小",
+    "lesson.try.tokenize": "试一试：分词与词向量",
+    "lesson.try.model": "试一试：模型",
     "lesson.try.neighbours": "试一试：词向量近邻",
-    "lesson.try.open_box": "试一试：打开盒子",
+    "lesson.try.open_box": "试一试：打开黑箱",
     "lesson.try.shapes": "试一试：形状实验",
     "lesson.try.hidden_states": "试一试：隐藏状态",
     "lesson.try.next_words": "试一试：下一个词",
-    "lesson.try.generate": "试一试：生成歌词",
+    "lesson.try.generate": "试一试：生成",
     "lesson.try.gradients": "试一试：梯度消失",
     "lesson.try.compare": "试一试：三种单元对比",
     "lesson.try.train": "试一试：自己训练",
@@ -94,6 +110,8 @@ STRINGS = {
     "alt.tokenize": "热图：每一行是一个词的词向量，每一列是一维；蓝色为负，红色为正，白色接近 0。",
     "alt.hidden_states": "热图：每一行是一步，每一列是一个隐藏单元；先是隐藏状态，下面是各个门。蓝色为负，红色为正；门从白色（0）到深蓝（1）。",
     "alt.attention": "热图：第 t 行是写第 t 个词时，缓存分给前面每个位置的注意力权重；颜色越深，权重越大。",
+    "alt.neighbours": "词向量地图：每个点是一个词，位置是它的词向量用 PCA 压到的两个坐标；红点是查询词，深蓝点是它的近邻，"
+                      "浅蓝点是常用词。",
 
     # Inputs several tabs share (lyricgen/web/widgets.py).
     "widget.cell": "循环单元",
@@ -104,6 +122,8 @@ STRINGS = {
     "widget.start": "开头文字",
     "widget.seed": "种子（留空 = 随机）",
     "widget.seed_placeholder": "例如 42",
+    "widget.max_chars": "最多 {n} 字",
+    "widget.info_max_chars": "{info} · 最多 {n} 字",
     "widget.generate": "生成",
 
     # What validate.py says about a value a student can fix.
@@ -132,6 +152,7 @@ STRINGS = {
 
     # Drawn by render.py for several panels.
     "render.probability": "概率：",
+    "render.unknown": "不在词表里（读作 {unk}）：它的数字是“某个不认识的词”的概率，不是这个词自己的",
     "gate.h": "隐藏状态 h_t",
     "gate.i": "输入门 i",
     "gate.f": "遗忘门 f",
@@ -141,7 +162,7 @@ STRINGS = {
     "gate.r": "重置门 r",
     "gate.z": "更新门 z",
     "gate.n": "候选值 n",
-    "box.heading": "### 打开盒子：一步 RNN",
+    "box.heading": "### 打开黑箱：一步 RNN",
     "box.explain": "每读一个词，RNN 把**这个词的向量** x_t 和**上一步的隐藏状态** h_{{t-1}} 各乘一个矩阵、各加一个偏置，"
                    "相加后用 tanh 压到 (−1, 1)，得到新的隐藏状态 h_t。h_0 是全零。",
     "box.shapes_header": "| 名称 | 形状 | 含义 |",
@@ -154,6 +175,7 @@ STRINGS = {
     "box.units": "下面只列出前 {units} 个单元（共 {hidden} 个）。",
     "box.step": "步",
     "box.word": "词",
+    "box.sum": "总和",
     "box.agree": "一致",
     "box.differ": "不一致！",
     "box.check": "**手算与 `nn.RNN` 的最大差别：{diff}**（{verdict}；只差浮点舍入）",
@@ -173,7 +195,9 @@ STRINGS = {
     "generate.info.model": "模型：{cell} · 设备：`{device}` · 温度：{temperature}{greedy} · top-k：{top_k}{top_p}",
     "generate.info.greedy": "（贪心）",
     "generate.info.all": "全部",
-    "generate.info.cache": "记忆缓存：λ = {lam}，θ = {theta}，N = {window}（回看最近 {window} 个词）",
+    "generate.info.cache": "记忆缓存：λ = {lam}，θ = {theta}，N = {window}（回看最近 {window} 个词，跳过最近 {lag} 个）。"
+                           "λ 是在验证歌词上为打分选的 λ = {scoring_lam} 的一半（“记忆与注意力”用的就是 {scoring_lam}）："
+                           "写歌时模型读的是自己刚写的词，λ 大了它会一遍遍抄自己写过的句子。",
     "generate.info.no_start": "没有开头文字：模型从一行的开头写起。",
     "generate.info.unknown": "词表里没有这些词，模型把它们当作 `{unk}`（未知词）读入：{words}。",
     "generate.file.heading": "lyricgen 生成的歌词",
@@ -226,23 +250,26 @@ STRINGS = {
     "model.card_ppl": "### {name}\n参数：**{params}** · 词向量 {embed} 维 · 隐藏层 {hidden} 维 · {layers} 层 · "
                       "词表 {vocab} 个词 · 设备 `{device}`\n\n"
                       "验证困惑度 **{ppl}**，{order}-gram 基线 {ngram}（越低越好）",
-    "model.curves.title": "每轮的损失（train_loss：训练集，val_loss：验证集）",
+    "model.curves.title": "每轮的损失",
+    "model.curves.caption": "train_loss：训练集上的损失，val_loss：验证集上的损失",
     "model.curves.x": "轮次",
-    "model.curves.y": "损失（nats/词）",
+    "model.curves.y": "损失（比特/词）",
 
     # 下一个词 Next word (lyricgen/web/tabs/next_words.py).
     "next_words.title": "下一个词",
-    "next_words.intro": "模型每一步给所有词一个概率，再按温度抽一个。"
-                        "颜色 = 模型给这个词的概率；拖动“步”看那一步的前 10 名。",
+    "next_words.intro": "模型每一步给所有词一个概率 p（softmax，T = 1），再按温度抽一个：抽样用的分布 p_T 是"
+                        "分数除以 T、去掉 `<unk>`（它不能被写出来）再归一化。颜色 = p；惊讶度 = −log₂ p（比特）。"
+                        "拖动“步”看那一步的前 10 名。",
     "next_words.length": "生成长度（词）",
     "next_words.step": "步（第几个生成的词）",
-    "next_words.before": "温度之前（T = 1）",
-    "next_words.after": "温度之后（按它抽样）",
+    "next_words.before": "模型自己的概率 p（T = 1）",
+    "next_words.after": "抽样用的 p_T（÷T，去掉 <unk>）",
     "next_words.candidate": "候选词",
     "next_words.probability": "概率",
     "next_words.info.run": "种子：`{seed}` · 模型：{cell} · 共 {steps} 步",
-    "next_words.info.step": "**第 {index} 步**：选中了 **{word}** — p(T=1) = {p1}，p(T={temperature}) = {p}，"
-                            "惊讶度 = {bits} bits",
+    "next_words.info.step": "**第 {index} 步**：选中了 **{word}** — p = {p1}，惊讶度 −log₂ p = {bits} 比特；"
+                            "抽样时（T = {temperature}）p_T = {p}",
+    "next_words.tip": "第 {index} 步 · p = {p} · p_T（T = {temperature}）= {p_t} · 惊讶度 {bits} 比特",
     "next_words.effect.greedy": "温度 0 = 贪心：总是选第一名",
     "next_words.effect.sharper": "温度 < 1：高的更高，分布更尖",
     "next_words.effect.flatter": "温度 > 1：分布更平，更随机",
@@ -257,11 +284,11 @@ STRINGS = {
     "compare.button": "对比",
     "compare.table": "每个模型",
     "compare.col.cell": "模型",
-    "compare.col.surprisal": "平均惊讶度（bits）",
+    "compare.col.surprisal": "平均惊讶度（比特）",
     "compare.col.own_ppl": "生成文本的困惑度",
     "compare.col.val_ppl": "验证困惑度",
     "compare.col.text": "文本",
-    "compare.figures": "平均惊讶度 <b>{bits}</b> bits/词 · 验证困惑度 <b>{val}</b>",
+    "compare.figures": "平均惊讶度 <b>{bits}</b> 比特/词 · 验证困惑度 <b>{val}</b>",
     "compare.info": "种子：`{seed}` — 三个模型用同一串随机数，差别来自模型本身。",
 
     # 隐藏状态 Hidden states (lyricgen/web/tabs/hidden_states.py).
@@ -290,7 +317,7 @@ STRINGS = {
     "open_box.sentence": "短句",
     "open_box.units": "显示几个单元",
     "open_box.button": "打开",
-    "open_box.error.no_rnn": "没有加载 RNN 模型，打不开盒子",
+    "open_box.error.no_rnn": "没有加载 RNN 模型，打不开黑箱",
     "open_box.error.no_words": "这句话里没有词",
 
     # Inputs named in error messages.
@@ -302,7 +329,8 @@ STRINGS = {
     # 词向量近邻 Neighbours (lyricgen/web/tabs/neighbours.py).
     "neighbours.title": "词向量近邻",
     "neighbours.explain": "训练让用法相近的词得到方向相近的向量。表格：每个模型里与它余弦相似度最高的词；"
-                          "地图：最常用的词用 PCA 压到 2 维（鼠标移到点上可以看到是哪个词）。",
+                          "地图：最常用的词和查询词的近邻用 PCA 压到 2 维，放得下的点旁边写着词"
+                          "（鼠标移到点上也可以看到是哪个词）。",
     "neighbours.word": "查询词",
     "neighbours.cell": "地图用的模型",
     "neighbours.button": "找近邻",
@@ -311,9 +339,10 @@ STRINGS = {
     "neighbours.rank": "排名",
     "neighbours.map.query": "查询词",
     "neighbours.map.frequent": "常用词",
+    "neighbours.map.near": "近邻",
     "neighbours.info": "余弦相似度：1 = 方向相同，0 = 无关。地图：{cell} 最常用的 {words} 个词，PCA 压到 2 维，"
                        "两轴保留了 {pc1} + {pc2} 的方差。",
-    "neighbours.unknown": "**{word}** 不在词表里，没有自己的向量。",
+    "neighbours.unknown": "**{word}** 不在词表里，没有自己的向量，所以没有近邻。",
     "neighbours.split": "jieba 切分：{pieces}（✗ = 也不在词表里）",
     "neighbours.sharing": "有相同字的词：{words}",
     "neighbours.none": "无",
@@ -345,9 +374,16 @@ STRINGS = {
     "score_line.col.in_vocab": "词表中",
     "score_line.col.cell": "模型",
     "score_line.col.mean": "平均惊讶度（比特）",
+    "score_line.col.bits": "{cell}（比特）",
     "score_line.col.perplexity": "困惑度",
     "score_line.col.val_ppl": "验证困惑度",
+    "score_line.col.line_ppl": "第 {n} 行的困惑度",
     "score_line.error.no_words": "这句话里没有词",
+    "score_line.tip": "{bits} 比特",
+    "score_line.unknown_tip": "{bits} 比特，但这是“某个不认识的词”（{unk}）的惊讶度：{word} 不在词表里",
+    "score_line.unknown": "有 {n} 个词不在词表里：{words}。模型把它们都读作 {unk}，给的是“某个不认识的词”的概率，"
+                          "所以它们的惊讶度（斜纹）说明不了这个词本身像不像歌词；平均惊讶度和困惑度照训练时的算法，"
+                          "把它们也算在内。",
 
     # 记忆与注意力 Memory & attention (lyricgen/web/tabs/attention.py).
     "attention.title": "记忆与注意力",
@@ -389,6 +425,8 @@ STRINGS = {
     "attention.settings.defaults": "**{cell}** 缓存设置：λ = {lam}，θ = {theta}，N = {window} — **默认值**（{why}）："
                                    "λ = {default_lam}，N = {default_window}，θ = {sharpness} / ‖h‖² 的平均值"
                                    "（在示例歌上量的）",
+    "attention.settings.generation": "这里给一段现成的歌词打分，用的是这个 λ。写歌词时（“生成”“三种单元对比”）缓存只用一半："
+                                     "λ = {gen_lam}，并跳过最近 {lag} 个词——模型读的是自己刚写的词，λ 大了它会一遍遍抄自己写过的句子。",
     "attention.note.none": "这个模型的 metrics.json 没有记录缓存设置",
     "attention.note.unusable": "metrics.json 里的缓存设置无法使用：{detail}",
     "attention.chosen.head": "**第 {j} 个词：{word}** — 无缓存 p = {p_without}，有缓存 p = {p_with}",
@@ -443,14 +481,15 @@ STRINGS = {
     "lab_train.stop": "停止",
     "lab_train.plot.title": "损失",
     "lab_train.plot.x": "训练步数",
-    "lab_train.plot.y": "损失（nats/词）",
+    "lab_train.plot.y": "损失（比特/词）",
+    "plot.curve": "曲线",  # the title of a line chart's legend
     "lab_train.samples": "样例（同一个开头和种子）",
     "lab_train.download": "下载训练好的模型（zip）",
     "lab_train.sample": "第 {step} 步：{text}",
     "lab_train.status.progress": "**第 {step} 步** · 第 {epoch} 轮 · **{rate}** 词元/秒 · 用时 {elapsed} / {budget} 秒",
-    "lab_train.status.loss_ppl": "{loss}（困惑度 {ppl}）",
+    "lab_train.status.loss_ppl": "{loss} 比特/词（困惑度 {ppl}）",
     "lab_train.status.train": "训练损失 {curve}：{loss}",
-    "lab_train.status.val": "验证损失 {curve}：{loss}（困惑度 **{ppl}**，第 {step} 步）",
+    "lab_train.status.val": "验证损失 {curve}：{loss} 比特/词（困惑度 **{ppl}**，第 {step} 步）",
     "lab_train.status.data": "词表 {vocab} 个词 · 训练 {train} 个词元（{train_lines} 行） · "
                              "验证 {val} 个词元（{val_lines} 行，生词 {unknown}）",
     "lab_train.status.finished": "✓ 训练结束：{reason}",
@@ -470,7 +509,8 @@ STRINGS = {
     # 梯度消失 (lab_gradients.py).
     "lab_gradients.title": "梯度消失",
     "lab_gradients.explanation": "最后一个词的损失对前面每一步隐藏状态的梯度 ‖∂L_T/∂h_t‖：越往回越小，"
-                                 "说明远处的词几乎影响不了学习。纵轴是以 10 为底的对数。",
+                                 "说明远处的词几乎影响不了学习。LSTM 还有第二条路——细胞状态 c_t，"
+                                 "每往回一步只乘一次遗忘门 f：‖∂L_T/∂c_t‖ 画在旁边。纵轴是以 10 为底的对数。",
     "lab_gradients.source": "序列",
     "lab_gradients.source.sentence": "一句话",
     "lab_gradients.source.random": "随机词",
@@ -503,6 +543,13 @@ STRINGS = {
     "lab_gradients.info.rnn": "**RNN：W_hh 的谱半径 ρ = {original}；× {scale} → ρ = {radius}**；"
                               "最远 / 最近 = {ratio}{skipped}",
     "lab_gradients.info.no_rnn": "没有加载 RNN，无法做缩放实验。",
+    "lab_gradients.info.verdict": "**往回 {steps} 步，最后一步的梯度留下最多的是 {most}（{most_ratio}），"
+                                  "最少的是 {least}（{least_ratio}）。**",
+    "lab_gradients.info.forget": "LSTM 在这些词上的遗忘门 f 平均是 **{f}**：沿着 c 每往回一步，梯度大约乘上 f，"
+                                 "{curve} 也就越往回越小。门“能”开到 1，让梯度一路不减地传回去；"
+                                 "开多大却是训练决定的。这些歌词里，下一个词主要看前面几个词，"
+                                 "训练好的 LSTM 就学会了很快忘记——它的梯度也会消失。",
+    "lab_gradients.info.update": "GRU 的更新门 z（每一步保留旧状态的比例）平均是 **{z}**：z 越接近 1，梯度沿着 h 传得越远。",
     "lab_gradients.error.few_words": "这句话至少要有两个词",
     "lab_gradients.error.many_words": "这句话有 {n} 个词，最多 {most} 个",
 

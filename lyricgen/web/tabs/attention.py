@@ -17,10 +17,10 @@ import pandas as pd
 import torch
 from PIL import Image, ImageDraw
 
-from ...cache import CACHE_KEY, CacheSettings, hidden_and_log_probs
+from ...cache import CACHE_KEY, CacheSettings, for_generation, hidden_and_log_probs
 from ...checkpoint import Checkpoint
 from ...inspect.attention import CacheAttention, cache_attention
-from ...tokens import EOL, UNK, lines_to_tokens
+from ...tokens import EOL, UNK, lines_to_tokens, text_lines
 from .. import limits, links
 from ..i18n import Msg, t
 from ..render import CELL_LABELS, esc, heatmap_image, md_cell, prob_legend_html, shown_token, word_span
@@ -55,11 +55,6 @@ TOP_MARK = "#2166ac"  # the underline of the earlier words the chosen word looke
 # The cache's formula, under the explanation (a field of its string: the same in every language).
 FORMULA = ("$$p(w) = (1-\\lambda)\\,p_{\\text{model}}(w) + \\lambda \\sum_{t-N \\le i < t} "
            "\\operatorname{softmax}_i(\\theta\\, h_t \\cdot h_i)\\,[w_{i+1} = w]$$")
-
-
-def text_lines(text: str) -> list[str]:
-    """The non-empty lines of a text, stripped (blank lines between verses are dropped, as in training)."""
-    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def example_position() -> int:
@@ -200,10 +195,13 @@ class AttentionTab:
         chosen = self.cache_settings(cell)
         s = chosen.settings
         figures = {"cell": CELL_LABELS[cell], "lam": f"{s.lam:g}", "theta": f"{s.theta:.4g}", "window": s.window}
+        written = for_generation(s)  # what Generate and Compare mix in: why their λ is another
+        generation = t("attention.settings.generation", gen_lam=f"{written.lam:g}", lag=written.min_lag)
         if chosen.recorded:
-            return t("attention.settings.recorded", **figures)
+            return t("attention.settings.recorded", **figures) + "\n\n" + generation
         return t("attention.settings.defaults", **figures, why=chosen.note, default_lam=f"{limits.DEFAULT_CACHE_LAM:g}",
-                 default_window=limits.DEFAULT_CACHE_WINDOW, sharpness=f"{limits.DEFAULT_CACHE_SHARPNESS:g}")
+                 default_window=limits.DEFAULT_CACHE_WINDOW, sharpness=f"{limits.DEFAULT_CACHE_SHARPNESS:g}"
+                 ) + "\n\n" + generation
 
     def attention(self, text: str, cell: str, position: float) -> tuple[
             str, pd.DataFrame, str, Image.Image, pd.DataFrame, pd.DataFrame, gr.Slider]:

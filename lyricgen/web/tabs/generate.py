@@ -8,23 +8,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from functools import partial
 
 import gradio as gr
 
+from ...cache import GENERATION_LAM_SCALE, recorded_settings
 from ...checkpoint import Checkpoint
 from ...engine import DecodingEngine
 from ...generate import GenerationSettings
 from ...tokens import UNK, join_words
-from .. import limits, links
+from .. import i18n, limits, links
 from ..i18n import t
-from ..render import CELL_LABELS
+from ..render import CELL_LABELS, md_cell
 from ..streaming import new_steps, submit
 from ..validate import check_cell, check_generation, with_cache_of
-from ..widgets import cache_checkbox, cell_radio, seed_box, temperature_slider, top_p_slider
+from ..widgets import cache_checkbox, cell_radio, retell_button, seed_box, temperature_slider, top_p_slider
 
-EXAMPLES = [  # start text, cell, temperature: short everyday phrases, not lines from the corpus
+EXAMPLES = [  # start text, cell, temperature: short everyday phrases, not corpus lines; the last shows unknown words
     ["星星", "lstm", 0.8],
-    ["下雨的夜晚", "gru", 0.8],
+    ["你的微笑", "gru", 0.8],
     ["我想你", "rnn", 0.8],
     ["夏天的风", "lstm", 0.0],
     ["Hello 世界", "gru", 1.2],
@@ -45,11 +47,14 @@ def generation_info(ckpt: Checkpoint, settings: GenerationSettings, words: list[
     ]
     if settings.cache is not None:
         c = settings.cache
-        lines.append(t("generate.info.cache", lam=f"{c.lam:.2f}", theta=f"{c.theta:.3g}", window=c.window))
+        scoring = recorded_settings(ckpt.metrics)  # the λ chosen for scoring, of which generation takes a share
+        scoring_lam = scoring.lam if scoring is not None else c.lam / GENERATION_LAM_SCALE
+        lines.append(t("generate.info.cache", lam=f"{c.lam:g}", theta=f"{c.theta:.3g}", window=c.window,
+                       lag=c.min_lag, scoring_lam=f"{scoring_lam:g}"))
     if not words:
         lines.append(t("generate.info.no_start"))
     if unknown:
-        lines.append(t("generate.info.unknown", unk=UNK, words="、".join(dict.fromkeys(unknown))))
+        lines.append(t("generate.info.unknown", unk=UNK, words="、".join(map(md_cell, dict.fromkeys(unknown)))))
     return "\n\n".join(lines)
 
 
@@ -103,30 +108,44 @@ class GenerateTab:
         self.checkpoints = checkpoints
         self.engines = engines  # one decoding engine per cell, shared by every request
         self.every_s = every_s  # at most one streamed update this often; 0 = one per word
+        self.told = i18n.Retold()  # each page's last info and download, to say again after a language switch
 
     async def generate(self, start_text: str, length: float, temperature: float, cell: str, top_k: float | None,
-                       seed: str | None, top_p: float = 1.0, cache: bool = False
-                       ) -> AsyncIterator[tuple[str, str, str]]:
+                       seed: str | None, top_p: float = 1.0, cache: bool = False,
+                       request: gr.Request | None = None) -> AsyncIterator[tuple[str, str, str]]:
         """Stream (lyrics so far, info, download) as words are written: always the start text first and
         every word last; the download (lyrics and settings for a text file, see download()) once the lyrics
         are complete.
 
         Every update is a plain value: Gradio rebuilds a component for each update dict (gr.skip()
-        included) it is sent, which at a class's load cost more than the model's own steps."""
+        included) it is sent, which at a class's load cost more than the model's own steps. The info and the
+        download are kept as functions (self.told): after a language switch the page has them said again
+        (the lyrics are data, in no language), and a stream under way speaks the new language from then on."""
         settings = check_generation(start_text, length, temperature, top_k, seed, top_p=top_p)
         ckpt = check_cell(self.checkpoints, cell)
         settings = with_cache_of(settings, ckpt, cache)
         job = submit(self.engines[cell], settings)
         try:
-            info = generation_info(ckpt, settings, job.prompt.words, job.prompt.unknown, job.seed)
+            lang = i18n.current()
+            info_of = partial(generation_info, ckpt, settings, job.prompt.words, job.prompt.unknown, job.seed)
+            info = info_of()
+            self.told.keep(request, lambda: (info_of(), ""))
             words = list(job.prompt.words)
             yield join_words(words), info, ""  # the last lyrics' download goes away
             async for bunch in new_steps({cell: job}, self.every_s):
                 if bunch[cell]:
                     words.extend(step.token for step in bunch[cell])
+                    if (now := i18n.remembered(request) or lang) != lang:  # the page switched language
+                        lang = now
+                        with i18n.using(lang):
+                            info = info_of()
                     yield join_words(words), info, ""
             lyrics = join_words(words)
-            yield lyrics, info, download(ckpt, settings, job.seed, lyrics)
+            seed = job.seed  # kept, not the job: it holds the engine's steps
+            with i18n.using(lang):
+                saved = download(ckpt, settings, seed, lyrics)
+            self.told.keep(request, lambda: (info_of(), download(ckpt, settings, seed, lyrics)))
+            yield lyrics, info, saved
         finally:  # the page may close at any yield: the request leaves the batch at the engine's next step
             job.cancel()
 
@@ -161,6 +180,7 @@ class GenerateTab:
             start.submit(self.generate, inputs, outputs, api_visibility="private",  # Enter works too
                          concurrency_limit=None)
             save.click(None, saved, None, js=DOWNLOAD_JS)
+            retell_button(self.told, [info, saved])
             links.offer({
                 "start": links.text(start, limits.MAX_TEXT_CHARS, "field.start_text"),
                 "length": links.whole(length, limits.MIN_LENGTH, limits.MAX_LENGTH, "field.length"),

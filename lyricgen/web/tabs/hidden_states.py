@@ -9,10 +9,10 @@ from PIL import Image
 
 from ...checkpoint import Checkpoint
 from ...inspect.states import GATES, HiddenTrace, hidden_states
-from ...tokens import split_words
+from ...tokens import text_words
 from .. import limits, links
 from ..i18n import t
-from ..render import CELL_LABELS, stacked, trace_images
+from ..render import CELL_LABELS, shown_token, stacked, trace_images
 from ..validate import InputError, check_cell, check_text
 from ..widgets import cell_radio, panel
 
@@ -25,7 +25,7 @@ def steps_table(trace: HiddenTrace) -> pd.DataFrame:
     norm_cols = [t("hidden_states.col.norm", layer=k) for k in range(len(trace.layers))]
     rows = []
     for step, (token, token_id) in enumerate(zip(trace.tokens, trace.token_ids, strict=True)):
-        row = {step_col: step, input_col: token, "id": token_id}
+        row = {step_col: step, input_col: shown_token(token), "id": token_id}
         for column, layer in zip(norm_cols, trace.layers, strict=True):
             row[column] = round(float(np.linalg.norm(layer.h[step])), 3)
         rows.append(row)
@@ -51,7 +51,7 @@ class HiddenStatesTab:
         """(the heatmaps stacked in one picture, the word read at each step, the shapes and the check)."""
         ckpt = check_cell(self.checkpoints, cell)
         text = check_text(text, limits.MAX_TEXT_CHARS, "field.sentence", blank_ok=False)
-        if not split_words(text):
+        if not text_words(text):
             raise InputError("hidden_states.error.no_words")
         trace = hidden_states(ckpt, text)
         steps, units = trace.layers[0].h.shape

@@ -13,11 +13,12 @@ from ...checkpoint import Checkpoint
 from ...generate import make_prompt
 from ...inspect.gradients import (
     ScaledGradients,
-    gradient_norms,
+    mean_keep_gate,
     random_sequence,
     recurrent_matrix,
     scaled_rnn_gradients,
     spectral_radius,
+    state_gradient_norms,
 )
 from .. import limits, links
 from ..i18n import Msg, t
@@ -27,11 +28,19 @@ from ..widgets import panel, seed_box
 
 SENTENCE = "窗外的星星在说话我想你想到睡不着夏天的风吹过小河"  # everyday words, not a corpus line
 SOURCES = {"sentence": "sentence", "random": "random"}
-Y_TITLE = "log₁₀ ‖∂L/∂h_t‖"  # notation: the same in every language
+Y_TITLE = "log₁₀ ‖∂L/∂h_t‖, ‖∂L/∂c_t‖"  # notation: the same in every language
 # Gradio 6.31's LinePlot fixes its colours to the curves of the first data it draws: a curve first named in a
 # later answer is never drawn. So every answer carries the same curves, under names that do not change, not
 # even with the page's language: notation, which the clipping lesson names in words.
 UNCLIPPED, CLIPPED = "∂L/∂h_t", "clip(∂L/∂h_t)"
+
+
+def h_curve(cell: str) -> str:
+    """The curve of a model's ‖∂L/∂h_t‖ (notation, as UNCLIPPED)."""
+    return f"{CELL_LABELS[cell]} h_t"
+
+
+C_CURVE = "LSTM c_t"  # the LSTM's ‖∂L/∂c_t‖: its cell state, the path through the forget gates
 
 
 def curve_rows(norms: list[float], curve: str) -> tuple[list[dict], int]:
@@ -56,6 +65,27 @@ def ratio(norms: list[float]) -> str:
     if far == 0:
         return t("lab_gradients.underflow")
     return f"{far / near:.1e}" if near > 0 and math.isfinite(near) and math.isfinite(far) else "–"
+
+
+def verdict(far_near: dict[str, float], steps: int) -> str:
+    """Which curve keeps the most and the least of the last step's gradient at the farthest step: the answer
+    to the Lesson's question, read off the same numbers the chart draws."""
+    shown = {curve: value for curve, value in far_near.items() if math.isfinite(value)}
+    if len(shown) < 2:
+        return ""
+    most, least = max(shown, key=shown.get), min(shown, key=shown.get)
+    return t("lab_gradients.info.verdict", steps=steps - 1, most=most, most_ratio=f"{shown[most]:.1e}",
+             least=least, least_ratio=f"{shown[least]:.1e}")
+
+
+def gates_lesson(keep: dict[str, float]) -> str:
+    """The gates' averages behind the curves: why a trained LSTM's gradient may vanish too."""
+    lines = []
+    if "lstm" in keep:
+        lines.append(t("lab_gradients.info.forget", f=f"{keep['lstm']:.2f}", curve=C_CURVE))
+    if "gru" in keep:
+        lines.append(t("lab_gradients.info.update", z=f"{keep['gru']:.2f}"))
+    return "\n\n".join(lines)
 
 
 def radius_lesson(radius: float) -> str:
@@ -110,13 +140,21 @@ class GradientsTab:
             if words > limits.LAB_MAX_GRAD_STEPS:
                 raise InputError("lab_gradients.error.many_words", n=words, most=limits.LAB_MAX_GRAD_STEPS)
 
-        rows, notes = [], []
+        rows, notes, far_near, keep = [], [], {}, {}
         for cell, ckpt in self.checkpoints.items():
-            norms = gradient_norms(ckpt.model, self.sequence(ckpt, source, text, steps, seed))
-            cell_rows, skipped = curve_rows(norms, CELL_LABELS[cell])
-            rows += cell_rows
-            notes.append(t("lab_gradients.info.ratio", cell=CELL_LABELS[cell], ratio=ratio(norms),
-                           skipped=t("lab_gradients.info.underflowed", n=skipped) if skipped else ""))
+            ids = self.sequence(ckpt, source, text, steps, seed)
+            grads = state_gradient_norms(ckpt.model, ids)
+            curves = {h_curve(cell): grads.h} | ({C_CURVE: grads.c} if grads.c is not None else {})
+            for curve, norms in curves.items():
+                drawn, skipped = curve_rows(norms, curve)
+                rows += drawn
+                notes.append(t("lab_gradients.info.ratio", cell=curve, ratio=ratio(norms),
+                               skipped=t("lab_gradients.info.underflowed", n=skipped) if skipped else ""))
+                far_near[curve] = norms[0] / norms[-1] if norms[-1] > 0 else math.nan
+            gate = mean_keep_gate(ckpt.model, ids)
+            if gate is not None:
+                keep[cell] = gate
+            norms = grads.h
         steps_fed = len(norms)
         shown_source = (t("lab_gradients.info.sentence", n=steps_fed) if source == "sentence"
                         else t("lab_gradients.info.random", n=steps_fed, seed=seed))
@@ -124,6 +162,7 @@ class GradientsTab:
             t("lab_gradients.info.terms", source=shown_source),
             t("lab_gradients.info.ratios", ratios=" · ".join(notes)),
         ]
+        info += [line for line in (verdict(far_near, steps_fed), gates_lesson(keep)) if line]
 
         scaled_rows = []
         if "rnn" in self.checkpoints:
@@ -163,10 +202,10 @@ class GradientsTab:
                     x_title = t("lab_gradients.plot.x")
                     cells_plot = gr.LinePlot(x="distance", y="log10_norm", color="curve",
                                              title=t("lab_gradients.plot.cells"), x_title=x_title, y_title=Y_TITLE,
-                                             height=300, elem_id="gradients-cells")
+                                             color_title=t("plot.curve"), height=300, elem_id="gradients-cells")
                     rnn_plot = gr.LinePlot(x="distance", y="log10_norm", color="curve",
                                            title=t("lab_gradients.plot.rnn"), x_title=x_title, y_title=Y_TITLE,
-                                           height=300, elem_id="gradients-rnn")
+                                           color_title=t("plot.curve"), height=300, elem_id="gradients-rnn")
                     info = gr.Markdown(elem_id="gradients-info")
             button.click(self.gradients, [source, text, length, seed, scale, clip], [cells_plot, rnn_plot, info],
                          api_name="gradients")

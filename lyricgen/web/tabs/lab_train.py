@@ -31,12 +31,13 @@ from ...lab import (
     prepare,
     train_live,
 )
+from ...model import bits
 from .. import i18n, limits, links
-from ..i18n import t
+from ..i18n import Joined, Msg, t
 from ..render import CELL_LABELS
 from ..server import trim_heap
 from ..validate import InputError, check_choice, check_number, check_text, check_whole
-from ..widgets import cell_radio, panel
+from ..widgets import cell_radio, panel, retell_button
 from .models import device_of
 
 SOURCES = {"builtin": "builtin", "paste": "paste"}
@@ -190,52 +191,54 @@ def binned(xs: list[int], ys: list[float], points: int) -> tuple[list[float], li
 
 
 def loss_frame(history: LabHistory) -> pd.DataFrame:
-    """(step, loss, curve): the batch losses averaged into at most LAB_PLOT_POINTS points, the validation losses."""
+    """(step, loss, curve): the batch losses averaged into at most LAB_PLOT_POINTS points, the validation losses;
+    in bits per word, the page's one unit (training computes nats)."""
     rows = []
     for curve, xs, ys in ((TRAIN_CURVE, history.steps, history.train_losses),
                           (VAL_CURVE, history.val_steps, history.val_losses)):
         for x, y in zip(*binned(xs, ys, limits.LAB_PLOT_POINTS), strict=True):
-            rows.append({"step": x, "loss": y, "curve": curve})
+            rows.append({"step": x, "loss": bits(y), "curve": curve})
     return pd.DataFrame(rows, columns=["step", "loss", "curve"])
 
 
-def samples_text(progress: LabProgress) -> str:
-    """The samples one under another, their line breaks shown as " / "; at most LAB_SHOWN_SAMPLES: the first,
-    the latest, and evenly spaced ones between."""
+def samples_text(progress: LabProgress) -> Joined:
+    """The samples one under another, their line breaks shown as " / ", to put into a language; at most
+    LAB_SHOWN_SAMPLES: the first, the latest, and evenly spaced ones between."""
     samples, k = progress.samples, limits.LAB_SHOWN_SAMPLES
     if len(samples) > k:
         samples = [samples[round(i * (len(samples) - 1) / (k - 1))] for i in range(k)]
     lines = []
     for sample in samples:
         text = sample.text.strip("\n").replace("\n", " / ")
-        lines.append(t("lab_train.sample", step=sample.step, text=text))
-    return "\n".join(lines)
+        lines.append(Msg("lab_train.sample", step=sample.step, text=text))
+    return Joined("\n", *lines)
 
 
-def status_markdown(progress: LabProgress, data: LabData, cfg: LabConfig, metrics: dict | None) -> str:
+def status_markdown(progress: LabProgress, data: LabData, cfg: LabConfig, metrics: dict | None) -> Joined:
+    """The figures, in Markdown, to put into a language: the page can be told them again after a switch."""
     # The mean since the previous report; the last report, after the last step, has none: the last batch's.
     train = progress.train_loss if progress.train_loss is not None else (
         progress.history.train_losses[-1] if progress.history.train_losses else None)
-    train_text = (t("lab_train.status.loss_ppl", loss=f"{train:.3f}", ppl=f"{math.exp(min(train, 50)):.1f}")
-                  if train is not None else "–")
+    train_text = (Msg("lab_train.status.loss_ppl", loss=f"{bits(train):.3f}",
+                      ppl=f"{math.exp(min(train, 50)):.1f}") if train is not None else "–")
     lines = [
-        t("lab_train.status.progress", step=progress.step, epoch=f"{progress.epoch:.1f}",
-          rate=f"{progress.tokens_per_s:,.0f}", elapsed=f"{progress.elapsed_s:.0f}", budget=f"{cfg.budget_s:g}"),
-        t("lab_train.status.train", curve=TRAIN_CURVE, loss=train_text),
-        t("lab_train.status.val", curve=VAL_CURVE, loss=f"{progress.val_loss:.3f}", ppl=f"{progress.val_ppl:.1f}",
-          step=progress.val_step),
-        t("lab_train.status.data", vocab=f"{len(data.vocab):,}", train=f"{data.train_ids.numel():,}",
-          train_lines=data.train_lines, val=f"{len(data.val_ids) - 1:,}", val_lines=data.val_lines,
-          unknown=f"{data.val_unk_rate:.0%}"),
+        Msg("lab_train.status.progress", step=progress.step, epoch=f"{progress.epoch:.1f}",
+            rate=f"{progress.tokens_per_s:,.0f}", elapsed=f"{progress.elapsed_s:.0f}", budget=f"{cfg.budget_s:g}"),
+        Msg("lab_train.status.train", curve=TRAIN_CURVE, loss=train_text),
+        Msg("lab_train.status.val", curve=VAL_CURVE, loss=f"{bits(progress.val_loss):.3f}",
+            ppl=f"{progress.val_ppl:.1f}", step=progress.val_step),
+        Msg("lab_train.status.data", vocab=f"{len(data.vocab):,}", train=f"{data.train_ids.numel():,}",
+            train_lines=data.train_lines, val=f"{len(data.val_ids) - 1:,}", val_lines=data.val_lines,
+            unknown=f"{data.val_unk_rate:.0%}"),
     ]
     if progress.done:
         reason = progress.stop_reason
-        lines.append(t("lab_train.status.finished", reason=t(STOP_REASONS[reason]) if reason in STOP_REASONS
-                       else reason))
+        lines.append(Msg("lab_train.status.finished", reason=Msg(STOP_REASONS[reason]) if reason in STOP_REASONS
+                         else reason))
         if metrics:
-            lines.append(t("lab_train.status.baseline", order=metrics["ngram_order"],
-                           ppl=f"{metrics['ngram_val_ppl']:.1f}"))
-    return "\n\n".join(lines)
+            lines.append(Msg("lab_train.status.baseline", order=metrics["ngram_order"],
+                             ppl=f"{metrics['ngram_val_ppl']:.1f}"))
+    return Joined("\n\n", *lines)
 
 
 class TrainTab:
@@ -255,6 +258,7 @@ class TrainTab:
         # Sessions refused because every slot was busy → when: first in line for a freed slot, so that two
         # students restarting as each run ends cannot keep the slots from the rest of the class.
         self.waiting: dict[str | None, float] = {}
+        self.told = i18n.Retold()  # each page's last figures and samples, to show again after a language switch
 
     def running(self) -> int:
         with self.lock:
@@ -294,7 +298,7 @@ class TrainTab:
 
         One training per browser session and at most max_trainings on the server; the stop button (or
         leaving) ends it early, and the model trained so far is still offered. Every update is in the
-        language of this request, the one that started the training.
+        language of this request, the one that started the training, until the page switches language.
         """
         lang = i18n.current()
         source = check_choice(source, SOURCES, "field.corpus")
@@ -334,11 +338,11 @@ class TrainTab:
                 if not progress.history.steps and not progress.done:
                     continue  # the plot draws only the curves of its first data (Gradio 6.31): wait for both
                 file = str(run.zip_path) if progress.done and run.zip_path else None
-                # Not around the yield: each step of this generator may run in another thread's context.
-                with i18n.using(lang):
-                    update = (loss_frame(progress.history), status_markdown(progress, data, cfg, run.metrics),
-                              samples_text(progress), file)
-                yield update
+                status, samples = status_markdown(progress, data, cfg, run.metrics), samples_text(progress)
+                self.told.keep(request, lambda status=status, samples=samples: (
+                    status.render(i18n.current()), samples.render(i18n.current())))
+                lang = i18n.remembered(request) or lang  # the page switched language: the next update follows
+                yield loss_frame(progress.history), status.render(lang), samples.render(lang), file
         finally:
             run.stop(abandon=not run.finished)  # the page left early (or Gradio closed us): stop training now
 
@@ -378,7 +382,7 @@ class TrainTab:
                     with gr.Row():
                         plot = gr.LinePlot(x="step", y="loss", color="curve", title=t("lab_train.plot.title"),
                                            x_title=t("lab_train.plot.x"), y_title=t("lab_train.plot.y"),
-                                           height=300, scale=3, elem_id="lab-loss")
+                                           color_title=t("plot.curve"), height=300, scale=3, elem_id="lab-loss")
                         with gr.Column(scale=2):
                             status = gr.Markdown(elem_id="lab-status")
                     samples = gr.Textbox(label=t("lab_train.samples"), lines=12, interactive=False,
@@ -390,6 +394,7 @@ class TrainTab:
             # Its own unlimited queue group: a stop never waits behind the trainings or the generations.
             stop.click(self.stop, None, None, api_name="train_stop", concurrency_limit=None,
                        concurrency_id="lab_stop")
+            retell_button(self.told, [status, samples])
             # No run: a training takes the server's time, so a link only sets it up and the student presses Train.
             links.offer({
                 "source": links.choice(source, SOURCES, "field.corpus"),

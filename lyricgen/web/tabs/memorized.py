@@ -51,4 +51,4 @@ class MemorizedTab:
             links.offer({
                 "text": links.text(text, limits.MAX_MEMORY_CHARS, "field.lyrics", blank_ok=False),
                 "cell": links.choice(cell, self.checkpoints, "field.model"),
-            }, run=button)
+            }, run=button, needs="text")  # the box is empty until a student pastes or takes lyrics

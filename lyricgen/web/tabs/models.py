@@ -11,6 +11,7 @@ import gradio as gr
 import pandas as pd
 
 from ...checkpoint import Checkpoint
+from ...model import bits
 from .. import links
 from ..i18n import t
 from ..render import CELL_LABELS, md_cell
@@ -42,14 +43,15 @@ def summary_markdown(checkpoints: dict[str, Checkpoint]) -> str:
 def training_curves(ckpt: Checkpoint) -> pd.DataFrame:
     """metrics.json's history in long form (epoch, loss, curve) for a line plot.
 
-    Loss (nats per word), not perplexity: the untrained epoch 0 has a perplexity near the
-    vocabulary size, which would flatten every later point against the axis.
+    Loss in bits per word (metrics.json keeps PyTorch's nats), the unit of every number on the page; loss,
+    not perplexity: the untrained epoch 0 has a perplexity near the vocabulary size, which would flatten
+    every later point against the axis.
     """
     rows = []
     for entry in ckpt.metrics.get("history", []):
         for key in CURVES:
             if isinstance(entry.get(key), (int, float)):
-                rows.append({"epoch": entry["epoch"], "loss": entry[key], "curve": key})
+                rows.append({"epoch": entry["epoch"], "loss": bits(entry[key]), "curve": key})
     return pd.DataFrame(rows, columns=["epoch", "loss", "curve"])
 
 
@@ -80,5 +82,6 @@ class ModelTab:
                         gr.Markdown(cell_card(ckpt))
                         gr.LinePlot(training_curves(ckpt), x="epoch", y="loss", color="curve",
                                     title=t("model.curves.title"), x_title=t("model.curves.x"),
-                                    y_title=t("model.curves.y"), height=260)
+                                    y_title=t("model.curves.y"), color_title=t("plot.curve"),
+                                    caption=t("model.curves.caption"), height=260)
             links.offer({})  # nothing to fill in: ?tab=model opens the tab

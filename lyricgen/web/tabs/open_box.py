@@ -6,7 +6,7 @@ import gradio as gr
 
 from ...checkpoint import Checkpoint
 from ...inspect.states import open_box
-from ...tokens import split_words
+from ...tokens import text_words
 from .. import limits, links
 from ..i18n import t
 from ..render import open_box_markdown
@@ -26,7 +26,7 @@ class OpenBoxTab:
             raise InputError("open_box.error.no_rnn")
         text = check_text(text, limits.MAX_BOX_CHARS, "field.sentence", blank_ok=False)
         shown = check_whole(units, 1, limits.MAX_BOX_UNITS, "field.units")
-        if not split_words(text):
+        if not text_words(text):
             raise InputError("open_box.error.no_words")
         return open_box_markdown(open_box(self.checkpoints["rnn"], text, shown))
 

@@ -7,10 +7,18 @@ import pandas as pd
 
 from ...checkpoint import Checkpoint
 from ...inspect.words import LineScore, score_line
-from ...tokens import UNK, split_words
+from ...tokens import EOL, UNK, text_words
 from .. import limits, links
 from ..i18n import t
-from ..render import CELL_LABELS, prob_legend_html, word_span, words_html
+from ..render import (
+    CELL_LABELS,
+    esc,
+    prob_legend_html,
+    unknown_legend_html,
+    unknown_span,
+    word_span,
+    words_html,
+)
 from ..validate import InputError, check_text
 from ..widgets import panel
 
@@ -22,9 +30,19 @@ def words_table(score: LineScore) -> pd.DataFrame:
     rows = []
     for i, (token, known) in enumerate(zip(score.tokens, score.known, strict=True)):
         row = {"#": i, t("score_line.col.word"): token, t("score_line.col.in_vocab"): "✓" if known else f"✗ → {UNK}"}
-        row.update({f"{CELL_LABELS[cell]} (bits)": round(bits[i], 2) for cell, bits in score.surprisal.items()})
+        row.update({t("score_line.col.bits", cell=CELL_LABELS[cell]): round(bits[i], 2)
+                    for cell, bits in score.surprisal.items()})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def legend_html(score: LineScore) -> str:
+    """The colour key; where words are unknown, the stripes' key and what their numbers mean."""
+    unknown = list(dict.fromkeys(w for w, known in zip(score.tokens, score.known, strict=True) if not known))
+    if not unknown:
+        return prob_legend_html()
+    note = t("score_line.unknown", n=len(unknown), words="、".join(unknown), unk=UNK)
+    return prob_legend_html() + unknown_legend_html() + f'<p class="unknown-note">{esc(note)}</p>'
 
 
 class ScoreLineTab:
@@ -35,19 +53,25 @@ class ScoreLineTab:
         """(one row per cell: mean surprisal, perplexity, validation perplexity; each cell's words coloured;
         one row per word: its surprisal under every cell)."""
         text = check_text(text, limits.MAX_TEXT_CHARS, "field.line", blank_ok=False)
-        if not split_words(text):
+        if not text_words(text):
             raise InputError("score_line.error.no_words")
         score = score_line(self.checkpoints, text)
         names = [t("score_line.col.cell"), t("score_line.col.mean"), t("score_line.col.perplexity"),
                  t("score_line.col.val_ppl")]
+        lines = score.tokens.count(EOL)
+        if lines > 1:  # two lines side by side (a lyric and an everyday sentence, say): each line's own figure
+            names[3:3] = [t("score_line.col.line_ppl", n=i) for i in range(1, lines + 1)]
         rows, blocks = [], []
         for cell, bits in score.surprisal.items():
             val = self.checkpoints[cell].metrics.get("val_ppl")
+            per_line = [round(p, 3) for p in score.line_perplexities(cell)] if lines > 1 else []
             rows.append((CELL_LABELS[cell], round(sum(bits) / len(bits), 4), round(score.perplexity[cell], 3),
-                         round(val, 1) if isinstance(val, (int, float)) else None))
-            spans = [word_span(w, 2 ** -b, f"{b:.2f} bits") for w, b in zip(score.tokens, bits, strict=True)]
+                         *per_line, round(val, 1) if isinstance(val, (int, float)) else None))
+            spans = [word_span(w, 2 ** -b, t("score_line.tip", bits=f"{b:.2f}")) if known
+                     else unknown_span(w, t("score_line.unknown_tip", bits=f"{b:.2f}", unk=UNK, word=w))
+                     for w, b, known in zip(score.tokens, bits, score.known, strict=True)]
             blocks.append(f"<div><b>{CELL_LABELS[cell]}</b>{words_html([], spans, legend=False)}</div>")
-        return pd.DataFrame(rows, columns=names), "".join(blocks) + prob_legend_html(), words_table(score)
+        return pd.DataFrame(rows, columns=names), "".join(blocks) + legend_html(score), words_table(score)
 
     def layout(self) -> None:
         with panel(t("score_line.title"), "score_line", t("score_line.explain")):

@@ -8,10 +8,10 @@ import torch
 from PIL import Image
 
 from ...checkpoint import Checkpoint
-from ...tokens import UNK, split_words
+from ...tokens import UNK, text_words
 from .. import limits, links
 from ..i18n import t
-from ..render import heatmap_image
+from ..render import heatmap_image, md_cell, shown_token
 from ..validate import InputError, check_cell, check_text
 from ..widgets import cell_radio
 
@@ -27,7 +27,7 @@ class TokenizeTab:
         """(one row per token: position, word, id, known?, first dims, norm; the shapes as Markdown; a heatmap)."""
         ckpt = check_cell(self.checkpoints, cell)
         text = check_text(text, limits.MAX_TEXT_CHARS, "field.sentence")
-        words = split_words(text)
+        words = text_words(text)  # a line break typed is <eol>, a word of its own (as in training)
         if not words:
             raise InputError("tokenize.error.no_words")
         vocab, model = ckpt.vocab, ckpt.model
@@ -39,20 +39,22 @@ class TokenizeTab:
         word_col, known_col, norm_col = t("tokenize.col.word"), t("tokenize.col.known"), t("tokenize.col.norm")
         rows = []
         for i, (word, token_id) in enumerate(zip(words, ids.tolist(), strict=True)):
-            row = {"#": i, word_col: word, "id": token_id, known_col: "✓" if word in vocab else f"✗ → {UNK}"}
+            known = "✓" if word in vocab else f"✗ → {UNK}"
+            row = {"#": i, word_col: shown_token(word), "id": token_id, known_col: known}
             row.update({f"d{j}": round(float(vectors[i, j]), 3) for j in range(shown)})
             row[norm_col] = round(float(vectors[i].norm()), 3)
             rows.append(row)
         seq_len, embed_dim = vectors.shape
         unknown = [w for w in words if w not in vocab]
         parts = ["\n".join([
-            t("tokenize.shapes.tokens", tokens=" | ".join(words)),
+            t("tokenize.shapes.tokens", tokens=" | ".join(md_cell(shown_token(w)) for w in words)),
             t("tokenize.shapes.ids", ids=ids.tolist(), shape=tuple(ids.shape)),
             t("tokenize.shapes.lookup", matrix=tuple(model.embedding.weight.shape), shape=(seq_len, embed_dim)),
             t("tokenize.shapes.batch", shape=tuple(batched.shape), cell=type(model.rnn).__name__),
         ])]
         if unknown:
-            parts.append(t("tokenize.unknown", unk=UNK, words=" | ".join(dict.fromkeys(unknown))))  # as in line 1
+            shown_unknown = " | ".join(map(md_cell, dict.fromkeys(unknown)))  # as in line 1
+            parts.append(t("tokenize.unknown", unk=UNK, words=shown_unknown))
         if shown < embed_dim:
             parts.append(t("tokenize.first_dims", shown=shown, dims=embed_dim))
         picture = heatmap_image(vectors.numpy(), cell_h=HEATMAP_ROW_H, column_header=t("tokenize.dim"))
