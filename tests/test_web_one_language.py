@@ -228,6 +228,9 @@ def test_copy_link_keeps_the_language_chosen_on_the_page(browser_app):
         page.wait_for_url("**tab=generate**")
         assert "lang" not in parse_qs(urlsplit(page.url).query)  # the browser's own language: none chosen
         page.locator("#language").get_by_label("English").check()
+        page.wait_for_url("**lang=en**")  # the switch is done: the address carries the language chosen
+        # The first copy's mark lasts a few seconds: take it off, so that the mark waited for is this copy's.
+        page.evaluate("() => document.querySelectorAll('.copy-link.copied').forEach(b => b.classList.remove('copied'))")
         copy = page.locator("#tab-generate").get_by_role("button", name=text("en", "page.copy_link"))
         copy.click()
         page.wait_for_function("() => document.querySelector('.copy-link.copied')")
