@@ -6,7 +6,13 @@
 
 This file only assembles the page from the tabs in lyricgen/web/tabs/ (one module each: its layout
 and its handlers) and launches it. It runs unchanged as a Hugging Face Space (app_file: app.py).
-To add a panel: write lyricgen/web/tabs/<name>.py and add one line below.
+To add a panel:
+  1. write lyricgen/web/tabs/<name>.py: its layout, its handlers, and links.offer for its inputs;
+  2. import it and lay it out in build_demo below;
+  3. put every string it shows in both lyricgen/web/strings/en.py and zh.py, under the same keys
+     (tests/test_i18n.py);
+  4. give a step of the Lesson (lyricgen/web/tabs/lesson.py) a "try it" link that opens it, and the link's
+     label in both string files (tests/test_links.py: the Lesson meets every panel once).
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ from lyricgen.checkpoint import Checkpoint, load_checkpoint  # noqa: E402
 from lyricgen.engine import DecodingEngine  # noqa: E402
 from lyricgen.generate import GenerationSettings, _cpu_step, generate_steps, make_prompt, new_generator  # noqa: E402
 from lyricgen.model import LyricModel  # noqa: E402
+from lyricgen.sampling import Sampling  # noqa: E402
 
 CELLS = ("rnn", "lstm", "gru")
 TARGET_TOKENS_PER_S = 2000.0
@@ -110,7 +111,7 @@ def generate_run(model: LyricModel, vocab, tokens: int) -> Callable[[], None]:
     generator, _ = new_generator(0)
 
     def run() -> None:
-        for _ in generate_steps(model, vocab, prompt_ids, tokens, 0.8, None, generator):
+        for _ in generate_steps(model, vocab, prompt_ids, tokens, Sampling(0.8), generator):
             pass
 
     return run
@@ -144,7 +145,7 @@ def bare_cell_run(model: LyricModel, token_id: int, tokens: int) -> Callable[[],
 def engine_run(engine: DecodingEngine, batch: int, tokens: int) -> Callable[[], None]:
     """batch requests of `tokens` tokens, each submitted and read word by word by a thread of its own
     (as the app's worker threads do), all started at once and waited for to their last word."""
-    requests = [GenerationSettings("", tokens, 0.8, seed=seed) for seed in range(batch)]
+    requests = [GenerationSettings("", tokens, Sampling(0.8), seed=seed) for seed in range(batch)]
 
     errors: list[BaseException] = []
 

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 from lyricgen.cache import for_generation, recorded_settings  # noqa: E402
 from lyricgen.checkpoint import load_cells  # noqa: E402
 from lyricgen.generate import GenerationSettings, generate_from_settings  # noqa: E402
+from lyricgen.sampling import Sampling  # noqa: E402
 from lyricgen.tokens import EOL, lines_to_tokens, read_lines  # noqa: E402
 
 
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         for name, cache in settings.items():
             texts = []
             for seed in range(args.samples):
-                request = GenerationSettings("", args.tokens, args.temperature, seed=seed, cache=cache)
+                request = GenerationSettings("", args.tokens, Sampling(args.temperature), seed=seed, cache=cache)
                 texts.append([step.token for step in generate_from_settings(ckpt.model, ckpt.vocab, request)[2]])
             figures[cell][name], lines = share(texts)
             lam = f" (λ = {cache.lam:.2f}, θ = {cache.theta:.3g}, N = {cache.window})" if cache else ""

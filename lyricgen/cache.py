@@ -31,10 +31,9 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from .model import Hidden, LyricModel
+from .model import Hidden, LyricModel, evaluating
 
 CACHE_KEY = "cache"  # the key of metrics.json that holds CacheSettings.to_dict()
-CACHE_FILE = "cache.json"  # the name for a stand-alone record of the settings, beside metrics.json
 RUN_CHUNK = 512  # tokens per model call when computing hidden states (the hidden state is carried)
 QUERY_CHUNK = 256  # query positions per banded matrix product: bounds memory at QUERY_CHUNK × (QUERY_CHUNK + N)
 
@@ -82,11 +81,20 @@ GENERATION_LAM_SCALE = 0.5  # generation mixes in this share of the λ chosen fo
 GENERATION_MIN_LAG = 8  # and looks back past the current line: about a lyric line's words and its line break
 
 
-def recorded_settings(metrics: dict) -> CacheSettings | None:
-    """The settings training chose and metrics.json records under CACHE_KEY; None when there are none."""
+def recorded_settings(metrics: dict, strict: bool = False) -> CacheSettings | None:
+    """The settings training chose and metrics.json records under CACHE_KEY; None when there are none.
+
+    A record that is there but unusable is None as well, or with strict, the ValueError that says why
+    (evaluate's --cache and the attention panel tell the student).
+    """
+    record = metrics.get(CACHE_KEY)
+    if record is None:
+        return None
     try:
-        return CacheSettings.from_dict(metrics[CACHE_KEY])
-    except (KeyError, ValueError, TypeError):
+        return CacheSettings.from_dict(record)
+    except (ValueError, TypeError):
+        if strict:
+            raise
         return None
 
 
@@ -175,19 +183,15 @@ def hidden_and_log_probs(
     """
     if len(ids) < 2:
         raise ValueError("nothing to score: at least two tokens are needed")
-    was_training = model.training
-    model.eval()
     data = torch.tensor(list(ids), dtype=torch.long, device=model.device).unsqueeze(1)  # (num_tokens, 1)
     hs, lps, hidden = [], [], None
-    try:
+    with evaluating(model):
         for start in range(0, data.size(0) - 1, chunk):
             targets = data[start + 1 : start + 1 + chunk]  # (C, 1)
             inputs = data[start : start + targets.size(0)]
             logits, hidden, _, fed = model.forward_with_outputs(inputs, hidden)  # (C, 1, vocab), (C, 1, hidden)
             lps.append(F.log_softmax(logits[:, 0].float(), dim=-1).gather(1, targets).squeeze(1).cpu())
             hs.append(fed[:, 0].float().cpu())  # (C, hidden)
-    finally:
-        model.train(was_training)
     return torch.cat(hs), torch.cat(lps)
 
 

@@ -1,8 +1,20 @@
 """Ids → batches: a contiguous train/validation split and truncated-BPTT batches.
 
-The whole training stream is cut into `batch_size` parallel columns; batch k holds rows
-[k*bptt, (k+1)*bptt) of every column, so each column of batch k continues the same column of
-batch k-1. That is what lets training carry the hidden state from one batch to the next.
+batchify cuts the training stream into `batch_size` columns, each a contiguous slice of it (the
+last few tokens, fewer than a row, are dropped); bptt_batches reads the columns `bptt` rows at a
+time, the targets one row below the inputs. With batch_size 4 and bptt 2:
+
+    a b c d e f g h i j k l m n o p q r s t u v w x    the stream
+
+    | a g m s |  batch 0: inputs a g m s / b h n t, targets b h n t / c i o u
+    | b h n t |
+    | c i o u |  batch 1: inputs c i o u / d j p v, targets d j p v / e k q w
+    | d j p v |
+    | e k q w |  batch 2: inputs e k q w, targets f l r x (shorter: f l r x are only targets)
+    | f l r x |
+
+Each column of a batch continues the same column of the batch before, so training carries the
+hidden state from one batch to the next. The columns are separate texts: f never predicts g.
 """
 
 from __future__ import annotations

@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from .cache import CACHE_KEY, CacheSettings, cache_log_probs
+from .cache import CACHE_KEY, CacheSettings, cache_log_probs, recorded_settings
 from .checkpoint import METRICS_FILE, Checkpoint, load_checkpoint
-from .model import LyricModel, cross_entropy
+from .model import LyricModel, cross_entropy, evaluating
 from .tokens import EOL, lines_to_tokens, read_lines
 from .vocab import Vocab
 
@@ -38,17 +38,15 @@ class Score:
 @torch.inference_mode()
 def mean_nll(model: LyricModel, ids: list[int], chunk: int = 512) -> float:
     """Mean cross-entropy (nats) of ids[1:]; runs in chunks with the hidden state carried, batch 1."""
-    was_training = model.training
-    model.eval()
     data = torch.tensor(ids, dtype=torch.long, device=model.device).unsqueeze(1)  # (num_tokens, 1)
     hidden, total = None, 0.0
-    for start in range(0, data.size(0) - 1, chunk):
-        inputs = data[start : start + chunk]
-        targets = data[start + 1 : start + 1 + chunk]
-        inputs = inputs[: targets.size(0)]
-        logits, hidden = model(inputs, hidden)
-        total += cross_entropy(logits, targets).item() * targets.numel()
-    model.train(was_training)
+    with evaluating(model):
+        for start in range(0, data.size(0) - 1, chunk):
+            inputs = data[start : start + chunk]
+            targets = data[start + 1 : start + 1 + chunk]
+            inputs = inputs[: targets.size(0)]
+            logits, hidden = model(inputs, hidden)
+            total += cross_entropy(logits, targets).item() * targets.numel()
     return total / max(1, data.size(0) - 1)
 
 
@@ -72,17 +70,16 @@ def score_tokens(model: LyricModel, vocab: Vocab, tokens: list[str], cache: Cach
 def cache_settings(ckpt: Checkpoint, lam: float | None, theta: float | None, window: int | None) -> CacheSettings:
     """The checkpoint's recorded settings with any given value overriding; all three given need no record."""
     given = {"lam": lam, "theta": theta, "window": window}
-    record = ckpt.metrics.get(CACHE_KEY)
-    if record is None:
+    try:
+        recorded = recorded_settings(ckpt.metrics, strict=True)
+    except ValueError as e:
+        raise ValueError(f"{ckpt.path / METRICS_FILE}: {CACHE_KEY!r}: {e}") from e
+    if recorded is None:
         missing = [f"--cache-{'lambda' if k == 'lam' else k}" for k, v in given.items() if v is None]
         if missing:
             raise ValueError(f"{ckpt.path / METRICS_FILE} records no {CACHE_KEY!r} settings, so --cache needs "
                              f"--cache-lambda, --cache-theta and --cache-window (missing: {', '.join(missing)})")
         return CacheSettings(**given)
-    try:
-        recorded = CacheSettings.from_dict(record)
-    except ValueError as e:
-        raise ValueError(f"{ckpt.path / METRICS_FILE}: {CACHE_KEY!r}: {e}") from e
     return CacheSettings(**{**recorded.to_dict(), **{k: v for k, v in given.items() if v is not None}})
 
 

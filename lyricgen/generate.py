@@ -3,7 +3,8 @@
     python -m lyricgen.generate --weights weights/gru --start 星星 --length 50 --temperature 0.8 \
         [--top-k K] [--top-p P] [--seed S]
 
-Each new word costs one model step on one token: the prefix is never run again.
+Each new word costs one model step on one token: the prefix is never run again. A request is one
+GenerationSettings; its Sampling (temperature, top-k, top-p) travels whole down to pick_token.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import torch
 from .cache import Cache, CacheSettings, top_output
 from .checkpoint import load_checkpoint
 from .model import Hidden, LyricModel
-from .sampling import next_distribution, nucleus, pick_token, sample  # noqa: F401  (their home before)
+from .sampling import Sampling, next_distribution, nucleus, pick_token, sample  # noqa: F401  (their home before)
 from .tokens import join_words, text_words
 from .vocab import Vocab
 
@@ -32,9 +33,7 @@ class GenerationSettings:
 
     start_text: str  # any text; jieba-split, words the vocabulary lacks are fed as <unk>
     length: int  # tokens to generate (words and line breaks)
-    temperature: float  # 0 = greedy; below 1 sharper, above 1 flatter
-    top_k: int | None = None  # sample only among the k likeliest words; None = the whole vocabulary
-    top_p: float = 1.0  # nucleus sampling: the smallest set of words holding this much probability; 1 = off
+    sampling: Sampling  # how each word is drawn: temperature, top-k, top-p (lyricgen/sampling.py)
     seed: int | None = None  # same seed, same words; None = a random seed, reported back
     cache: CacheSettings | None = None  # the continuous cache mixed into every next word's distribution; None = off
 
@@ -92,14 +91,14 @@ def generate_steps(
     vocab: Vocab,
     prompt_ids: list[int],
     length: int,
-    temperature: float = 0.8,
-    top_k: int | None = None,
+    sampling: Sampling,
     generator: torch.Generator | None = None,
-    top_p: float = 1.0,
     cache: CacheSettings | None = None,
 ) -> Iterator[Step]:
-    """Yield `length` new tokens one by one. <unk> is never emitted. cache: mix the continuous cache in
-    (Step.logits stay the model's own; Step.prob is in the mixture it was drawn from)."""
+    """Yield `length` new tokens after prompt_ids, each drawn with `sampling` from `generator`, one by one, as
+    nanoGPT's generate() continues its idx. <unk> is never emitted. cache: mix the continuous cache in
+    (Step.logits stay the model's own; Step.prob is in the mixture it was drawn from).
+    generate_from_settings makes these arguments from one request."""
     banned = [vocab.unk_id]
     device = model.device
     model.eval()
@@ -118,10 +117,10 @@ def generate_steps(
             if i:  # the step for the word just yielded; none after the last word, whose logits nobody reads
                 last, hidden = step(model, token_id, hidden)
             if memory is None:
-                token_id, prob = pick_token(last, temperature, top_k, top_p, banned, generator)
+                token_id, prob = pick_token(last, sampling, banned, generator)
             else:
                 h = top_output(hidden)  # (hidden_dim,): the state that made `last`
-                token_id, prob = pick_token(with_cache(last, memory, h), temperature, top_k, top_p, banned, generator)
+                token_id, prob = pick_token(with_cache(last, memory, h), sampling, banned, generator)
                 memory.add(h, token_id)
         yield Step(token_id, vocab.tokens[token_id], prob, last)
 
@@ -131,8 +130,7 @@ def generate_from_settings(model: LyricModel, vocab: Vocab, settings: Generation
     """The unbatched generation of one request: its prompt, the seed used and its steps (lazily)."""
     prompt = make_prompt(vocab, settings.start_text)
     generator, seed = new_generator(settings.seed)
-    steps = generate_steps(model, vocab, prompt.ids, settings.length, settings.temperature, settings.top_k,
-                           generator, top_p=settings.top_p, cache=settings.cache)
+    steps = generate_steps(model, vocab, prompt.ids, settings.length, settings.sampling, generator, settings.cache)
     return prompt, seed, steps
 
 
@@ -181,18 +179,8 @@ def cell_layers(model: LyricModel, x: torch.Tensor, hidden: Hidden) -> tuple[tor
     return x, new_hidden
 
 
-def generate_text(
-    model: LyricModel,
-    vocab: Vocab,
-    start_text: str,
-    length: int,
-    temperature: float = 0.8,
-    top_k: int | None = None,
-    seed: int | None = None,
-    top_p: float = 1.0,
-) -> str:
-    """The start text followed by `length` generated tokens, as lyrics text."""
-    settings = GenerationSettings(start_text, length, temperature, top_k, top_p, seed)
+def generate_text(model: LyricModel, vocab: Vocab, settings: GenerationSettings) -> str:
+    """The start text followed by settings.length generated tokens, as lyrics text."""
     prompt, _, steps = generate_from_settings(model, vocab, settings)
     return join_words([*prompt.words, *(s.token for s in steps)])
 
@@ -214,7 +202,8 @@ def main(argv: list[str] | None = None) -> None:
     if not 0 < args.top_p <= 1:
         parser.error("--top-p must be in (0, 1]")
     ckpt = load_checkpoint(args.weights, args.device)
-    settings = GenerationSettings(args.start, args.length, args.temperature, args.top_k, args.top_p, args.seed)
+    sampling = Sampling(args.temperature, args.top_k, args.top_p)
+    settings = GenerationSettings(args.start, args.length, sampling, args.seed)
     prompt, seed, steps = generate_from_settings(ckpt.model, ckpt.vocab, settings)
     if prompt.unknown:
         print(f"[unknown words, fed as {ckpt.vocab.tokens[ckpt.vocab.unk_id]}: {' '.join(prompt.unknown)}]")

@@ -1,15 +1,21 @@
-"""A request submitted to a decoding engine (lyricgen/engine.py), as its consumer sees it: the Job and its Steps.
+"""A request submitted to a decoding engine (lyricgen/engine.py), from both sides: the Job its consumer
+reads Steps from, and the Request the engine's loop advances.
 
-The engine's loop puts each Step in the job's outbox as it is made; the consumer, on another thread,
-takes them out. Nothing here runs the model.
+The two share the job's outbox: the loop puts each Step in it as it is made; the consumer, on another
+thread, takes them out. Nothing here runs the model.
 """
 
 from __future__ import annotations
 
 import queue
 import time
+import weakref
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
+import torch
+
+from .cache import Cache
 from .generate import GenerationSettings, Prompt, Step
 
 
@@ -92,3 +98,58 @@ class Job:
             if step is None:
                 return steps
             steps.append(step)
+
+
+@dataclass(eq=False)
+class Request:
+    """The engine's side of a Job: what the loop needs to advance it, and nothing the consumer holds alive."""
+
+    job: weakref.ref  # to the Job: once its consumer drops it, the request leaves at the next step
+    outbox: queue.SimpleQueue  # the Job's
+    prompt_ids: list[int]  # the Job's prompt ids: [<eol>, start words...]
+    settings: GenerationSettings  # the Job's
+    generator: torch.Generator  # seeded with the Job's seed; no other request draws from it
+    keep_logits: bool  # give each Step its (vocab_size,) logits
+    cache: Cache | None = None  # the request's own continuous cache, when its settings ask for one
+    made: int = 0  # tokens generated so far
+    last_token: int = -1  # the token the next step feeds
+    # A sampled request's numbers for its words after the first, drawn from its generator at once as it
+    # joins the batch (lyricgen.sampling.draw_uniforms); empty for a greedy one.
+    uniforms: list[float] = field(default_factory=list)
+
+    def abandoned(self) -> bool:
+        job = self.job()
+        return job is None or job.cancelled
+
+    def uniform(self) -> float:
+        """The number the next word is drawn with, in the batch (unused for a greedy request: 0)."""
+        return self.uniforms[self.made - 1] if self.uniforms else 0.0
+
+    def send(self, step: Step, h: torch.Tensor | None) -> bool:
+        """Hand a drawn word to the consumer; True when it was the last. h: the cache's query, when it has one."""
+        if self.cache is not None:
+            self.cache.add(h, step.token_id)
+        self.outbox.put(step)
+        self.made += 1
+        self.last_token = step.token_id
+        if self.made >= self.settings.length:
+            self.outbox.put(_END)
+            self.tell()
+            return True
+        if self.made == 1:
+            self.tell()
+        return False
+
+    def fail(self, error: BaseException) -> None:
+        self.outbox.put(error)
+        self.tell()
+
+    def tell(self) -> None:
+        """Call the job's listener, if its consumer set one: the first word, the end or an error is there."""
+        job = self.job()
+        listener = job.listener if job is not None else None
+        if listener is not None:
+            try:
+                listener()
+            except Exception:  # a consumer's fault must never stop the engine's loop
+                pass

@@ -6,7 +6,7 @@ tutorial  the classic notebook's way: random windows of `bptt` tokens, each read
 project   lyricgen.train's way: the whole training text cut into `batch_size` columns read in order,
           the hidden state carried from one window to the next and detached (truncated BPTT).
 
-In both, each pass over the training text hides rare words as <unk> afresh (train.unk_probabilities),
+In both, each pass over the training text hides rare words as <unk> afresh (corpus.epoch_ids),
 and both are scored on the same validation tail with evaluate.mean_nll, so the curves compare like with like.
 Numbers only: progress, losses, samples; the web layer words and draws them.
 """
@@ -24,20 +24,23 @@ from pathlib import Path
 
 import torch
 
-from .card import POEMS_FILE, text_sha256
 from .checkpoint import save_checkpoint
-from .data import batchify, bptt_batches, split_lines
+from .corpus import Corpus, build_corpus, epoch_ids
+from .data import batchify, bptt_batches
 from .evaluate import mean_nll
-from .generate import generate_steps, make_prompt, new_generator
-from .model import CELLS, LyricModel, ModelConfig
+from .generate import Sampling, generate_steps, make_prompt, new_generator
+from .model import CELLS, Hidden, LyricModel, ModelConfig, evaluating
 from .ngram import KneserNey
-from .tokens import EOL, join_words, lines_to_tokens
-from .train import replace_with_unk, train_step, unk_probabilities
+from .provenance import POEMS_FILE, text_sha256
+from .tokens import join_words, text_lines
+from .train import train_step
 from .vocab import Vocab
 
 FEEDINGS = ("tutorial", "project")
 
 
+# The Lab's defaults are LabConfig's, here in the core: the page's sliders start from them (web/limits.py reads
+# them), since lyricgen.web depends on the core and never the reverse. The ranges are the page's alone.
 @dataclass
 class LabConfig:
     cell: str = "gru"  # "rnn" | "lstm" | "gru"
@@ -48,7 +51,7 @@ class LabConfig:
     lr: float = 3e-3  # AdamW learning rate: above train.py's, because a live run lasts seconds, not hours
     weight_decay: float = 0.01  # AdamW decoupled weight decay
     clip: float = 0.5  # gradient-norm clipping, as in train.py: RNN gradients can explode
-    budget_s: float = 60.0  # wall-clock seconds for the whole run: training, validation and samples
+    budget_s: float = 30.0  # wall-clock seconds for the whole run: training, validation and samples
     max_steps: int | None = None  # also stop after this many optimizer steps (tests); None: the budget alone
     feeding: str = "project"  # "tutorial" | "project": see the module's docstring
     bptt: int = 32  # tokens per window
@@ -60,21 +63,25 @@ class LabConfig:
     eval_every: int = 20  # steps between two validation losses (one more at the end)
     sample_every: int = 50  # steps between two samples (step 0 included: the untrained model's)
     sample_length: int = 30  # tokens per sample (words and line breaks)
-    start_text: str = "明月"  # every sample starts from this text
+    start_text: str = "明月"  # every sample starts from this text: a word the built-in poems know
     temperature: float = 0.8  # sampling temperature
     seed: int = 0  # seeds the initial weights, the windows, the <unk> draws and every sample
     report_every_s: float = 0.25  # a progress report at least this often (wall time), after step 1, and at the end
 
 
 @dataclass
-class LabData:
-    vocab: Vocab  # built from the training split by the project's rules (Vocab.build with min_count)
-    train_ids: torch.Tensor  # (train_tokens,): the training split, <eol> between lines
-    val_ids: list[int]  # the validation tail, scored by mean_nll
-    train_lines: int  # lines in the training split
-    val_lines: int  # lines in the validation tail
-    val_unk_rate: float  # share of the validation tail's words that the vocabulary lacks
+class LabData(Corpus):
+    """The text as train.py would read it (lyricgen.corpus), and what the model card names it by."""
+
     corpus_sha256: str = ""  # of the text as given (UTF-8): the model card tells the built-in poems by it
+
+    @property
+    def train_lines(self) -> int:  # lines in the training split
+        return len(self.split.train_lines)
+
+    @property
+    def val_lines(self) -> int:  # lines in the validation tail
+        return len(self.split.val_lines)
 
 
 @dataclass
@@ -117,20 +124,8 @@ def builtin_poems() -> str:
 
 def prepare(text: str, cfg: LabConfig) -> LabData:
     """Text (one line a line) → jieba tokens → a vocabulary from the training split → ids, as train.py does."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    split = split_lines(lines, cfg.val_fraction)
-    train_tokens, val_tokens = lines_to_tokens(split.train_lines), lines_to_tokens(split.val_lines)
-    vocab = Vocab.build(train_tokens, cfg.min_count)
-    val_words = [t for t in val_tokens if t != EOL]
-    return LabData(
-        vocab=vocab,
-        train_ids=torch.tensor(vocab.encode(train_tokens), dtype=torch.long),
-        val_ids=vocab.encode(val_tokens),
-        train_lines=len(split.train_lines),
-        val_lines=len(split.val_lines),
-        val_unk_rate=sum(w not in vocab for w in val_words) / max(1, len(val_words)),
-        corpus_sha256=text_sha256(text),
-    )
+    corpus = build_corpus(text_lines(text), cfg.val_fraction, cfg.min_count, cfg.unk_alpha)
+    return LabData(**vars(corpus), corpus_sha256=text_sha256(text))
 
 
 def new_model(data: LabData, cfg: LabConfig) -> LyricModel:
@@ -155,38 +150,33 @@ def tutorial_start_count(num_tokens: int, cfg: LabConfig) -> tuple[int, int]:
     return window, max(1, min(starts, num_tokens - window))
 
 
-def epoch_ids(data: LabData, cfg: LabConfig, unk_prob: torch.Tensor, epoch: int) -> torch.Tensor:
-    """The training ids with a fresh draw of rare words hidden as <unk>, seeded by the epoch."""
-    return replace_with_unk(data.train_ids, unk_prob, data.vocab.unk_id, cfg.seed * 1000 + epoch)
-
-
 # A feed yields (inputs, targets, fresh): inputs and targets (window, batch), fresh when the window must
 # start from a zero hidden state rather than from where the previous batch left off.
 Feed = Iterator[tuple[torch.Tensor, torch.Tensor, bool]]
 
 
-def tutorial_feed(data: LabData, cfg: LabConfig, unk_prob: torch.Tensor) -> Feed:
+def tutorial_feed(data: LabData, cfg: LabConfig) -> Feed:
     """Endless batches of batch_size random windows, every one from a zero state."""
     generator = torch.Generator().manual_seed(cfg.seed)
     num_tokens, fed, epoch = data.train_ids.numel(), 0, 0
     window, count = tutorial_start_count(num_tokens, cfg)
     offsets = torch.arange(window + 1).unsqueeze(1)  # (window + 1, 1)
-    ids = epoch_ids(data, cfg, unk_prob, epoch)
+    ids = epoch_ids(data, cfg.seed, epoch)
     while True:
         if fed // num_tokens != epoch:  # a text's worth of tokens fed: a new draw of hidden words
             epoch = fed // num_tokens
-            ids = epoch_ids(data, cfg, unk_prob, epoch)
+            ids = epoch_ids(data, cfg.seed, epoch)
         starts = torch.randint(0, count, (cfg.batch_size,), generator=generator)  # (batch,)
         chunk = ids[offsets + starts]  # (window + 1, batch): column j is the window starting at starts[j]
         fed += window * cfg.batch_size
         yield chunk[:-1], chunk[1:], True
 
 
-def project_feed(data: LabData, cfg: LabConfig, unk_prob: torch.Tensor) -> Feed:
+def project_feed(data: LabData, cfg: LabConfig) -> Feed:
     """Endless passes over the whole text as train.py reads it; each pass starts from a zero state."""
     epoch = 0
     while True:
-        columns = batchify(epoch_ids(data, cfg, unk_prob, epoch), cfg.batch_size)  # (rows, batch)
+        columns = batchify(epoch_ids(data, cfg.seed, epoch), cfg.batch_size)  # (rows, batch)
         for k, (inputs, targets) in enumerate(bptt_batches(columns, cfg.bptt)):
             yield inputs, targets, k == 0
         epoch += 1
@@ -196,22 +186,14 @@ def make_sample(model: LyricModel, vocab: Vocab, cfg: LabConfig, step: int) -> L
     """The same start text and seed every time, so samples differ only by what the model has learnt."""
     prompt = make_prompt(vocab, cfg.start_text)
     generator, _ = new_generator(cfg.seed)
-    steps = generate_steps(model, vocab, prompt.ids, cfg.sample_length, cfg.temperature, None, generator)
-    tokens = [s.token for s in steps]
-    model.train()  # generate_steps leaves the model in eval mode
+    steps = generate_steps(model, vocab, prompt.ids, cfg.sample_length, Sampling(cfg.temperature), generator)
+    with evaluating(model):  # generate_steps sets eval mode as it starts: the model's own mode comes back after
+        tokens = [s.token for s in steps]
     return LabSample(step, tokens, join_words([*prompt.words, *tokens]))
 
 
-def train_live(
-    data: LabData, cfg: LabConfig, should_stop: Callable[[], bool] | None = None
-) -> Iterator[LabProgress]:
-    """Train, yielding a LabProgress before the first step, after it, at least every report_every_s seconds, and a
-    last one with done=True.
-
-    Stops at budget_s, at max_steps or when should_stop() returns true. Grad mode is set around each
-    piece of work, never across a yield: it belongs to a thread, and the caller may resume this
-    generator on another one (or hold inference mode on its own).
-    """
+def check_config(data: LabData, cfg: LabConfig) -> None:
+    """A ValueError for settings train_live cannot run, before any work."""
     if cfg.feeding not in FEEDINGS:
         raise ValueError(f"feeding must be one of {FEEDINGS}, not {cfg.feeding!r}")
     if cfg.cell not in CELLS:
@@ -220,76 +202,117 @@ def train_live(
     if num_tokens < 2 or (cfg.feeding == "project" and num_tokens // cfg.batch_size < 2):
         raise ValueError(f"{num_tokens} training tokens are too few for batch_size={cfg.batch_size}")
 
+
+def stop_reason(cfg: LabConfig, step: int, start: float, should_stop: Callable[[], bool] | None) -> str | None:
+    """Why the run ends before another step (LabProgress.stop_reason), or None to take it."""
+    if should_stop is not None and should_stop():
+        return "stopped"
+    if time.perf_counter() - start >= cfg.budget_s:
+        return "budget"
+    if cfg.max_steps is not None and step >= cfg.max_steps:
+        return "max_steps"
+    return None
+
+
+def train_one_step(model: LyricModel, optimizer: torch.optim.Optimizer, feed: Feed, hidden: Hidden | None,
+                   clip: float) -> tuple[float, int, Hidden]:
+    """An optimizer step on the feed's next batch → (its mean loss, its target tokens, the hidden state after it).
+
+    Grad mode is set around the step alone, never across a yield of train_live: it belongs to a thread,
+    and the caller may resume that generator on another one (or hold inference mode on its own).
+    """
+    with torch.inference_mode(False), torch.enable_grad():
+        inputs, targets, fresh = next(feed)  # each (window, batch)
+        if fresh:
+            hidden = model.init_hidden(inputs.size(1))
+        # train_step detaches the carried state: gradients flow back one window at most.
+        loss, hidden = train_step(model, optimizer, inputs, targets, hidden, clip)
+    return loss, targets.numel(), hidden
+
+
+@dataclass
+class LiveRun:
+    """What a live training has measured so far; each report is a copy of it."""
+
+    data: LabData  # the text trained on
+    cfg: LabConfig  # the run's settings
+    model: LyricModel  # the model being trained
+    start: float  # time.perf_counter() when the run began
+    history: LabHistory = field(default_factory=LabHistory)  # every loss so far
+    samples: list[LabSample] = field(default_factory=list)  # oldest first
+    step: int = 0  # optimizer steps so far
+    tokens: int = 0  # training tokens fed so far
+    train_seconds: float = 0.0  # wall seconds spent in training steps (validation and sampling excluded)
+    recent: list[float] = field(default_factory=list)  # batch losses since the last report
+
+    def add_step(self, loss: float, tokens: int, seconds: float) -> None:
+        self.step += 1
+        self.tokens += tokens
+        self.train_seconds += seconds
+        self.recent.append(loss)
+        self.history.steps.append(self.step)
+        self.history.train_losses.append(loss)
+
+    def validate(self) -> None:
+        loss = mean_nll(self.model, self.data.val_ids)  # inference mode inside; restores train mode
+        self.history.val_steps.append(self.step)
+        self.history.val_losses.append(loss)
+        self.history.val_elapsed_s.append(time.perf_counter() - self.start)
+
+    def sample(self) -> None:
+        self.samples.append(make_sample(self.model, self.data.vocab, self.cfg, self.step))
+
+    def report(self, done: bool, reason: str | None) -> LabProgress:
+        train_loss = sum(self.recent) / len(self.recent) if self.recent else None
+        self.recent.clear()
+        val_loss = self.history.val_losses[-1]
+        return LabProgress(
+            step=self.step, epoch=self.tokens / self.data.train_ids.numel(), train_loss=train_loss,
+            val_loss=val_loss, val_ppl=math.exp(val_loss), val_step=self.history.val_steps[-1],
+            tokens=self.tokens, tokens_per_s=self.tokens / self.train_seconds if self.train_seconds else 0.0,
+            elapsed_s=time.perf_counter() - self.start,
+            history=LabHistory(**asdict(self.history)),  # asdict copies the lists
+            samples=list(self.samples), done=done, stop_reason=reason, model=self.model,
+        )
+
+
+def train_live(
+    data: LabData, cfg: LabConfig, should_stop: Callable[[], bool] | None = None
+) -> Iterator[LabProgress]:
+    """Train, yielding a LabProgress before the first step, after it, at least every report_every_s seconds, and a
+    last one with done=True.
+
+    Stops at budget_s, at max_steps or when should_stop() returns true.
+    """
+    check_config(data, cfg)
     start = time.perf_counter()
+    # Never inference tensors, even if this thread holds inference mode: the weights must be able to learn.
     with torch.inference_mode(False), torch.enable_grad():
         model = new_model(data, cfg)
         optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        unk_prob = unk_probabilities(data.train_ids, len(data.vocab), data.vocab.unk_id, data.vocab.eol_id,
-                                     cfg.unk_alpha)
-        feed = (tutorial_feed if cfg.feeding == "tutorial" else project_feed)(data, cfg, unk_prob)
     model.train()
-    history, samples = LabHistory(), []
-    step, tokens, train_seconds = 0, 0, 0.0
-    hidden = None  # set by the first batch: every feed starts fresh
-    recent: list[float] = []  # batch losses since the last report
-
-    def validate() -> None:
-        loss = mean_nll(model, data.val_ids)  # inference mode inside; restores train mode
-        history.val_steps.append(step)
-        history.val_losses.append(loss)
-        history.val_elapsed_s.append(time.perf_counter() - start)
-
-    def report(done: bool, reason: str | None) -> LabProgress:
-        train_loss = sum(recent) / len(recent) if recent else None
-        recent.clear()
-        return LabProgress(
-            step=step, epoch=tokens / num_tokens, train_loss=train_loss,
-            val_loss=history.val_losses[-1], val_ppl=math.exp(history.val_losses[-1]), val_step=history.val_steps[-1],
-            tokens=tokens, tokens_per_s=tokens / train_seconds if train_seconds else 0.0,
-            elapsed_s=time.perf_counter() - start,
-            history=LabHistory(**asdict(history)),  # asdict copies the lists
-            samples=list(samples), done=done, stop_reason=reason, model=model,
-        )
-
-    validate()
-    samples.append(make_sample(model, data.vocab, cfg, step))
+    feed = (tutorial_feed if cfg.feeding == "tutorial" else project_feed)(data, cfg)
+    run = LiveRun(data, cfg, model, start)
+    run.validate()
+    run.sample()
     last_report = time.perf_counter()
-    yield report(False, None)
-    while True:
-        if should_stop is not None and should_stop():
-            reason = "stopped"
-        elif time.perf_counter() - start >= cfg.budget_s:
-            reason = "budget"
-        elif cfg.max_steps is not None and step >= cfg.max_steps:
-            reason = "max_steps"
-        else:
-            reason = None
-        if reason:
-            break
+    yield run.report(False, None)
+    hidden = None  # set by the first batch: every feed starts fresh
+    while (reason := stop_reason(cfg, run.step, start, should_stop)) is None:
         t0 = time.perf_counter()
-        with torch.inference_mode(False), torch.enable_grad():
-            inputs, targets, fresh = next(feed)  # each (window, batch)
-            if fresh:
-                hidden = model.init_hidden(inputs.size(1))
-            # train_step detaches the carried state: gradients flow back one window at most.
-            loss, hidden = train_step(model, optimizer, inputs, targets, hidden, cfg.clip)
-        train_seconds += time.perf_counter() - t0
-        step += 1
-        tokens += targets.numel()
-        recent.append(loss)
-        history.steps.append(step)
-        history.train_losses.append(loss)
-        if step % cfg.eval_every == 0:
-            validate()
-        if step % cfg.sample_every == 0:
-            samples.append(make_sample(model, data.vocab, cfg, step))
+        loss, tokens, hidden = train_one_step(model, optimizer, feed, hidden, cfg.clip)
+        run.add_step(loss, tokens, time.perf_counter() - t0)
+        if run.step % cfg.eval_every == 0:
+            run.validate()
+        if run.step % cfg.sample_every == 0:
+            run.sample()
         # Step 1 always: the curve appears at once, however fast or slow this machine takes its steps.
-        if step == 1 or time.perf_counter() - last_report >= cfg.report_every_s:
+        if run.step == 1 or time.perf_counter() - last_report >= cfg.report_every_s:
             last_report = time.perf_counter()
-            yield report(False, None)
-    if history.val_steps[-1] != step:
-        validate()
-    yield report(True, reason)
+            yield run.report(False, None)
+    if run.history.val_steps[-1] != run.step:
+        run.validate()
+    yield run.report(True, reason)
 
 
 def lab_metrics(progress: LabProgress, data: LabData, cfg: LabConfig, ngram_order: int = 5) -> dict:

@@ -1,8 +1,10 @@
 """Choosing the next word: one request's (pick_token, as generate_steps draws), or a whole batch's at once.
 
+A request's knobs travel together as one Sampling, from the handler's GenerationSettings
+(lyricgen/generate.py) down to here, as nanoGPT's generate() keeps its one set of knobs.
 pick_token shapes one (vocab_size,) row of logits (ban, temperature, top-k, softmax, top-p) and draws
 from it with the request's own random generator. pick_tokens does the same for every row of a
-(batch, vocab_size) tensor in one pass of tensor operations, each row with its own settings and its
+(batch, vocab_size) tensor in one pass of tensor operations, each row with its own Sampling and its
 own generator, and gives every row the word and probability pick_token gives it alone: each operation
 works row by row (a row's softmax, top-k, cumulative sum and search never read another row), and each
 generator is drawn from exactly as pick_token draws from it, one uniform number per sampled word.
@@ -12,13 +14,21 @@ tests/test_engine.py checks them against each other bit for bit.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 
 
-def next_distribution(
-    logits: torch.Tensor, temperature: float, top_k: int | None, banned: list[int], top_p: float = 1.0
-) -> torch.Tensor:
+@dataclass(frozen=True)
+class Sampling:
+    """How the next word is drawn from the model's logits: the knobs every function below takes whole."""
+
+    temperature: float  # 0 = greedy; below 1 sharper, above 1 flatter
+    top_k: int | None = None  # sample only among the k likeliest words; None = the whole vocabulary
+    top_p: float = 1.0  # nucleus sampling: the smallest set of words holding this much probability; 1 = off
+
+
+def next_distribution(logits: torch.Tensor, sampling: Sampling, banned: list[int]) -> torch.Tensor:
     """logits (vocab_size,) → probabilities after banning ids, temperature, top-k, then top-p.
 
     Temperature 0 is greedy: all the mass on the best word. top_p < 1 keeps the smallest set of
@@ -27,6 +37,7 @@ def next_distribution(
     """
     # Each tensor operation has a fixed cost however small the tensor, and this runs once per generated
     # word beside a single model step: one new tensor, then in-place work on it.
+    temperature, top_k, top_p = sampling.temperature, sampling.top_k, sampling.top_p
     scores = logits.float() / temperature if temperature > 0 else logits.float().clone()
     for token_id in banned:  # an index per id: cheaper than fancy indexing for the one or two ids banned
         scores[token_id] = float("-inf")
@@ -74,21 +85,15 @@ def sample(probs: torch.Tensor, generator: torch.Generator | None = None) -> int
     return index
 
 
-def pick_token(
-    logits: torch.Tensor,
-    temperature: float,
-    top_k: int | None,
-    top_p: float,
-    banned: list[int],
-    generator: torch.Generator | None,
-) -> tuple[int, float]:
+def pick_token(logits: torch.Tensor, sampling: Sampling, banned: list[int], generator: torch.Generator | None
+               ) -> tuple[int, float]:
     """The next token id from logits (vocab_size,) and its probability in the distribution it was drawn from.
 
     The one place a token is chosen, for generate_steps and lyricgen.engine alike: the same calls in
     the same order consume a seeded generator identically, so both give the same words.
     """
-    probs = next_distribution(logits, temperature, top_k, banned, top_p)
-    token_id = sample(probs, generator) if temperature > 0 else int(probs.argmax())
+    probs = next_distribution(logits, sampling, banned)
+    token_id = sample(probs, generator) if sampling.temperature > 0 else int(probs.argmax())
     return token_id, float(probs[token_id])
 
 
@@ -102,15 +107,9 @@ def draw_uniforms(generator: torch.Generator, n: int) -> list[float]:
     return torch.rand(n, dtype=torch.float64, generator=generator).tolist()
 
 
-def pick_tokens(
-    logits: torch.Tensor,
-    temperatures: Sequence[float],
-    top_ks: Sequence[int | None],
-    top_ps: Sequence[float],
-    banned: list[int],
-    uniforms: Sequence[float],
-) -> tuple[list[int], list[float]]:
-    """pick_token for every row of logits (batch, vocab_size), row i with the i-th settings, where
+def pick_tokens(logits: torch.Tensor, samplings: Sequence[Sampling], banned: list[int], uniforms: Sequence[float]
+                ) -> tuple[list[int], list[float]]:
+    """pick_token for every row of logits (batch, vocab_size), row i with samplings[i], where
     uniforms[i] is the number row i's generator would give sample (draw_uniforms; a greedy row's is unused).
 
     Why: pick_token's dozen tensor operations each have a fixed cost however small the row, and each
@@ -119,6 +118,7 @@ def pick_tokens(
     batch. Here each operation runs once over the whole batch, and no generator is touched.
     """
     batch, vocab_size = logits.shape
+    temperatures = [s.temperature for s in samplings]
     greedy = [t <= 0 for t in temperatures]
     # Dividing by 1 leaves a greedy row's logits exactly as they are: pick_token's copy of them.
     divisors = torch.tensor([[1.0 if g else float(t)] for g, t in zip(greedy, temperatures, strict=True)],
@@ -135,6 +135,7 @@ def pick_tokens(
     sampled = [row for row in range(batch) if not greedy[row]]
     if not sampled:
         return tokens, probs_of
+    top_ks = [s.top_k for s in samplings]
     ks = [k if (k is not None and 0 < k < vocab_size and not greedy[row]) else 0 for row, k in enumerate(top_ks)]
     if any(ks):
         # The k-th largest score of each row (the smallest of its top k); -inf masks nothing in a row without top-k.
@@ -144,8 +145,8 @@ def pick_tokens(
         scores.masked_fill_(scores < kth, float("-inf"))
     probs = torch.softmax(scores[sampled] if len(sampled) < batch else scores, dim=-1)  # (sampled, vocab_size)
     for i, row in enumerate(sampled):
-        if top_ps[row] < 1:  # few requests ask for top-p: the very function pick_token uses, row by row
-            probs[i] = nucleus(probs[i], top_ps[row])
+        if samplings[row].top_p < 1:  # few requests ask for top-p: the very function pick_token uses, row by row
+            probs[i] = nucleus(probs[i], samplings[row].top_p)
     cdf = torch.cumsum(probs, 1, dtype=torch.float64)  # (sampled, vocab_size)
     u = torch.tensor([[uniforms[row]] for row in sampled], dtype=torch.float64) * cdf[:, -1:]  # as sample scales it
     chosen = torch.searchsorted(cdf, u, right=True)  # (sampled, 1)
@@ -157,3 +158,21 @@ def pick_tokens(
     for row, token, p in zip(sampled, picked, probs.gather(1, chosen).flatten().tolist(), strict=True):
         tokens[row], probs_of[row] = token, p
     return tokens, probs_of
+
+
+def pick_rows(logits: torch.Tensor, samplings: Sequence[Sampling], banned: list[int], uniforms: Sequence[float]
+              ) -> list[tuple[int, float] | Exception]:
+    """pick_tokens' (token id, probability) per row; when its one pass fails, row by row, so that only a
+    row whose Sampling cannot be used gets its error instead (its request alone ends, in lyricgen.engine)."""
+    try:
+        return list(zip(*pick_tokens(logits, samplings, banned, uniforms), strict=True))
+    except Exception:
+        picked: list[tuple[int, float] | Exception] = []
+        for row in range(len(samplings)):
+            try:
+                (token_id,), (prob,) = pick_tokens(logits[row:row + 1], samplings[row:row + 1], banned,
+                                                   uniforms[row:row + 1])
+                picked.append((token_id, prob))
+            except Exception as error:
+                picked.append(error)
+        return picked

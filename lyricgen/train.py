@@ -15,36 +15,25 @@ import copy
 import math
 import os
 import shlex
-import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from .cache import CACHE_KEY, choose_cache_settings
-from .checkpoint import (
-    Checkpoint,
-    CheckpointError,
-    atomic_replace,
-    best_device,
-    load_checkpoint,
-    read_json,
-    recover,
-    save_checkpoint,
-    sha256_of,
-    write_json,
-)
-from .data import Split, batchify, bptt_batches, split_lines
+from .checkpoint import Checkpoint, CheckpointError, best_device, load_checkpoint, recover, save_checkpoint, sha256_of
+from .corpus import Corpus, build_corpus, epoch_ids
+from .data import batchify, bptt_batches
 from .evaluate import mean_nll
 from .fingerprint import Fingerprint
-from .generate import generate_steps, new_generator
+from .generate import Sampling, generate_steps, new_generator
 from .model import CELLS, Hidden, LyricModel, ModelConfig, WeightAverage, cross_entropy, detach
 from .ngram import KneserNey
-from .tokens import EOL, lines_to_tokens, read_lines, split_words
+from .resume import RESUME_STATE, discard_resume, load_resume, resume_dir, save_resume
+from .tokens import EOL, read_lines, split_words
 from .vocab import Vocab
 
 
@@ -79,62 +68,6 @@ class TrainConfig:
     all_lines: bool = False  # then train again on every line for the best epoch count, and ship that model
 
 
-RESUME_TENSORS = "state.safetensors"  # model, optimizer and random state after the last finished epoch
-RESUME_STATE = "state.json"  # the loop's counters and history; written last, so its presence means "complete"
-
-
-def resume_dir(out: Path) -> Path:
-    return out.with_name(out.name + ".resume")
-
-
-def save_resume(path: Path, model: LyricModel, optimizer: torch.optim.Optimizer, state: dict,
-                average: WeightAverage | None = None) -> None:
-    """Everything needed to continue after this epoch, as safetensors + JSON (no pickles), swapped in atomically."""
-    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    if average is not None:
-        tensors.update({f"average.{k}": v.cpu().contiguous() for k, v in average.shadow.items()})
-        state = {**state, "average_steps": average.steps}
-    opt = optimizer.state_dict()
-    for pid, pstate in opt["state"].items():
-        for key, value in pstate.items():
-            tensors[f"optim.{pid}.{key}"] = torch.as_tensor(value).cpu().contiguous()
-    tensors["rng.torch"] = torch.get_rng_state()
-    # Tied weights appear twice in the state dict; safetensors refuses shared memory, so clone.
-    tensors = {k: v.clone() for k, v in tensors.items()}
-
-    def write(folder: Path) -> None:
-        save_file(tensors, str(folder / RESUME_TENSORS))
-        write_json(folder / RESUME_STATE, {**state, "param_groups": opt["param_groups"]})
-
-    atomic_replace(path, write)
-
-
-def discard_resume(path: Path) -> None:
-    """Delete PATH, its state first: a kill part-way leaves a folder --resume ignores."""
-    recover(path)
-    (path / RESUME_STATE).unlink(missing_ok=True)
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def load_resume(path: Path, model: LyricModel, optimizer: torch.optim.Optimizer,
-                average: WeightAverage | None = None) -> dict:
-    state = read_json(path / RESUME_STATE, required=True)
-    tensors = load_file(str(path / RESUME_TENSORS))
-    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, strict=True)
-    if average is not None:
-        average.steps = state.pop("average_steps")
-        for name in average.shadow:
-            average.shadow[name].copy_(tensors[f"average.{name}"])
-    opt_state: dict = {}
-    for key, value in tensors.items():
-        if key.startswith("optim."):
-            _, pid, name = key.split(".", 2)
-            opt_state.setdefault(int(pid), {})[name] = value
-    optimizer.load_state_dict({"state": opt_state, "param_groups": state.pop("param_groups")})
-    torch.set_rng_state(tensors["rng.torch"])
-    return state
-
-
 def train_step(
     model: LyricModel,
     optimizer: torch.optim.Optimizer,
@@ -163,31 +96,13 @@ def train_step(
     return loss.item(), hidden
 
 
-def unk_probabilities(ids: torch.Tensor, vocab_size: int, unk_id: int, eol_id: int, alpha: float) -> torch.Tensor:
-    """Per id, the chance to be fed as <unk>: alpha/(alpha+count). Rare words are hidden most often.
-
-    In the training text only the words seen once are <unk> (a few percent), yet in unseen lyrics about
-    a quarter of the words are unknown; hiding rare words at random teaches the model that rate.
-    """
-    counts = torch.bincount(ids, minlength=vocab_size).float()
-    prob = alpha / (alpha + counts.clamp(min=1)) if alpha > 0 else torch.zeros(vocab_size)
-    prob[[unk_id, eol_id]] = 0.0
-    return prob
-
-
-def replace_with_unk(ids: torch.Tensor, prob: torch.Tensor, unk_id: int, seed: int) -> torch.Tensor:
-    generator = torch.Generator().manual_seed(seed)
-    hide = torch.rand(ids.shape, generator=generator) < prob[ids]
-    return torch.where(hide, torch.full_like(ids, unk_id), ids)
-
-
 def verbatim_share(model: LyricModel, vocab: Vocab, corpus_line_words: set, samples: int, seed: int) -> dict:
     """Generate samples at temperature 0.8 and count the lines that occur verbatim in the corpus."""
     generator, _ = new_generator(seed)
     lines, copied = 0, 0
     for _ in range(samples):
         line: list[str] = []
-        for step in generate_steps(model, vocab, [vocab.eol_id], 60, 0.8, None, generator):
+        for step in generate_steps(model, vocab, [vocab.eol_id], 60, Sampling(0.8), generator):
             if step.token != EOL:
                 line.append(step.token)
                 continue
@@ -198,36 +113,14 @@ def verbatim_share(model: LyricModel, vocab: Vocab, corpus_line_words: set, samp
     return {"sample_lines": lines, "verbatim_lines": copied, "verbatim_share": copied / max(1, lines)}
 
 
-@dataclass
-class Corpus:
-    """The corpus as training sees it: the split, the vocabulary from the training lines alone, and ids."""
-
-    split: Split  # training lines, then the validation tail
-    vocab: Vocab  # built from the training split, so validation meets unknown words as unseen lyrics will
-    train_ids: torch.Tensor  # (num_train_tokens,)
-    val_ids: list[int]  # [<eol>, words..., <eol>, ...] of the validation lines
-    unk_prob: torch.Tensor  # (vocab_size,): per id, the chance to be fed as <unk> in an epoch
-    line_words: list[list[str]]  # the training lines' jieba words: the fingerprint and the verbatim check
-    val_unk_rate: float  # share of validation words the vocabulary lacks
-
-
 def read_corpus(cfg: TrainConfig, path: str, hold_out: bool = True) -> Corpus:
-    """text → tokens → ids, with the validation tail held out (hold_out=False: every line is for training)."""
-    lines = read_lines(path)
-    split = split_lines(lines, cfg.val_fraction) if hold_out else Split(lines, [])
-    train_tokens, val_tokens = lines_to_tokens(split.train_lines), lines_to_tokens(split.val_lines)
-    vocab = Vocab.build(train_tokens, cfg.min_count)
-    train_ids = torch.tensor(vocab.encode(train_tokens), dtype=torch.long)
-    val_words = [t for t in val_tokens if t != EOL]
-    return Corpus(
-        split=split,
-        vocab=vocab,
-        train_ids=train_ids,
-        val_ids=vocab.encode(val_tokens),
-        unk_prob=unk_probabilities(train_ids, len(vocab), vocab.unk_id, vocab.eol_id, cfg.unk_alpha),
-        line_words=[split_words(line) for line in split.train_lines],
-        val_unk_rate=sum(w not in vocab for w in val_words) / max(1, len(val_words)),
-    )
+    """The corpus file read as the Lab reads its text (lyricgen.corpus); hold_out=False: every line is for training."""
+    return build_corpus(read_lines(path), cfg.val_fraction, cfg.min_count, cfg.unk_alpha, hold_out)
+
+
+def fingerprint_of(corpus: Corpus) -> Fingerprint:
+    """The training lines' words, hashed: the app's memorization check compares generated lines with them."""
+    return Fingerprint.build([split_words(line) for line in corpus.split.train_lines])
 
 
 def build_model(cfg: TrainConfig, vocab_size: int, device: torch.device) -> LyricModel:
@@ -244,8 +137,7 @@ def run_epoch(model: LyricModel, optimizer: torch.optim.Optimizer, corpus: Corpu
     model.train()
     hidden = model.init_hidden(cfg.batch_size)
     # A fresh draw of words hidden as <unk> each epoch (seeded by epoch, so --resume repeats it).
-    epoch_ids = replace_with_unk(corpus.train_ids, corpus.unk_prob, corpus.vocab.unk_id, cfg.seed * 1000 + epoch)
-    data = batchify(epoch_ids, cfg.batch_size).to(device)  # (rows, batch)
+    data = batchify(epoch_ids(corpus, cfg.seed, epoch), cfg.batch_size).to(device)  # (rows, batch)
     batches = list(bptt_batches(data, cfg.bptt))[: 5 if cfg.dry_run else None]
     total_loss, total_tokens, start = 0.0, 0, time.time()
     bar = tqdm(batches, desc=f"{cfg.cell} epoch {epoch}", unit="batch", leave=False, disable=None)
@@ -354,7 +246,7 @@ def train_on_all_lines(cfg: TrainConfig, corpus_path: str, selection: dict, metr
                "all_lines_run": {"epochs": len(rates), "train_tokens": corpus.train_ids.numel(),
                                  "lines": len(corpus.split.train_lines), "vocab_size": len(corpus.vocab),
                                  "wall_seconds": seconds_total, "history": history}}
-    return final, corpus, Fingerprint.build(corpus.line_words), metrics
+    return final, corpus, fingerprint_of(corpus), metrics
 
 
 def train(cfg: TrainConfig, corpus_path: str, out: str, resume: bool = False, device: str | None = None) -> dict:
@@ -371,7 +263,7 @@ def train(cfg: TrainConfig, corpus_path: str, out: str, resume: bool = False, de
     average = WeightAverage(model, cfg.average) if cfg.average else None
     state = start_state(cfg, model, optimizer, corpus.val_ids, resume_dir(out_path), resume, average)
     fixed = fixed_metrics(cfg, corpus, corpus_path, model, ngram_loss, dev)
-    fingerprint = Fingerprint.build(corpus.line_words)  # the same for every save: built once
+    fingerprint = fingerprint_of(corpus)  # the same for every save: built once
 
     epochs = min(cfg.epochs, 3) if cfg.dry_run else cfg.epochs
     while state["epoch"] < epochs and state["bad_epochs"] < cfg.patience:
@@ -406,7 +298,7 @@ def train(cfg: TrainConfig, corpus_path: str, out: str, resume: bool = False, de
     best = load_checkpoint(out_path, dev)
     metrics = {**fixed, **epoch_metrics(state, ngram_loss)}
     # Verbatim against the whole corpus, validation lines included: a copied line is copied either way.
-    corpus_lines = {tuple(w) for w in corpus.line_words if w} | {tuple(split_words(x)) for x in corpus.split.val_lines}
+    corpus_lines = {tuple(split_words(line)) for line in corpus.split.train_lines + corpus.split.val_lines}
     cache, tried = choose_cache_settings(best.model, corpus.val_ids)
     metrics[CACHE_KEY] = {**cache.to_dict(), "val_ppl": float(tried["perplexity"].min()),
                           "ratio_to_ngram": float(tried["perplexity"].min()) / math.exp(ngram_loss)}

@@ -273,7 +273,7 @@ def page(browser_page):
 
 def wait_loaded(page) -> None:
     """Wait until the page's load event has answered (its strings are in the page's language by then)."""
-    page.wait_for_function("() => document.documentElement.dataset.lyricgenReady === '1'")  # set by page.AUTORUN_JS
+    page.wait_for_function("() => document.documentElement.dataset.lyricgenReady === '1'")  # set by page._flag's JS
 
 
 # Gradio marks a panel's outputs .pending (or .generating) while their event runs or streams.

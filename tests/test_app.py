@@ -31,6 +31,7 @@ from lyricgen.checkpoint import Checkpoint, CheckpointError, load_cells
 from lyricgen.engine import DecodingEngine
 from lyricgen.generate import GenerationSettings, generate_from_settings, generate_text
 from lyricgen.inspect.words import compare_cells
+from lyricgen.sampling import Sampling
 from lyricgen.tokens import UNK, join_words
 from lyricgen.web import i18n, limits, server
 from lyricgen.web.render import CELL_LABELS, HEADER_H
@@ -75,22 +76,24 @@ def generate(tiny, engines):
         (("星星", 10, 0.8, 0, "abc"), "seed must be a whole number"),
         (("星星", 10, 0.8, 0, "-5"), "seed must be between"),
         ((["not", "text"], 10, 0.8, 0, ""), "must be text"),
-        (("星星", 10, 0.8, 0, "", limits.MAX_LENGTH, 0), "top-p must be between"),
-        (("星星", 10, 0.8, 0, "", limits.MAX_LENGTH, 1.5), "top-p must be between"),
+        (("星星", 10, 0.8, 0, "", 0), "top-p must be between"),
+        (("星星", 10, 0.8, 0, "", 1.5), "top-p must be between"),
     ],
 )
 def test_bad_generate_inputs_are_refused_in_the_pages_language(args, message):
+    names = ("start_text", "length", "temperature", "top_k", "seed", "top_p")
     with pytest.raises(InputError) as info:
-        check_generation(*args)
+        check_generation(**dict(zip(names, args, strict=False)))
     assert message in str(info.value) and str(info.value) == info.value.msg.render("en")
     assert not has_cjk(str(info.value)) and has_cjk(info.value.msg.render("zh"))
 
 
 def test_good_generate_inputs_are_normalized():
-    assert check_generation(None, 20.0, 0, None, " 42 ") == GenerationSettings("", 20, 0.0, None, 1.0, 42)
-    assert check_generation("星星", 5, 1, 0, "", top_p=0.9).top_p == 0.9
-    assert check_generation("星星", 5, 1, 10, None).top_k == 10
-    assert check_generation("星星", 5, 1, 0, "").seed is None
+    assert check_generation(start_text=None, length=20.0, temperature=0, top_k=None, seed=" 42 ") == \
+        GenerationSettings("", 20, Sampling(0.0, None, 1.0), 42)
+    assert check_generation(start_text="星星", length=5, temperature=1, top_p=0.9, seed="").sampling.top_p == 0.9
+    assert check_generation(start_text="星星", length=5, temperature=1, top_k=10, seed=None).sampling.top_k == 10
+    assert check_generation(start_text="星星", length=5, temperature=1, top_k=0, seed="").seed is None
 
 
 def test_weights_root_follows_the_environment(monkeypatch, tmp_path):
@@ -167,7 +170,8 @@ def test_the_download_holds_the_lyrics_and_every_setting(generate, tiny):
     saved = json.loads(downloads[-1])
     name, text = saved["name"], saved["text"]
     assert name == "lyrics-gru-7.txt"
-    assert text == lyrics_file(tiny["gru"], check_generation("明月", 5, 0.8, 0, "7", top_p=0.9), 7, lyrics)
+    settings = check_generation(start_text="明月", length=5, temperature=0.8, top_k=0, top_p=0.9, seed="7")
+    assert text == lyrics_file(tiny["gru"], settings, 7, lyrics)
     assert text.startswith("# Lyrics written by lyricgen") and lyrics in text
     assert "Seed: 7" in text and "top-p: 0.9" in text
     assert all(digest in text for digest in tiny["gru"].file_hashes.values())
@@ -195,7 +199,8 @@ def test_the_engine_writes_what_unbatched_generation_writes(generate, tiny, cell
 
     for (start, length, temperature, _, seed, top_p), updates in zip(settings, asyncio.run(all_at_once()), strict=True):
         ckpt = tiny[cell]
-        alone = generate_text(ckpt.model, ckpt.vocab, start, length, temperature, seed=int(seed), top_p=top_p)
+        alone = generate_text(ckpt.model, ckpt.vocab,
+                              GenerationSettings(start, length, Sampling(temperature, top_p=top_p), int(seed)))
         assert updates[-1][0] == alone
 
 
@@ -203,7 +208,7 @@ def test_the_cache_switch_writes_with_the_cells_recorded_cache(generate, tiny):
     ckpt = tiny["lstm"]
     cache = for_generation(recorded_settings(ckpt.metrics))
     text, info = run_all(generate(), "明月", 30, 0.9, "lstm", 0, "5", 1.0, True)[-1]
-    _, _, steps = generate_from_settings(ckpt.model, ckpt.vocab, GenerationSettings("明月", 30, 0.9, seed=5,
+    _, _, steps = generate_from_settings(ckpt.model, ckpt.vocab, GenerationSettings("明月", 30, Sampling(0.9), seed=5,
                                                                                     cache=cache))
     assert text == join_words(["明月", *(step.token for step in steps)]) and f"N = {cache.window}" in info
     bare = Checkpoint(ckpt.model, ckpt.vocab, ckpt.path, metrics={})
@@ -237,7 +242,7 @@ def test_a_busy_engine_says_so_and_serves_again(tiny):
 def test_compare_streams_what_each_cell_writes_alone(tiny, engines):
     updates = answers(CompareTab(tiny, engines, 0.01).compare("明月", "11", 0.9, 12, 0.9))
     html, table, info = updates[-1]
-    alone = compare_cells(tiny, GenerationSettings("明月", 12, 0.9, top_p=0.9, seed=11))
+    alone = compare_cells(tiny, GenerationSettings("明月", 12, Sampling(0.9, top_p=0.9), seed=11))
     assert list(table["text"]) == [o.text for o in alone]
     assert list(table["mean surprisal (bits)"]) == [round(o.mean_surprisal, 2) for o in alone]
     assert "`11`" in info and len(updates) >= 1
@@ -376,7 +381,7 @@ def test_a_cancelled_stream_leaves_the_engines_batch(served, engines, monkeypatc
     not how fast this machine makes them."""
     client, _ = served
     engine = engines["lstm"]
-    step, submit = engine._model_step, engine.submit
+    step, submit = engine._decoder.model_step, engine.submit
     submitted, cancelled = [], threading.Event()
 
     def recording_submit(*args, **kwargs):
@@ -390,7 +395,7 @@ def test_a_cancelled_stream_leaves_the_engines_batch(served, engines, monkeypatc
         return step(*args)
 
     monkeypatch.setattr(engine, "submit", recording_submit)
-    monkeypatch.setattr(engine, "_model_step", held_step)
+    monkeypatch.setattr(engine._decoder, "model_step", held_step)
     before = engine.steps_run
     job = client.submit("明月", limits.MAX_LENGTH, 0.8, "lstm", 0, "", 1.0, False, api_name="/generate")
     wait_until(lambda: engine.steps_run - before >= 10)  # the request is in the batch, writing; the engine waits

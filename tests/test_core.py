@@ -12,8 +12,9 @@ import torch.nn.functional as F
 
 from lyricgen.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from lyricgen.data import batchify, bptt_batches, split_lines
-from lyricgen.generate import generate_steps, generate_text, make_prompt, new_generator
+from lyricgen.generate import GenerationSettings, generate_steps, generate_text, make_prompt, new_generator
 from lyricgen.model import LyricModel, ModelConfig
+from lyricgen.sampling import Sampling
 from lyricgen.tokens import EOL, UNK, join_words, lines_to_tokens, read_lines
 from lyricgen.vocab import Vocab
 
@@ -98,9 +99,10 @@ def test_strict_loading_refuses_a_mismatched_config(tiny_weights, tmp_path):
 
 def test_fixed_seed_reproduces_a_sample(tiny_weights):
     ckpt = load_checkpoint(tiny_weights["lstm"], "cpu")
-    a = generate_text(ckpt.model, ckpt.vocab, "明月", 30, temperature=1.0, seed=7)
-    b = generate_text(ckpt.model, ckpt.vocab, "明月", 30, temperature=1.0, seed=7)
-    others = {generate_text(ckpt.model, ckpt.vocab, "明月", 30, temperature=1.0, seed=s) for s in range(8, 12)}
+    a = generate_text(ckpt.model, ckpt.vocab, GenerationSettings("明月", 30, Sampling(1.0), seed=7))
+    b = generate_text(ckpt.model, ckpt.vocab, GenerationSettings("明月", 30, Sampling(1.0), seed=7))
+    others = {generate_text(ckpt.model, ckpt.vocab, GenerationSettings("明月", 30, Sampling(1.0), seed=s))
+              for s in range(8, 12)}
     assert a == b
     assert a.startswith("明月")
     assert len(others | {a}) > 1  # the seed matters
@@ -110,10 +112,11 @@ def test_fixed_seed_reproduces_a_sample(tiny_weights):
 def test_top_k_1_is_greedy_and_never_unk(tiny_weights, cell):
     ckpt = load_checkpoint(tiny_weights[cell], "cpu")
     prompt = make_prompt(ckpt.vocab, "春风")
-    greedy = [s.token_id for s in generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 25, temperature=0.0)]
-    top1 = [s.token_id for s in generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 25, 1.5, 1, new_generator(3)[0])]
+    greedy = [s.token_id for s in generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 25, Sampling(0.0))]
+    top1 = [s.token_id for s in generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 25, Sampling(1.5, top_k=1),
+                                               new_generator(3)[0])]
     assert greedy == top1
-    hot = generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 200, 5.0, None, new_generator(0)[0])
+    hot = generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 200, Sampling(5.0), new_generator(0)[0])
     assert ckpt.vocab.unk_id not in [s.token_id for s in hot]
 
 
@@ -122,14 +125,15 @@ def test_unknown_start_words_are_reported_not_fatal(tiny_weights):
     prompt = make_prompt(ckpt.vocab, "量子计算机 明月")
     assert "量子" in "".join(prompt.unknown) and "明月" not in prompt.unknown
     assert prompt.ids[0] == ckpt.vocab.eol_id
-    assert generate_text(ckpt.model, ckpt.vocab, "量子计算机", 5, seed=1).startswith("量子计算机")
+    assert generate_text(ckpt.model, ckpt.vocab, GenerationSettings("量子计算机", 5, Sampling(0.8), seed=1)
+                         ).startswith("量子计算机")
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_stepwise_generation_matches_running_the_whole_prefix(tiny_weights, cell):
     ckpt = load_checkpoint(tiny_weights[cell], "cpu")
     prompt = make_prompt(ckpt.vocab, "明月")
-    steps = list(generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 12, 0.0))
+    steps = list(generate_steps(ckpt.model, ckpt.vocab, prompt.ids, 12, Sampling(0.0)))
     full = torch.tensor(prompt.ids + [s.token_id for s in steps]).unsqueeze(1)
     with torch.no_grad():
         logits, _ = ckpt.model(full)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-import lyricgen.engine as engine_module
+import lyricgen.sampling as sampling_module
 from lyricgen.cache import CacheSettings
 from lyricgen.checkpoint import load_checkpoint
 from lyricgen.engine import DecodingEngine, EngineBusy, EngineStopped, start_engines, stop_engines
@@ -21,6 +21,7 @@ from lyricgen.generate import (
     generate_from_settings,
     make_prompt,
 )
+from lyricgen.sampling import Sampling
 
 CELLS = ("rnn", "lstm", "gru")
 SHIPPED = Path(__file__).resolve().parent.parent / "weights"
@@ -29,18 +30,18 @@ WAIT_S = 30  # the longest any test waits for a word: a hang fails, it never blo
 # Different prompts (one with words the vocabulary lacks, one empty), lengths, temperatures,
 # top-k, top-p and seeds: 12 requests, more than the batch sizes used below.
 MIXED = [
-    GenerationSettings("明月", 17, 0.0),
-    GenerationSettings("春风又绿", 25, 0.8, seed=1),
-    GenerationSettings("", 9, 1.3, top_k=5, seed=2),
-    GenerationSettings("量子计算机 明月", 30, 0.8, top_p=0.9, seed=3),
-    GenerationSettings("举头望明月", 1, 1.3, seed=4),
-    GenerationSettings("白日", 21, 1.3, top_k=10, top_p=0.7, seed=5),
-    GenerationSettings("明月", 13, 0.8, top_k=1, seed=6),
-    GenerationSettings("孤舟", 28, 0.0, top_p=0.5),
-    GenerationSettings("春眠", 6, 1.3, top_p=0.95, seed=7),
-    GenerationSettings("明月几时有", 19, 0.8, seed=8),
-    GenerationSettings("千山", 24, 1.3, top_k=3, seed=9),
-    GenerationSettings("夜来", 11, 0.8, top_p=0.3, seed=10),
+    GenerationSettings("明月", 17, Sampling(0.0)),
+    GenerationSettings("春风又绿", 25, Sampling(0.8), seed=1),
+    GenerationSettings("", 9, Sampling(1.3, top_k=5), seed=2),
+    GenerationSettings("量子计算机 明月", 30, Sampling(0.8, top_p=0.9), seed=3),
+    GenerationSettings("举头望明月", 1, Sampling(1.3), seed=4),
+    GenerationSettings("白日", 21, Sampling(1.3, top_k=10, top_p=0.7), seed=5),
+    GenerationSettings("明月", 13, Sampling(0.8, top_k=1), seed=6),
+    GenerationSettings("孤舟", 28, Sampling(0.0, top_p=0.5)),
+    GenerationSettings("春眠", 6, Sampling(1.3, top_p=0.95), seed=7),
+    GenerationSettings("明月几时有", 19, Sampling(0.8), seed=8),
+    GenerationSettings("千山", 24, Sampling(1.3, top_k=3), seed=9),
+    GenerationSettings("夜来", 11, Sampling(0.8, top_p=0.3), seed=10),
 ]
 
 
@@ -80,7 +81,7 @@ def wait_for(condition, timeout: float = WAIT_S) -> None:
 @pytest.mark.parametrize("cell", CELLS)
 def test_unseeded_requests_in_a_batch_get_the_words_of_their_reported_seed(tiny_ckpts, cell):
     ckpt = tiny_ckpts[cell]
-    unseeded = [replace(s, seed=None) for s in MIXED if s.temperature > 0][:6]
+    unseeded = [replace(s, seed=None) for s in MIXED if s.sampling.temperature > 0][:6]
     engine = DecodingEngine(ckpt, max_batch=8, start=False)
     jobs = [engine.submit(s) for s in unseeded]
     run_until_idle(engine)
@@ -110,17 +111,17 @@ def test_requests_joining_at_different_steps_get_the_unbatched_words(tiny_ckpts,
         assert job.seed == settings.seed or settings.seed is None
         assert all(s.logits is None for s in steps)
         assert ckpt.vocab.unk_id not in ids(steps)
-    assert engine._hidden is None and not engine._active  # nothing kept per request once it ended
+    assert engine._decoder.batch.hidden is None and not engine._decoder.batch.requests  # nothing kept once ended
 
 
 def test_a_seeded_request_gets_the_same_words_alone_and_in_a_full_batch(tiny_ckpts):
     ckpt = tiny_ckpts["lstm"]
-    settings = GenerationSettings("明月", 40, 1.3, top_p=0.9)  # no seed: the engine draws one and reports it
+    settings = GenerationSettings("明月", 40, Sampling(1.3, top_p=0.9))  # no seed: the engine draws one and reports it
     with DecodingEngine(ckpt, max_batch=16) as engine:
         alone = engine.submit(settings)
         alone_ids = ids(alone.result(WAIT_S))
-        again = GenerationSettings("明月", 40, 1.3, top_p=0.9, seed=alone.seed)
-        others = [engine.submit(GenerationSettings("春风", 40, 1.0, seed=s)) for s in range(15)]
+        again = GenerationSettings("明月", 40, Sampling(1.3, top_p=0.9), seed=alone.seed)
+        others = [engine.submit(GenerationSettings("春风", 40, Sampling(1.0), seed=s)) for s in range(15)]
         crowded = engine.submit(again)
         assert ids(crowded.result(WAIT_S)) == alone_ids == reference(ckpt, again)
         for job in others:
@@ -130,7 +131,7 @@ def test_a_seeded_request_gets_the_same_words_alone_and_in_a_full_batch(tiny_ckp
 def test_shipped_weights_batched_equal_unbatched():
     """The real models (vocabulary of thousands, 480 units), each in a running engine at once."""
     ckpts = {cell: load_checkpoint(SHIPPED / cell, "cpu") for cell in CELLS}
-    requests = [GenerationSettings(s.start_text, min(s.length, 20), s.temperature, s.top_k, s.top_p, s.seed)
+    requests = [GenerationSettings(s.start_text, min(s.length, 20), s.sampling, s.seed)
                 for s in MIXED[:8]]
     engines = start_engines(ckpts, max_batch=8, max_waiting=8)
     try:
@@ -147,7 +148,7 @@ def test_shipped_weights_batched_equal_unbatched():
 
 def test_kept_logits_are_those_of_unbatched_generation(tiny_ckpts):
     ckpt = tiny_ckpts["gru"]
-    settings = GenerationSettings("白日", 12, 0.8, seed=11)
+    settings = GenerationSettings("白日", 12, Sampling(0.8), seed=11)
     engine = DecodingEngine(ckpt, max_batch=4, start=False)
     job = engine.submit(settings, keep_logits=True)
     for s in MIXED[:3]:
@@ -167,7 +168,7 @@ def test_kept_logits_are_those_of_unbatched_generation(tiny_ckpts):
 def test_cancel_leaves_the_batch_at_the_next_step_and_the_others_finish(tiny_ckpts):
     ckpt = tiny_ckpts["lstm"]
     engine = DecodingEngine(ckpt, max_batch=4, start=False)
-    settings = [GenerationSettings("明月", 30, 0.8, seed=s) for s in range(3)]
+    settings = [GenerationSettings("明月", 30, Sampling(0.8), seed=s) for s in range(3)]
     jobs = [engine.submit(s) for s in settings]
     engine.step()
     engine.step()
@@ -184,7 +185,7 @@ def test_cancel_leaves_the_batch_at_the_next_step_and_the_others_finish(tiny_ckp
 
 def test_a_consumer_that_stops_reading_or_drops_the_job_leaves_the_batch(tiny_ckpts):
     ckpt = tiny_ckpts["rnn"]
-    long = GenerationSettings("明月", 10_000, 0.8, seed=1)
+    long = GenerationSettings("明月", 10_000, Sampling(0.8), seed=1)
     with DecodingEngine(ckpt, max_batch=4) as engine:
         job = engine.submit(long)
         for n, _ in enumerate(job, 1):  # breaking off closes the stream: the request is cancelled
@@ -203,7 +204,7 @@ def test_a_consumer_that_stops_reading_or_drops_the_job_leaves_the_batch(tiny_ck
         gc.collect()
         assert ref() is None  # the engine holds no reference to a job ...
         wait_for(lambda: engine.active_count == 0)  # ... and its request leaves once the job is gone
-        assert engine.submit(GenerationSettings("明月", 0, 0.8)).result(WAIT_S) == []
+        assert engine.submit(GenerationSettings("明月", 0, Sampling(0.8))).result(WAIT_S) == []
         assert engine.running
 
 
@@ -213,37 +214,37 @@ def test_a_consumer_that_stops_reading_or_drops_the_job_leaves_the_batch(tiny_ck
 
 def test_engine_busy_past_max_waiting_never_blocks(tiny_ckpts):
     engine = DecodingEngine(tiny_ckpts["gru"], max_batch=2, max_waiting=3, start=False)
-    jobs = [engine.submit(GenerationSettings("明月", 5, 0.8, seed=s)) for s in range(5)]  # 2 places + 3 waiting
+    jobs = [engine.submit(GenerationSettings("明月", 5, Sampling(0.8), seed=s)) for s in range(5)]  # 2 places, 3 wait
     with pytest.raises(EngineBusy):  # the engine is not running: a submit that waited for a place would never return
-        engine.submit(GenerationSettings("明月", 5, 0.8))
+        engine.submit(GenerationSettings("明月", 5, Sampling(0.8)))
     engine.step()  # two join the batch, three still wait: still full
     with pytest.raises(EngineBusy):
-        engine.submit(GenerationSettings("明月", 5, 0.8))
+        engine.submit(GenerationSettings("明月", 5, Sampling(0.8)))
     run_until_idle(engine)
     assert all(len(job.result(0)) == 5 for job in jobs)
-    engine.submit(GenerationSettings("明月", 5, 0.8))  # room again
+    engine.submit(GenerationSettings("明月", 5, Sampling(0.8)))  # room again
 
 
 def test_an_exception_serving_one_request_ends_it_alone(tiny_ckpts, monkeypatch):
     """A fault in the batch's word choice falls back to one choice per request, where only the victim fails."""
     ckpt = tiny_ckpts["lstm"]
-    real_picks = engine_module.pick_tokens
+    real_picks = sampling_module.pick_tokens
     calls = {"victim": 1, "batched": 0}  # the victim's first word is drawn alone, as it joins
 
-    def faulty_picks(logits, temperatures, top_ks, top_ps, banned, uniforms):
-        if 0.77 in temperatures:  # the victim's settings: its 6th word fails, in the batch and then alone
+    def faulty_picks(logits, samplings, banned, uniforms):
+        if Sampling(0.77) in samplings:  # the victim's settings: its 6th word fails, in the batch and then alone
             if calls["victim"] == 5:
-                calls["batched"] += len(temperatures) > 1
+                calls["batched"] += len(samplings) > 1
                 raise ValueError("injected fault")
             calls["victim"] += 1
-        return real_picks(logits, temperatures, top_ks, top_ps, banned, uniforms)
+        return real_picks(logits, samplings, banned, uniforms)
 
-    monkeypatch.setattr(engine_module, "pick_tokens", faulty_picks)
+    monkeypatch.setattr(sampling_module, "pick_tokens", faulty_picks)
     others = MIXED[:6]
     with DecodingEngine(ckpt, max_batch=8) as engine:
         jobs = [engine.submit(s) for s in others]
-        victim = engine.submit(GenerationSettings("明月", 30, 0.77, seed=1))
-        bad = engine.submit(GenerationSettings("明月", 30, "hot", seed=1))  # a bad settings value
+        victim = engine.submit(GenerationSettings("明月", 30, Sampling(0.77), seed=1))
+        bad = engine.submit(GenerationSettings("明月", 30, Sampling("hot"), seed=1))  # a bad settings value
         made = []
         with pytest.raises(ValueError, match="injected fault"):
             for step in victim.stream(timeout=WAIT_S):
@@ -260,14 +261,14 @@ def test_an_exception_serving_one_request_ends_it_alone(tiny_ckpts, monkeypatch)
 def test_a_failing_model_step_ends_that_batch_and_the_loop_goes_on(tiny_ckpts):
     ckpt = tiny_ckpts["gru"]
     engine = DecodingEngine(ckpt, max_batch=4, start=False)
-    real_step = engine._model_step
+    real_step = engine._decoder.model_step
 
     def broken(*args):
-        engine._model_step = real_step  # fails once
+        engine._decoder.model_step = real_step  # fails once
         raise RuntimeError("injected model fault")
 
-    engine._model_step = broken
-    jobs = [engine.submit(GenerationSettings("明月", 10, 0.8, seed=s)) for s in range(2)]
+    engine._decoder.model_step = broken
+    jobs = [engine.submit(GenerationSettings("明月", 10, Sampling(0.8), seed=s)) for s in range(2)]
     assert engine.step() == 0
     for job in jobs:
         with pytest.raises(RuntimeError, match="injected model fault"):
@@ -279,7 +280,7 @@ def test_a_failing_model_step_ends_that_batch_and_the_loop_goes_on(tiny_ckpts):
 
 def test_next_step_times_out_instead_of_hanging(tiny_ckpts):
     engine = DecodingEngine(tiny_ckpts["rnn"], start=False)  # nobody runs the loop
-    job = engine.submit(GenerationSettings("明月", 5, 0.8))
+    job = engine.submit(GenerationSettings("明月", 5, Sampling(0.8)))
     with pytest.raises(TimeoutError):
         job.next_step(timeout=0.01)
     with pytest.raises(TimeoutError):
@@ -289,8 +290,8 @@ def test_next_step_times_out_instead_of_hanging(tiny_ckpts):
 def test_stop_ends_the_thread_and_every_unfinished_request(tiny_ckpts):
     engine = DecodingEngine(tiny_ckpts["lstm"], max_batch=1, max_waiting=4)
     assert engine.running
-    running = engine.submit(GenerationSettings("明月", 10_000_000, 0.8))
-    waiting = engine.submit(GenerationSettings("明月", 10, 0.8))
+    running = engine.submit(GenerationSettings("明月", 10_000_000, Sampling(0.8)))
+    waiting = engine.submit(GenerationSettings("明月", 10, Sampling(0.8)))
     running.next_step(timeout=WAIT_S)
     engine.stop()
     assert not engine.running and not engine._thread.is_alive()
@@ -298,7 +299,7 @@ def test_stop_ends_the_thread_and_every_unfinished_request(tiny_ckpts):
         with pytest.raises(EngineStopped):
             job.result(WAIT_S)
     with pytest.raises(EngineStopped):
-        engine.submit(GenerationSettings("明月", 10, 0.8))
+        engine.submit(GenerationSettings("明月", 10, Sampling(0.8)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,9 +325,9 @@ def test_a_cache_of_weight_one_only_repeats_what_it_has_seen(tiny_ckpts):
     start = "床前明月光 疑是地上霜"
     seen = set(make_prompt(ckpt.vocab, start).ids[1:])
     _, _, steps = generate_from_settings(ckpt.model, ckpt.vocab, GenerationSettings(
-        start, 40, 1.0, seed=3, cache=CacheSettings(lam=1.0, theta=1.0, window=100)))
+        start, 40, Sampling(1.0), seed=3, cache=CacheSettings(lam=1.0, theta=1.0, window=100)))
     for step in steps:
         assert step.token_id in seen
         seen.add(step.token_id)
-    plain = ids(generate_from_settings(ckpt.model, ckpt.vocab, GenerationSettings(start, 40, 1.0, seed=3))[2])
+    plain = ids(generate_from_settings(ckpt.model, ckpt.vocab, GenerationSettings(start, 40, Sampling(1.0), seed=3))[2])
     assert not set(plain) <= set(make_prompt(ckpt.vocab, start).ids)  # without it, new words come

@@ -58,11 +58,12 @@ def test_load_checkpoint_by_hub_id_from_the_cache_offline(tiny_weights, tmp_path
     snapshot = build_hub_cache(tmp_path / "cache", "teacher/tiny-lstm", tiny_weights["lstm"])
     code = (
         "from lyricgen.checkpoint import load_checkpoint\n"
-        "from lyricgen.generate import generate_text\n"
+        "from lyricgen.generate import GenerationSettings, Sampling, generate_text\n"
         "ckpt = load_checkpoint('teacher/tiny-lstm', 'cpu')\n"
         "print('PATH', ckpt.path)\n"
         "print('CELL', ckpt.model.config.cell)\n"
-        "print('TEXT', generate_text(ckpt.model, ckpt.vocab, '明月', 5, temperature=0).replace(chr(10), '/'))\n"
+        "settings = GenerationSettings('明月', 5, Sampling(temperature=0))\n"
+        "print('TEXT', generate_text(ckpt.model, ckpt.vocab, settings).replace(chr(10), '/'))\n"
     )
     done = run_offline(tmp_path / "cache", code)
     assert done.returncode == 0, done.stderr
@@ -192,7 +193,8 @@ def test_deploy_uploads_the_app_package_and_weights_as_a_gradio_space(fake_hub, 
     weights = {f"weights/{cell}/{name}" for cell in tiny_weights for name in FOLDER_FILES}
     assert package | weights | {"app.py", "requirements.txt", "packages.txt", "README.md"} <= set(files)
     assert files["packages.txt"].decode().split() == ["fonts-noto-cjk"]  # the pictures' Chinese captions
-    assert not any("__pycache__" in name or "resume" in name or name == ".env" for name in files)
+    # No resume folder (weights/CELL.resume/; lyricgen/resume.py, the code that writes one, is part of the package).
+    assert not any("__pycache__" in name or ".resume/" in name or name == ".env" for name in files)
     assert files["app.py"] == (ROOT / "app.py").read_bytes()
 
 

@@ -21,6 +21,7 @@ from lyricgen.inspect.memory import check_memorization
 from lyricgen.inspect.states import hidden_states, open_box
 from lyricgen.inspect.words import NextWordResult, WordStep, compare_cells, next_words, score_line, top_candidates
 from lyricgen.model import LyricModel, ModelConfig
+from lyricgen.sampling import Sampling
 from lyricgen.tokens import EOL, SPECIALS, lines_to_tokens
 from lyricgen.web import i18n, limits
 from lyricgen.web.render import (
@@ -202,8 +203,8 @@ def test_top_candidates_are_sorted_and_flatter_when_hotter(ckpts):
     ckpt = ckpts["lstm"]
     with torch.no_grad():
         logits = ckpt.model(torch.tensor(make_prompt(ckpt.vocab, "明月").ids).unsqueeze(1))[0][-1, 0]
-    cold = top_candidates(logits, ckpt.vocab, 0.5, None, 10)
-    hot = top_candidates(logits, ckpt.vocab, 2.0, None, 10)
+    cold = top_candidates(logits, ckpt.vocab, Sampling(0.5), 10)
+    hot = top_candidates(logits, ckpt.vocab, Sampling(2.0), 10)
     assert len(cold) == 10 and [c.token_id for c in cold] == [c.token_id for c in hot]
     assert ckpt.vocab.unk_id not in [c.token_id for c in cold]  # banned, as in generation
     for cands in (cold, hot):
@@ -222,9 +223,10 @@ def test_top_candidates_are_sorted_and_flatter_when_hotter(ckpts):
 @pytest.mark.parametrize("temperature", [0.0, 0.7, 1.0, 1.6])
 def test_next_words_records_what_sampling_used(ckpts, temperature):
     ckpt = ckpts["gru"]
-    result = next_words(ckpt, GenerationSettings("明月", 15, temperature, seed=3), limits.TOP_CANDIDATES)
+    settings = GenerationSettings("明月", 15, Sampling(temperature), seed=3)
+    result = next_words(ckpt, settings, limits.TOP_CANDIDATES)
     assert len(result.steps) == 15 and result.seed == 3
-    assert result.text == generate_text(ckpt.model, ckpt.vocab, "明月", 15, temperature, seed=3)
+    assert result.text == generate_text(ckpt.model, ckpt.vocab, settings)
     ids = make_prompt(ckpt.vocab, "明月").ids + [s.token_id for s in result.steps]
     with torch.no_grad():
         logits, _ = ckpt.model(torch.tensor(ids[:-1]).unsqueeze(1))  # (seq_len - 1, 1, vocab_size)
@@ -247,20 +249,22 @@ def test_next_words_records_what_sampling_used(ckpts, temperature):
 
 
 def test_next_words_with_top_k_gives_zero_outside_it(ckpts):
-    result = next_words(ckpts["rnn"], GenerationSettings("春风", 5, 1.2, top_k=3, seed=1), limits.TOP_CANDIDATES)
+    settings = GenerationSettings("春风", 5, Sampling(1.2, top_k=3), seed=1)
+    result = next_words(ckpts["rnn"], settings, limits.TOP_CANDIDATES)
     for step in result.steps:
         assert all(c.prob == 0 for c in step.candidates[3:])
         assert sum(c.prob for c in step.candidates) == pytest.approx(1)
 
 
 def test_colored_html_escapes_and_colours(ckpts):
-    result = next_words(ckpts["lstm"], GenerationSettings("<script>明月", 8, 1.0, seed=2), limits.TOP_CANDIDATES)
+    settings = GenerationSettings("<script>明月", 8, Sampling(1.0), seed=2)
+    result = next_words(ckpts["lstm"], settings, limits.TOP_CANDIDATES)
     page = next_words_html(result)
     assert "<script>" not in page and "&lt;" in page
     assert page.count("<span title=") == 8
     assert prob_color(result.steps[0].prob_model) in page
     fake = NextWordResult([], [], [WordStep(0, '"><img>', 5, 0.5, 0.25, 2.0, []),
-                                   WordStep(1, EOL, 1, 0.9, 0.9, 0.1, [])], 0, 1.0, None)
+                                   WordStep(1, EOL, 1, 0.9, 0.9, 0.1, [])], 0, Sampling(1.0))
     page = next_words_html(fake)
     assert "<img>" not in page and "<br>" in page
     assert prob_color(1e-9) == prob_color(1e-3) != prob_color(1.0)
@@ -271,13 +275,13 @@ def test_colored_html_escapes_and_colours(ckpts):
 
 
 def test_compare_cells_surprisal_is_recomputed_independently(ckpts):
-    outputs = compare_cells(ckpts, GenerationSettings("明月", 12, 0.9, seed=5))
+    outputs = compare_cells(ckpts, GenerationSettings("明月", 12, Sampling(0.9), seed=5))
     assert [o.cell for o in outputs] == CELLS
-    again = compare_cells(ckpts, GenerationSettings("明月", 12, 0.9, seed=5))
+    again = compare_cells(ckpts, GenerationSettings("明月", 12, Sampling(0.9), seed=5))
     assert [o.text for o in outputs] == [o.text for o in again]
     for o in outputs:
         ckpt = ckpts[o.cell]
-        assert o.text == generate_text(ckpt.model, ckpt.vocab, "明月", 12, 0.9, seed=5)
+        assert o.text == generate_text(ckpt.model, ckpt.vocab, GenerationSettings("明月", 12, Sampling(0.9), 5))
         ids = make_prompt(ckpt.vocab, "明月").ids + ckpt.vocab.encode(o.words)
         with torch.no_grad():
             logits, _ = ckpt.model(torch.tensor(ids[:-1]).unsqueeze(1))
@@ -286,7 +290,7 @@ def test_compare_cells_surprisal_is_recomputed_independently(ckpts):
         assert o.val_ppl == pytest.approx(ckpt.metrics["val_ppl"])
     table = per_cell_table(outputs)
     assert len(table) == 3 and all(o.seed == 5 for o in outputs)
-    drawn = compare_cells(ckpts, GenerationSettings("明月", 3, 0.8))
+    drawn = compare_cells(ckpts, GenerationSettings("明月", 3, Sampling(0.8)))
     assert len({o.seed for o in drawn}) == 1  # one random seed, shared by every cell
 
 

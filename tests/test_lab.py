@@ -40,10 +40,9 @@ from lyricgen.lab import (
     tutorial_feed,
     tutorial_start_count,
 )
-from lyricgen.model import LyricModel, ModelConfig
+from lyricgen.model import CELLS, LyricModel, ModelConfig
 from lyricgen.ngram import KneserNey
 from lyricgen.tokens import lines_to_tokens
-from lyricgen.train import unk_probabilities
 from lyricgen.vocab import Vocab
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +102,7 @@ def test_tutorial_windows_start_only_in_the_first_share(poems):
     ids = data.train_ids
     window, count = tutorial_start_count(ids.numel(), cfg)
     assert window == 32 and count == int(ids.numel() * 0.03)
-    feed = tutorial_feed(data, cfg, unk_probabilities(ids, len(data.vocab), 0, 1, 0.0))
+    feed = tutorial_feed(data, cfg)
     first_start = {}  # each 33-token slice of the text → where it first occurs
     for s in reversed(range(ids.numel() - 32)):
         first_start[tuple(ids[s : s + 33].tolist())] = s
@@ -133,7 +132,7 @@ def test_project_feed_reads_the_whole_text_in_order(poems):
     cfg = LabConfig(unk_alpha=0.0, bptt=32, batch_size=16)
     data = prepare(poems, cfg)
     expected = list(bptt_batches(batchify(data.train_ids, 16), 32))
-    feed = project_feed(data, cfg, unk_probabilities(data.train_ids, len(data.vocab), 0, 1, 0.0))
+    feed = project_feed(data, cfg)
     for k in range(2 * len(expected)):  # two passes: each starts fresh, then carries the state
         inputs, targets, fresh = next(feed)
         want_inputs, want_targets = expected[k % len(expected)]
@@ -421,7 +420,7 @@ def test_shapes_and_counts_match_torch(s):
                 params.append((f"{name}_l{layer}{suffix}", shape))
                 count += torch.Size(shape).numel()
     assert report.parameters == params
-    module = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[s.cell](7, 4, s.num_layers, bidirectional=s.bidirectional)
+    module = CELLS[s.cell](7, 4, s.num_layers, bidirectional=s.bidirectional)
     assert report.formula_count == report.torch_count == count == sum(p.numel() for p in module.parameters())
     assert len(report.terms) == s.num_layers * d
     assert all(t.total == t.weight_ih + t.weight_hh + t.biases for t in report.terms)
@@ -447,7 +446,7 @@ def test_the_wrong_switch_returns_torchs_own_message(cell, wrong, batch_first):
     right = {"input": (3, 5, 7) if batch_first else (5, 3, 7), "h0": (4, 3, 4)}
     assert report.expected_shape == right[wrong] and shapes[wrong] != right[wrong]
     # The same call made here directly raises the same message.
-    module = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell](7, 4, 2, bidirectional=True, batch_first=batch_first)
+    module = CELLS[cell](7, 4, 2, bidirectional=True, batch_first=batch_first)
     h0 = torch.zeros(shapes["h0"])
     hx = (h0, torch.zeros(right["h0"])) if cell == "lstm" else h0
     with pytest.raises((RuntimeError, ValueError)) as caught:

@@ -23,13 +23,15 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from lyricgen.checkpoint import load_checkpoint
-from lyricgen.generate import generate_text
+from lyricgen.generate import GenerationSettings, Sampling, generate_text
 from lyricgen.inspect.gradients import random_sequence, scaled_rnn_gradients, state_gradient_norms
 from lyricgen.inspect.shapes import ShapeSettings, run_shapes
+from lyricgen.model import CELLS
 from lyricgen.web import limits
 from lyricgen.web.tabs.lab_gradients import C_CURVE, CLIPPED, GradientsTab, h_curve
 from lyricgen.web.tabs.lab_shapes import ShapesTab
-from lyricgen.web.tabs.lab_train import TRAIN_CURVE, VAL_CURVE, Busy, TrainTab, own_thread_budget
+from lyricgen.web.tabs.lab_train import TRAIN_CURVE, VAL_CURVE, TrainTab
+from lyricgen.web.training import Busy, own_thread_budget
 from lyricgen.web.validate import InputError
 
 CJK = ("\u4e00", "\u9fff")
@@ -125,9 +127,9 @@ def test_client_train_streams_curves_and_samples_then_a_loadable_zip(lab, tmp_pa
     # The zip is a normal weights folder: it loads and writes.
     ckpt = load_checkpoint(folder, "cpu")
     assert ckpt.model.config.cell == "gru" and ckpt.model.config.hidden_dim == 16
-    text = generate_text(ckpt.model, ckpt.vocab, "明月", 5, 0.8, seed=1)
+    text = generate_text(ckpt.model, ckpt.vocab, GenerationSettings("明月", 5, Sampling(0.8), seed=1))
     assert text.startswith("明月")
-    assert tab.running() == 0
+    assert tab.slots.running() == 0
 
 
 def test_client_train_one_per_session_k_on_the_server_and_stop_frees_the_slot(lab):
@@ -137,7 +139,7 @@ def test_client_train_one_per_session_k_on_the_server_and_stop_frees_the_slot(la
         alice, bob = client(url), client(url)
         job = alice.submit(*train_args(budget_s=60), api_name="/train")
         wait_for_update(job)
-        assert tab.running() == 1
+        assert tab.slots.running() == 1
         with pytest.raises(AppError, match="already running in this browser") as same:
             alice.predict(*train_args(), api_name="/train")
         with pytest.raises(AppError, match="at most 1 models at once") as busy:
@@ -148,16 +150,16 @@ def test_client_train_one_per_session_k_on_the_server_and_stop_frees_the_slot(la
         alice.predict(api_name="/train_stop")
         _, status, _, file = job.result(timeout=60)
         assert "Finished: stopped" in status and Path(file["path"]).exists()  # the model so far, still offered
-        assert tab.running() == 0
+        assert tab.slots.running() == 0
 
         # A cancelled job (the page closed, or Gradio's cancel) stops its training too.
         job = bob.submit(*train_args(budget_s=60), api_name="/train")
         wait_for_update(job)
         job.cancel()
         deadline = time.monotonic() + 120  # a hang, not a speed: the event itself ends the wait
-        while tab.running() and time.monotonic() < deadline:
+        while tab.slots.running() and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert tab.running() == 0
+        assert tab.slots.running() == 0
     finally:
         tab.max_steps = STEPS
 
@@ -177,7 +179,7 @@ def test_client_train_refuses_bad_input(lab, change, message):
     tab, url = lab
     with pytest.raises(AppError, match=message) as info:
         client(url).predict(*train_args(**change), api_name="/train")
-    assert english(info.value) and tab.running() == 0
+    assert english(info.value) and tab.slots.running() == 0
 
 
 @pytest.mark.parametrize(
@@ -200,25 +202,25 @@ def test_train_refuses_what_the_page_cannot_send(tiny, change, message):
     tab = TrainTab(tiny, max_steps=1)
     with pytest.raises(InputError, match=message) as info:
         list(tab.train(*train_args(**change)))
-    assert english(info.value) and chinese_too(info.value) and tab.running() == 0
+    assert english(info.value) and chinese_too(info.value) and tab.slots.running() == 0
 
 
 def test_a_freed_slot_goes_first_to_whoever_was_refused(tiny):
     """Two students restarting as each run ends cannot keep the slots: a student refused earlier goes first."""
     tab = TrainTab(tiny, max_trainings=1)
-    alice = tab._reserve("alice")
+    alice = tab.slots.reserve("alice")
     with pytest.raises(Busy, match="at most 1 models"):
-        tab._reserve("bob")  # every slot busy: Bob is in line
-    tab._end("alice", alice)
+        tab.slots.reserve("bob")  # every slot busy: Bob is in line
+    tab.slots.end("alice", alice)
     with pytest.raises(Busy, match=r"asked first \(1 waiting\)"):
-        tab._reserve("alice")  # Alice again at once: Bob's turn first, and now Alice is in line behind him
-    bob = tab._reserve("bob")
+        tab.slots.reserve("alice")  # Alice again at once: Bob's turn first, and now Alice is in line behind him
+    bob = tab.slots.reserve("bob")
     with pytest.raises(Busy, match="at most 1 models"):
-        tab._reserve("carol")
-    tab._end("bob", bob)
-    tab._end("alice", tab._reserve("alice"))  # Alice asked before Carol
-    tab._end("carol", tab._reserve("carol"))
-    assert tab.running() == 0 and tab.waiting == {}
+        tab.slots.reserve("carol")
+    tab.slots.end("bob", bob)
+    tab.slots.end("alice", tab.slots.reserve("alice"))  # Alice asked before Carol
+    tab.slots.end("carol", tab.slots.reserve("carol"))
+    assert tab.slots.running() == 0 and tab.slots.waiting == {}
 
 
 def test_own_thread_budget_leaves_other_threads_alone():
@@ -338,7 +340,7 @@ def test_client_shapes_match_torch(served, settings):
     d = 2 if s.bidirectional else 1
     out = (s.batch, s.seq_len, d * s.hidden_size) if s.batch_first else (s.seq_len, s.batch, d * s.hidden_size)
     assert dict((r["Tensor"], r["Shape"]) for r in rows(tensors))["output"] == str(out)
-    module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[s.cell](
+    module = CELLS[s.cell](
         s.input_size, s.hidden_size, s.num_layers, bidirectional=s.bidirectional, batch_first=s.batch_first)
     params = rows(parameters)
     assert [r["Parameter"] for r in params] == [name for name, _ in module.named_parameters()]

@@ -12,6 +12,7 @@ import pytest
 
 from lyricgen.cache import GENERATION_LAM_SCALE, for_generation, recorded_settings
 from lyricgen.generate import GenerationSettings
+from lyricgen.sampling import Sampling
 from lyricgen.web import i18n
 from lyricgen.web.tabs.attention import AttentionTab
 from lyricgen.web.tabs.generate import generation_info
@@ -77,7 +78,7 @@ def test_generate_and_attention_say_why_their_cache_lambda_differs(tiny, lang):
     scoring = recorded_settings(ckpt.metrics)
     writing = for_generation(scoring)
     assert writing.lam == pytest.approx(scoring.lam * GENERATION_LAM_SCALE)
-    settings = GenerationSettings("明月", 8, 0.8, seed=1, cache=writing)
+    settings = GenerationSettings("明月", 8, Sampling(0.8), seed=1, cache=writing)
     why = {"zh": ("一半", "记忆与注意力"), "en": ("half", "Memory & attention")}[lang]
     with i18n.using(lang):
         generate = generation_info(ckpt, settings, ["明月"], [], 1)

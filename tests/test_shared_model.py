@@ -15,6 +15,7 @@ from conftest import WAIT_S
 from PIL import Image
 
 from lyricgen.generate import GenerationSettings
+from lyricgen.sampling import Sampling
 from lyricgen.web.tabs.attention import AttentionTab
 from lyricgen.web.tabs.hidden_states import HiddenStatesTab
 from lyricgen.web.tabs.neighbours import NeighboursTab
@@ -70,7 +71,7 @@ def test_a_panel_answers_the_same_while_the_engine_writes_on_its_model(tiny, eng
     def recur_beside_the_engine(*args, **kwargs):
         if threading.current_thread() is panel_thread:  # the panel's forward, not the engine's
             seen.append(per_request_state(ckpt.model))
-            steps = engine.submit(GenerationSettings("明月", 8, 0.9)).result(WAIT_S)  # a student's request, now
+            steps = engine.submit(GenerationSettings("明月", 8, Sampling(0.9))).result(WAIT_S)  # a student's, now
             assert len(steps) == 8
             seen.append(per_request_state(ckpt.model))
         return recur(*args, **kwargs)

@@ -22,8 +22,9 @@ from gradio_client.exceptions import AppError
 from lyricgen.web import i18n, links
 from lyricgen.web.tabs.lab_gradients import GradientsTab
 from lyricgen.web.tabs.lab_shapes import ShapesTab
-from lyricgen.web.tabs.lab_train import Busy, TrainTab
+from lyricgen.web.tabs.lab_train import TrainTab
 from lyricgen.web.tabs.lesson import STEPS as LESSON_STEPS
+from lyricgen.web.training import Busy
 from lyricgen.web.validate import InputError
 
 CJK = re.compile(r"[\u2e80-\u9fff\uff00-\uffef]")  # Chinese characters and full-width punctuation
@@ -133,13 +134,13 @@ def test_train_refusals_speak_one_language(tiny, change, english, chinese):
 
 def test_busy_speaks_one_language(tiny):
     tab = TrainTab(tiny, max_trainings=1)
-    tab._reserve("alice")
+    tab.slots.reserve("alice")
     for lang in ("zh", "en"):
         with i18n.using(lang):
             with pytest.raises(Busy) as same:
-                tab._reserve("alice")
+                tab.slots.reserve("alice")
             with pytest.raises(Busy) as server_full:
-                tab._reserve("bob")
+                tab.slots.reserve("bob")
         check = assert_chinese if lang == "zh" else assert_english
         for error in (same.value, server_full.value):
             check(error.message)

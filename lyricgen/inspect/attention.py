@@ -21,7 +21,10 @@ from ..cache import CacheSettings, attention_weights, cache_target_log_probs, hi
 from ..model import LyricModel
 from ..vocab import Vocab
 
-MAX_ATTENTION_TOKENS = 4000  # the (T, T) matrix grows quadratically: 4000² floats are 64 MB
+# Tokens (words and line breaks) one call takes at most: the (T, T) weights, their cost and the page's picture
+# of them grow as T². Owned here, where the matrix is made, so every caller is bounded; the page
+# (lyricgen/web/limits.py) reads it from here, since lyricgen/web depends on the core and never the reverse.
+MAX_ATTENTION_TOKENS = 1500
 TOP_POSITIONS = 5  # earlier positions listed for the chosen one
 
 

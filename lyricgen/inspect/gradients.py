@@ -25,22 +25,10 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from ..cells import is_relu, layer_weights, step
 from ..model import LyricModel
 from ..tokens import SPECIALS
 from .states import trace_ids
-
-# nn.RNN's modes → the one-step functions computing the same equations on the same parameters.
-STEP = {"RNN_TANH": torch.rnn_tanh_cell, "RNN_RELU": torch.rnn_relu_cell, "GRU": torch.gru_cell}
-
-
-def lstm_step(x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor,
-              b_ih: torch.Tensor, b_hh: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """nn.LSTM's step written out (rows [i, f, g, o]), so that h_t = o ⊙ tanh(c_t) is a node of the graph on
-    every device: ∂L/∂c_t is then the whole gradient reaching c_t, through h_t and through c_{t+1}.
-    (torch.lstm_cell is fused on CUDA, where c_t's gradient would leave out the way through h_t.)"""
-    i, f, g, o = (x @ w_ih.T + b_ih + h @ w_hh.T + b_hh).chunk(4, dim=-1)
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    return torch.sigmoid(o) * torch.tanh(c), c
 
 
 @dataclass
@@ -64,32 +52,32 @@ def state_gradients(model: LyricModel, ids: list[int], w_hh_scale: float = 1.0) 
     """{"h": ∂L/∂h_t for t = 1..T, each (hidden_dim,)} (and "c": ∂L/∂c_t for an LSTM), the last layer's,
     with the last layer's W_hh multiplied by w_hh_scale.
 
-    The recurrence is run one step at a time with torch's cell functions on the model's own parameters,
-    so each h_t is a separate node of the graph that autograd can differentiate with respect to. No
-    dropout is applied: this is the model as in eval mode, and its training flag is left as it is.
+    The recurrence is run one step at a time with lyricgen/cells.py's steps on the model's own parameters,
+    so each h_t (and c_t) is a separate node of the graph that autograd can differentiate with respect to.
+    Written out rather than torch.lstm_cell, which is fused on CUDA: there c_t's gradient would leave out
+    the way through h_t = o ⊙ tanh(c_t). No dropout is applied: this is the model as in eval mode, and its
+    training flag is left as it is.
     """
     if len(ids) < 2:
         raise ValueError("need at least two ids: one input and the word to predict")
-    rnn = model.rnn
+    rnn, cell = model.rnn, model.config.cell
     # The caller may hold inference mode or no_grad on its thread: this needs a graph.
     with torch.inference_mode(False), torch.enable_grad():
         inputs = torch.tensor(ids[:-1], dtype=torch.long, device=model.device)
         x = model.embedding.weight[inputs].unsqueeze(1)  # (T, 1, embed_dim): batch 1
         top = rnn.num_layers - 1
         for k in range(rnn.num_layers):
-            w_ih, w_hh, b_ih, b_hh = rnn.all_weights[k]
+            w = layer_weights(rnn, k)
             if k == top and w_hh_scale != 1.0:
-                w_hh = w_hh * w_hh_scale  # a new tensor: the parameter keeps its values
+                w = w._replace(w_hh=w.w_hh * w_hh_scale)  # a new tensor: the parameter keeps its values
             h = x.new_zeros(1, rnn.hidden_size)  # (1, hidden_dim): the zero start state
             c = torch.zeros_like(h)  # the LSTM's memory cell
             hs, cs = [], []
-            for t in range(x.size(0)):
-                if rnn.mode == "LSTM":
-                    h, c = lstm_step(x[t], h, c, w_ih, w_hh, b_ih, b_hh)
-                    cs.append(c)  # (1, hidden_dim)
-                else:
-                    h = STEP[rnn.mode](x[t], h, w_ih, w_hh, b_ih, b_hh)
+            for x_t in x:  # (1, input_dim)
+                h, c = step(cell, x_t, h, c, w, is_relu(rnn))
                 hs.append(h)  # (1, hidden_dim)
+                if cell == "lstm":
+                    cs.append(c)  # (1, hidden_dim)
             x = torch.stack(hs)  # (T, 1, hidden_dim): the next layer's input
         logits = model.head(hs[-1])  # (1, vocab_size): the prediction made after the last input
         target = torch.tensor([ids[-1]], device=model.device)

@@ -18,10 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn as nn
 
-CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight matrices stacked in each weight_* tensor
+from ..cells import GATES
+from ..model import CELLS
+
+# Weight matrices stacked in each weight_* tensor: one per gate, and the plain RNN's one.
+STACKED = {cell: max(1, len(gates)) for cell, gates in GATES.items()}
 
 Shape = tuple[int, ...]
 
@@ -95,7 +97,7 @@ def wrong_shape(settings: ShapeSettings, name: str) -> Shape:
 
 
 def count_terms(settings: ShapeSettings) -> list[CountTerm]:
-    s, gates = settings, GATES[settings.cell]
+    s, gates = settings, STACKED[settings.cell]
     terms = []
     for layer in range(s.num_layers):
         reads = s.input_size if layer == 0 else directions(s) * s.hidden_size

@@ -1,15 +1,8 @@
 """Inside the cell: the recurrence computed by hand from the model's own weights, step by step.
 
-nn.RNN, nn.LSTM and nn.GRU run their equations in fused C++ code; here the same equations are
-written out with the same parameters (weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}),
-so every gate can be shown, and each trace reports how far it lies from what PyTorch computes.
-
-PyTorch stacks the gates' rows in one matrix: the LSTM's rows are [i, f, g, o], the GRU's [r, z, n].
-
-    RNN   h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
-    LSTM  i, f, o = σ(...), g = tanh(...);  c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t)
-    GRU   r, z = σ(W_i x_t + b_i + W_h h_{t-1} + b_h);  n = tanh(W_in x_t + b_in + r * (W_hn h_{t-1} + b_hn))
-          h_t = (1 - z) * n + z * h_{t-1}
+nn.RNN, nn.LSTM and nn.GRU run their equations in fused C++ code; here the same equations run as
+lyricgen/cells.py writes them, on the same parameters, so every gate can be shown, and each trace
+reports how far it lies from what PyTorch computes.
 """
 
 from __future__ import annotations
@@ -19,20 +12,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..cells import GATES, RNN_TERMS, Weights, is_relu, layer_weights, rnn_cell, step
 from ..checkpoint import Checkpoint
 from ..generate import make_prompt
 from ..model import LyricModel, evaluating
 
-# What each cell's trace holds besides h, in the order a lesson introduces them.
-GATES = {
-    "rnn": [],
-    "lstm": ["i", "f", "g", "o", "c"],  # input, forget, output gates; candidate g; cell state c
-    "gru": ["r", "z", "n"],  # reset and update gates; candidate n
-}
+# What each cell's trace holds besides h: its gates, and the LSTM's cell state c.
+TRACED = {"rnn": GATES["rnn"], "lstm": (*GATES["lstm"], "c"), "gru": GATES["gru"]}
+
+
 @dataclass
 class LayerTrace:
     h: np.ndarray  # (seq_len, hidden_dim): h_t after each step
-    gates: dict[str, np.ndarray] = field(default_factory=dict)  # name → (seq_len, hidden_dim), see GATES
+    gates: dict[str, np.ndarray] = field(default_factory=dict)  # name → (seq_len, hidden_dim), see TRACED
 
 
 @dataclass
@@ -45,56 +37,35 @@ class HiddenTrace:
     max_abs_diff: float  # largest |hand-computed − nn.RNN/LSTM/GRU| over the outputs and final states
 
 
-def layer_weights(model: LyricModel, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Layer k's (W_ih, W_hh, b_ih, b_hh), read by name from the cell, detached."""
-    rnn = model.rnn
-    names = (f"weight_ih_l{k}", f"weight_hh_l{k}", f"bias_ih_l{k}", f"bias_hh_l{k}")
-    return tuple(getattr(rnn, name).detach().float() for name in names)  # type: ignore[return-value]
+def read_weights(model: LyricModel, k: int) -> Weights:
+    """Layer k's parameters, detached float copies: read, never trained."""
+    return Weights(*(p.detach().float() for p in layer_weights(model.rnn, k)))
 
 
-def run_layer(cell: str, x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor,
-              b_hh: torch.Tensor, relu: bool = False) -> dict[str, torch.Tensor]:
-    """One layer over a sequence x (seq_len, input_dim), from zero state → {"h": (seq_len, hidden), gates...}."""
-    seq_len, hidden_dim = x.size(0), w_hh.size(1)
-    # The input half of every step needs no previous state: one matrix product for all steps.
-    xi = x @ w_ih.T + b_ih  # (seq_len, gates * hidden_dim)
-    h = torch.zeros(hidden_dim, device=x.device)  # h_0 = 0, as nn.RNN starts when no state is given
-    c = torch.zeros(hidden_dim, device=x.device)  # the LSTM's c_0
-    out: dict[str, list[torch.Tensor]] = {name: [] for name in ["h", *GATES[cell]]}
-    for t in range(seq_len):
-        hh = w_hh @ h + b_hh  # (gates * hidden_dim,): the recurrent half
-        if cell == "rnn":
-            pre = xi[t] + hh  # (hidden_dim,)
-            h = torch.relu(pre) if relu else torch.tanh(pre)
-        elif cell == "lstm":
-            i, f, g, o = (xi[t] + hh).chunk(4)  # each (hidden_dim,): PyTorch's row order
-            i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-            c = f * c + i * g  # forget some of the old memory, write some of the new
-            h = o * torch.tanh(c)  # show part of the memory
-            for name, value in zip("ifgoc", (i, f, g, o, c), strict=True):
-                out[name].append(value)
-        else:  # gru
-            xr, xz, xn = xi[t].chunk(3)  # each (hidden_dim,)
-            hr, hz, hn = hh.chunk(3)
-            r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
-            n = torch.tanh(xn + r * hn)  # the reset gate scales the old state's share of the candidate
-            h = (1 - z) * n + z * h  # z near 1 keeps the old state
-            for name, value in zip("rzn", (r, z, n), strict=True):
-                out[name].append(value)
-        out["h"].append(h)
+def run_layer(cell: str, x: torch.Tensor, w: Weights, relu: bool = False) -> dict[str, torch.Tensor]:
+    """One layer over a sequence x (seq_len, input_dim), from zero state → {"h": (seq_len, hidden), traced...}."""
+    h = x.new_zeros(w.w_hh.size(1))  # h_0 = 0, as nn.RNN starts when no state is given: (hidden_dim,)
+    c = torch.zeros_like(h)  # the LSTM's c_0
+    out: dict[str, list[torch.Tensor]] = {name: [] for name in ["h", *TRACED[cell]]}
+    for x_t in x:
+        parts: dict[str, torch.Tensor] = {}
+        h, c = step(cell, x_t, h, c, w, relu, parts)
+        parts.update(h=h, c=c)
+        for name, values in out.items():
+            values.append(parts[name])
     return {name: torch.stack(values) for name, values in out.items()}  # each (seq_len, hidden_dim)
 
 
 def trace_ids(model: LyricModel, ids: list[int]) -> tuple[list[LayerTrace], float]:
     """Hand-computed states of every layer for token ids, and the largest gap from model.rnn's own run."""
     cell = model.config.cell
-    relu = getattr(model.rnn, "nonlinearity", "tanh") == "relu"
+    relu = is_relu(model.rnn)
     index = torch.tensor(ids, dtype=torch.long, device=model.device)  # (seq_len,)
     with torch.inference_mode(), evaluating(model):
         x = model.embedding.weight.detach()[index].float()  # (seq_len, embed_dim)
         layers = []
         for k in range(model.config.num_layers):
-            states = run_layer(cell, x, *layer_weights(model, k), relu=relu)
+            states = run_layer(cell, x, read_weights(model, k), relu)
             layers.append(states)
             x = states["h"]  # in eval mode, the next layer reads this layer's h unchanged
         # The reference: PyTorch's own cell on the same inputs, batch 1, zero initial state.
@@ -105,7 +76,7 @@ def trace_ids(model: LyricModel, ids: list[int]) -> tuple[list[LayerTrace], floa
         if c_n is not None:
             gaps += [(layer["c"][-1] - c_n[k, 0]).abs().max() for k, layer in enumerate(layers)]
         gap = float(torch.stack(gaps).max())
-    traces = [LayerTrace(s["h"].cpu().numpy(), {n: s[n].cpu().numpy() for n in GATES[cell]}) for s in layers]
+    traces = [LayerTrace(s["h"].cpu().numpy(), {n: s[n].cpu().numpy() for n in TRACED[cell]}) for s in layers]
     return traces, gap
 
 
@@ -119,10 +90,10 @@ def hidden_states(ckpt: Checkpoint, text: str) -> HiddenTrace:
 
 
 # ---------------------------------------------------------------------------------------------
-# 4. Open the box: the plain RNN's one equation, term by term
+# Open the box: the plain RNN's one equation, term by term
 
 
-TERMS = ["W_ih x_t", "b_ih", "W_hh h_{t-1}", "b_hh", "sum", "h_t = tanh(sum)"]
+TERMS = [*RNN_TERMS, "h_t = tanh(sum)"]
 
 
 @dataclass
@@ -149,22 +120,21 @@ def open_box(ckpt: Checkpoint, text: str, units: int = 4) -> OpenBox:
     """h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) for a short sentence, one term at a time,
     with layer 0 of the plain RNN cell; checked against nn.RNN's own output."""
     model = ckpt.model
-    if model.config.cell != "rnn" or getattr(model.rnn, "nonlinearity", "tanh") != "tanh":
+    if model.config.cell != "rnn" or is_relu(model.rnn):
         raise ValueError("the open box is the plain tanh RNN's formula")
     prompt = make_prompt(ckpt.vocab, text)
     units = max(1, min(units, model.config.hidden_dim))
-    w_ih, w_hh, b_ih, b_hh = layer_weights(model, 0)
+    w = read_weights(model, 0)
     index = torch.tensor(prompt.ids, dtype=torch.long, device=model.device)  # (seq_len,)
     tokens = ckpt.vocab.decode(prompt.ids[:1]) + prompt.words
     steps, hs = [], []
     with torch.inference_mode(), evaluating(model):
         xs = model.embedding.weight.detach()[index].float()  # (seq_len, embed_dim)
-        h = torch.zeros(w_hh.size(0), device=model.device)  # h_0 = 0: (hidden_dim,)
+        h = torch.zeros(w.w_hh.size(0), device=model.device)  # h_0 = 0: (hidden_dim,)
         for t, x in enumerate(xs):
-            terms = [w_ih @ x, b_ih, w_hh @ h, b_hh]  # each (hidden_dim,)
-            total = terms[0] + terms[1] + terms[2] + terms[3]
-            h_new = torch.tanh(total)
-            shown = [v[:units].cpu().tolist() for v in (*terms, total, h_new)]
+            terms: dict[str, torch.Tensor] = {}
+            h_new = rnn_cell(x, h, w, parts=terms)  # terms: RNN_TERMS, each (hidden_dim,)
+            shown = [v[:units].cpu().tolist() for v in (*(terms[name] for name in RNN_TERMS), h_new)]
             unknown = t > 0 and tokens[t] not in ckpt.vocab
             steps.append(BoxStep(t, tokens[t], prompt.ids[t], unknown, x[:units].cpu().tolist(),
                                  h[:units].cpu().tolist(), dict(zip(TERMS, shown, strict=True))))
@@ -176,16 +146,16 @@ def open_box(ckpt: Checkpoint, text: str, units: int = 4) -> OpenBox:
         if rnn.num_layers == 1:
             reference = rnn(xs.unsqueeze(1))[0][:, 0]  # (seq_len, hidden_dim)
         else:
-            reference = torch.rnn_tanh(xs.unsqueeze(1), torch.zeros(1, 1, w_hh.size(0), device=model.device),
-                                       [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, False)[0][:, 0]
+            reference = torch.rnn_tanh(xs.unsqueeze(1), torch.zeros(1, 1, w.w_hh.size(0), device=model.device),
+                                       list(w), True, 1, 0.0, False, False, False)[0][:, 0]
         gap = float((hand - reference).abs().max())
     shapes = {
         "embedding": tuple(model.embedding.weight.shape),
-        "x_t": (w_ih.size(1),),
-        "W_ih": tuple(w_ih.shape),
-        "b_ih": tuple(b_ih.shape),
-        "W_hh": tuple(w_hh.shape),
-        "b_hh": tuple(b_hh.shape),
-        "h_t": (w_hh.size(0),),
+        "x_t": (w.w_ih.size(1),),
+        "W_ih": tuple(w.w_ih.shape),
+        "b_ih": tuple(w.b_ih.shape),
+        "W_hh": tuple(w.w_hh.shape),
+        "b_hh": tuple(w.b_hh.shape),
+        "h_t": (w.w_hh.size(0),),
     }
     return OpenBox(units, shapes, steps, hand.cpu().numpy(), gap)

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from ..checkpoint import Checkpoint
-from ..generate import GenerationSettings, Step, generate_steps, make_prompt, new_generator, next_distribution
+from ..generate import GenerationSettings, Step, generate_from_settings, new_generator
 from ..model import LN2, evaluating
+from ..sampling import Sampling, next_distribution
 from ..tokens import EOL, join_words, lines_to_tokens, text_lines
 from ..vocab import Vocab
 
@@ -30,7 +31,7 @@ def surprisal_bits(logits: torch.Tensor, token_id: int) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
-# 1. Next word
+# Next word
 
 
 @dataclass
@@ -58,8 +59,7 @@ class NextWordResult:
     unknown: list[str]  # start words the vocabulary lacks (fed as <unk>)
     steps: list[WordStep]
     seed: int
-    temperature: float
-    top_k: int | None
+    sampling: Sampling  # the knobs the words were drawn with
 
     @property
     def words(self) -> list[str]:
@@ -71,15 +71,14 @@ class NextWordResult:
 
 
 @torch.inference_mode()
-def top_candidates(logits: torch.Tensor, vocab: Vocab, temperature: float, top_k: int | None, n: int,
-                   top_p: float = 1.0) -> list[Candidate]:
+def top_candidates(logits: torch.Tensor, vocab: Vocab, sampling: Sampling, n: int) -> list[Candidate]:
     """The n likeliest next words from raw logits (vocab_size,), with p_model and p_T (the module's docstring).
 
     <unk> is left out of the list: it can never be drawn. Dividing by a temperature keeps the order of
     the words, so one ranking serves both columns.
     """
     before = torch.softmax(logits.float(), dim=-1)  # (vocab_size,): p_model
-    after = next_distribution(logits, temperature, top_k, [vocab.unk_id], top_p=top_p)  # (vocab_size,): p_T
+    after = next_distribution(logits, sampling, [vocab.unk_id])  # (vocab_size,): p_T
     scores = logits.float().clone()
     scores[vocab.unk_id] = float("-inf")  # rank by logits: at T = 0 "after" is one-hot, the rest tie at 0
     ids = torch.topk(scores, min(n, scores.numel() - 1)).indices.tolist()
@@ -90,22 +89,19 @@ def next_words(ckpt: Checkpoint, settings: GenerationSettings, candidates: int) 
     """Generate settings.length tokens after the start text (blank: from the start of a line), keeping for
     each step its probabilities and its top `candidates` words before and after the temperature."""
     vocab = ckpt.vocab
-    prompt = make_prompt(vocab, settings.start_text)
-    generator, seed = new_generator(settings.seed)
+    prompt, seed, made = generate_from_settings(ckpt.model, vocab, settings)
     steps = []
-    top_k, top_p = settings.top_k, settings.top_p
     with evaluating(ckpt.model):
-        for i, step in enumerate(generate_steps(ckpt.model, vocab, prompt.ids, settings.length, settings.temperature,
-                                                top_k, generator, top_p=top_p)):
+        for i, step in enumerate(made):
             with torch.inference_mode():
-                ranked = top_candidates(step.logits, vocab, settings.temperature, top_k, candidates, top_p)
+                ranked = top_candidates(step.logits, vocab, settings.sampling, candidates)
             bits = surprisal_bits(step.logits, step.token_id)
             steps.append(WordStep(i, step.token, step.token_id, step.prob, 2.0 ** -bits, bits, ranked))
-    return NextWordResult(prompt.words, prompt.unknown, steps, seed, settings.temperature, top_k)
+    return NextWordResult(prompt.words, prompt.unknown, steps, seed, settings.sampling)
 
 
 # ---------------------------------------------------------------------------------------------
-# 2. Compare cells
+# Compare cells
 
 
 @dataclass
@@ -153,17 +149,15 @@ def compare_cells(checkpoints: dict[str, Checkpoint], settings: GenerationSettin
     settings = shared_seed(settings)
     outputs = []
     for cell, ckpt in checkpoints.items():
-        prompt = make_prompt(ckpt.vocab, settings.start_text)
-        generator, _ = new_generator(settings.seed)
+        prompt, _, made = generate_from_settings(ckpt.model, ckpt.vocab, settings)
         with evaluating(ckpt.model):
-            steps = list(generate_steps(ckpt.model, ckpt.vocab, prompt.ids, settings.length, settings.temperature,
-                                        settings.top_k, generator, top_p=settings.top_p))
+            steps = list(made)
         outputs.append(cell_output(cell, ckpt, prompt.words, steps, settings.seed))
     return outputs
 
 
 # ---------------------------------------------------------------------------------------------
-# 7. Score a line
+# Score a line
 
 
 @dataclass

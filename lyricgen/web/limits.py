@@ -5,6 +5,9 @@ binds the browser, and a client can send anything. These keep one request cheap 
 sharing one CPU.
 """
 
+from ..inspect import attention
+from ..lab import LabConfig
+
 # Text a student types: a start text, a sentence to tokenize or trace, a line to score.
 MAX_TEXT_CHARS = 200
 MAX_WORD_CHARS = 20  # the word asked about in the neighbours panel
@@ -48,7 +51,7 @@ MIN_TOP_P = 0.01  # top-p (nucleus sampling) from this up to 1 (= off)
 # ---------------------------------------------------------------------------------------------
 # Memory & attention (the continuous-cache panel, tabs/attention.py)
 MAX_ATTENTION_CHARS = 2000  # a whole song: the cache is about what comes back
-MAX_ATTENTION_TOKENS = 1500  # words and line breaks: the (T, T) weights and their picture grow as T²
+MAX_ATTENTION_TOKENS = attention.MAX_ATTENTION_TOKENS  # the core's bound: checked here first, to refuse in words
 ATTENTION_PICTURE_PX = 720  # the heatmap's side, about: cells shrink (to 1 pixel) as the text grows
 ATTENTION_TOP_POSITIONS = 5  # earlier words listed (and marked in the text) for the chosen word
 # Used when a checkpoint's metrics.json records no "cache" settings (lyricgen/cache.py chooses them on
@@ -67,16 +70,18 @@ LAB_MAX_TEXT_CHARS = 30_000  # pasted lyrics, one line per lyric line
 LAB_MIN_LINES = 4  # lines of text: the last ones become the validation tail
 LAB_MIN_WORDS = 100  # words (tokens holding a letter or a digit) in the training part, at the least
 LAB_MIN_VOCAB = 10  # words seen twice or more (the vocabulary's rule), at the least
-LAB_MIN_HIDDEN, LAB_MAX_HIDDEN, LAB_DEFAULT_HIDDEN = 16, 256, 128
-LAB_MIN_LR, LAB_MAX_LR, LAB_DEFAULT_LR = 1e-4, 0.05, 3e-3
-LAB_MIN_BUDGET_S, LAB_MAX_BUDGET_S, LAB_DEFAULT_BUDGET_S = 5.0, 90.0, 30.0  # wall-clock seconds of one training
+# A training's defaults are LabConfig's (lyricgen/lab.py): the core owns them, since it never imports the page.
+# The ranges are the page's alone.
+LAB_MIN_HIDDEN, LAB_MAX_HIDDEN, LAB_DEFAULT_HIDDEN = 16, 256, LabConfig.hidden_size
+LAB_MIN_LR, LAB_MAX_LR, LAB_DEFAULT_LR = 1e-4, 0.05, LabConfig.lr
+LAB_MIN_BUDGET_S, LAB_MAX_BUDGET_S = 5.0, 90.0  # wall-clock seconds of one training
+LAB_DEFAULT_BUDGET_S = LabConfig.budget_s
 LAB_TRAININGS_CPU = 2  # trainings at once on a CPU server, one per browser session
 LAB_TRAININGS_GPU = 4  # when the models serve from a GPU, the CPU cores are left to training
 LAB_NICE = 10  # a training thread's Linux nice value: the class's generation requests get the cores first
 LAB_WAITING_S = 60.0  # a student refused for want of a slot is first in line for a freed one this long
 LAB_MAX_WAITING = 1_000  # students remembered in that line at most
 LAB_ABANDONED_S = 15.0  # a training nobody has read for this long stops by itself (the page was closed)
-LAB_SAMPLE_EVERY = 50  # optimizer steps between two samples
 LAB_SHOWN_SAMPLES = 12  # samples listed at most: the first, the latest, and evenly spaced ones between
 LAB_PLOT_POINTS = 200  # points per curve sent to the page at most: train losses are averaged in bins
 LAB_ZIP_KEEP = 20  # trained models kept for download; older zips are deleted

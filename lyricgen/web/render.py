@@ -109,8 +109,8 @@ def next_words_html(result: NextWordResult, selected: int | None = None) -> str:
     surprisal; step `selected` is outlined."""
     spans = []
     for step in result.steps:
-        tip = t("next_words.tip", index=step.index, p=f"{step.prob_model:.3g}", temperature=f"{result.temperature:g}",
-                p_t=f"{step.prob:.3g}", bits=f"{step.surprisal:.2f}")
+        tip = t("next_words.tip", index=step.index, p=f"{step.prob_model:.3g}",
+                temperature=f"{result.sampling.temperature:g}", p_t=f"{step.prob:.3g}", bits=f"{step.surprisal:.2f}")
         spans.append(word_span(step.token, step.prob_model, tip, step.index == selected))
     return words_html(result.prompt_words, spans)
 

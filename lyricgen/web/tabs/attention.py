@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 from PIL import Image, ImageDraw
 
-from ...cache import CACHE_KEY, CacheSettings, for_generation, hidden_and_log_probs
+from ...cache import CacheSettings, for_generation, hidden_and_log_probs, recorded_settings
 from ...checkpoint import Checkpoint
 from ...inspect.attention import CacheAttention, cache_attention
 from ...tokens import EOL, UNK, lines_to_tokens, text_lines
@@ -179,16 +179,12 @@ class AttentionTab:
         """The checkpoint's recorded settings (metrics.json "cache"), else the defaults (default_settings)."""
         if cell not in self._settings:
             ckpt = self.checkpoints[cell]
-            record = ckpt.metrics.get(CACHE_KEY)
-            if record is not None:
-                try:
-                    self._settings[cell] = ChosenSettings(CacheSettings.from_dict(record), True, None)
-                    return self._settings[cell]
-                except ValueError as e:
-                    note = Msg("attention.note.unusable", detail=md_cell(str(e)))
-            else:
-                note = Msg("attention.note.none")
-            self._settings[cell] = ChosenSettings(default_settings(ckpt), False, note)
+            try:
+                recorded, note = recorded_settings(ckpt.metrics, strict=True), Msg("attention.note.none")
+            except ValueError as e:
+                recorded, note = None, Msg("attention.note.unusable", detail=md_cell(str(e)))
+            self._settings[cell] = (ChosenSettings(recorded, True, None) if recorded is not None
+                                    else ChosenSettings(default_settings(ckpt), False, note))
         return self._settings[cell]
 
     def settings_markdown(self, cell: str) -> str:

@@ -61,8 +61,8 @@ class CompareTab:
         """Stream (the cells' lyrics side by side, one row per cell, the seed) as the three cells write.
 
         With the cache, each cell mixes in its own cache, with its own recorded settings."""
-        settings = shared_seed(check_generation(start_text, length, temperature, None, seed,
-                                                limits.MAX_INSIDE_LENGTH, top_p=top_p))
+        settings = shared_seed(check_generation(start_text=start_text, length=length, temperature=temperature,
+                                                top_p=top_p, seed=seed, max_length=limits.MAX_INSIDE_LENGTH))
         per_cell = {cell: with_cache_of(settings, self.checkpoints[cell], cache) for cell in self.engines}
         jobs = {}
         try:

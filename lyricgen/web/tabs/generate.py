@@ -36,14 +36,14 @@ EXAMPLES = [  # start text, cell, temperature: short everyday phrases, not corpu
 def generation_info(ckpt: Checkpoint, settings: GenerationSettings, words: list[str], unknown: list[str],
                     seed: int) -> str:
     """Markdown under the lyrics: the seed to type back, the model and settings, and unknown start words."""
-    cfg = ckpt.model.config
+    cfg, sampling = ckpt.model.config, settings.sampling
     lines = [
         t("generate.info.seed", seed=seed),
         t("generate.info.model", cell=CELL_LABELS[cfg.cell], device=ckpt.model.device,
-          temperature=f"{settings.temperature:g}",
-          greedy=t("generate.info.greedy") if settings.temperature == 0 else "",
-          top_k=settings.top_k or t("generate.info.all"),
-          top_p=f" · top-p: {settings.top_p:g}" if settings.top_p < 1 else ""),
+          temperature=f"{sampling.temperature:g}",
+          greedy=t("generate.info.greedy") if sampling.temperature == 0 else "",
+          top_k=sampling.top_k or t("generate.info.all"),
+          top_p=f" · top-p: {sampling.top_p:g}" if sampling.top_p < 1 else ""),
     ]
     if settings.cache is not None:
         c = settings.cache
@@ -62,13 +62,14 @@ def lyrics_file(ckpt: Checkpoint, settings: GenerationSettings, seed: int, lyric
     """The text of the download: the lyrics, then every setting that writes them again, and the model's
     file hashes, so that anyone can check which model wrote them."""
     on_off = {True: t("generate.file.on"), False: t("generate.file.off")}
+    sampling = settings.sampling
     settings_lines = [
         (t("generate.file.start"), settings.start_text),
         (t("generate.file.cell"), CELL_LABELS[ckpt.model.config.cell]),
         (t("generate.file.length"), settings.length),
-        (t("generate.file.temperature"), f"{settings.temperature:g}"),
-        (t("generate.file.top_k"), settings.top_k or 0),
-        (t("generate.file.top_p"), f"{settings.top_p:g}"),
+        (t("generate.file.temperature"), f"{sampling.temperature:g}"),
+        (t("generate.file.top_k"), sampling.top_k or 0),
+        (t("generate.file.top_p"), f"{sampling.top_p:g}"),
         (t("generate.file.seed"), seed),
         (t("generate.file.cache"), on_off[settings.cache is not None]),
     ]
@@ -121,7 +122,8 @@ class GenerateTab:
         included) it is sent, which at a class's load cost more than the model's own steps. The info and the
         download are kept as functions (self.told): after a language switch the page has them said again
         (the lyrics are data, in no language), and a stream under way speaks the new language from then on."""
-        settings = check_generation(start_text, length, temperature, top_k, seed, top_p=top_p)
+        settings = check_generation(start_text=start_text, length=length, temperature=temperature, top_k=top_k,
+                                    top_p=top_p, seed=seed)
         ckpt = check_cell(self.checkpoints, cell)
         settings = with_cache_of(settings, ckpt, cache)
         job = submit(self.engines[cell], settings)

@@ -8,7 +8,7 @@ import pandas as pd
 from PIL import Image
 
 from ...checkpoint import Checkpoint
-from ...inspect.states import GATES, HiddenTrace, hidden_states
+from ...inspect.states import TRACED, HiddenTrace, hidden_states
 from ...tokens import text_words
 from .. import limits, links
 from ..i18n import t
@@ -56,7 +56,7 @@ class HiddenStatesTab:
         trace = hidden_states(ckpt, text)
         steps, units = trace.layers[0].h.shape
         name = CELL_LABELS[trace.cell]
-        gates = ", ".join(GATES[trace.cell]) or t("hidden_states.info.no_gates")
+        gates = ", ".join(TRACED[trace.cell]) or t("hidden_states.info.no_gates")
         verdict = "✓ < 1e-5" if trace.max_abs_diff < 1e-5 else "✗ ≥ 1e-5"
         info = "\n\n".join([
             t("hidden_states.info.pictures", steps=steps, units=units),

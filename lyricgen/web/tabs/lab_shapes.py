@@ -8,7 +8,7 @@ import gradio as gr
 import pandas as pd
 
 from ...checkpoint import Checkpoint
-from ...inspect.shapes import GATES, ShapeReport, ShapeSettings, count_terms, run_shapes
+from ...inspect.shapes import STACKED, ShapeReport, ShapeSettings, count_terms, run_shapes
 from .. import limits, links
 from ..i18n import t
 from ..validate import InputError, check_choice, check_whole
@@ -71,7 +71,7 @@ def parameters_table(report: ShapeReport) -> pd.DataFrame:
 def count_markdown(report: ShapeReport) -> str:
     """The parameter count term by term, its formula, and torch's own count beside it."""
     s = report.settings
-    gates = GATES[s.cell]
+    gates = STACKED[s.cell]
     lines = [
         t("lab_shapes.count.total", count=f"{report.torch_count:,}"),
         "",

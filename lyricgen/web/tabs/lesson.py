@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import gradio as gr
 
 from ...checkpoint import Checkpoint
-from ...generate import generate_text
+from ...generate import GenerationSettings, Sampling, generate_text
 from .. import limits
 from ..i18n import Joined, Msg, t
 
@@ -99,7 +99,8 @@ class LessonTab:
 
     def written(self, spec: Written) -> str:
         ckpt = self.checkpoints[spec.cell]
-        return generate_text(ckpt.model, ckpt.vocab, spec.start, spec.length, spec.temperature, seed=spec.seed)
+        return generate_text(ckpt.model, ckpt.vocab,
+                             GenerationSettings(spec.start, spec.length, Sampling(spec.temperature), spec.seed))
 
     def queries(self, step: Step) -> list[tuple[str, dict[str, str]]]:
         """The step's try-its as (label key, query): a Written value becomes the lyrics it stands for; a try-it

@@ -42,7 +42,8 @@ class NextWordsTab:
         """
         ckpt = check_cell(self.checkpoints, cell)
         index = check_whole(step, 0, limits.MAX_INSIDE_LENGTH - 1, "field.step")
-        settings = check_generation(start_text, length, temperature, None, seed, limits.MAX_INSIDE_LENGTH)
+        settings = check_generation(start_text=start_text, length=length, temperature=temperature, seed=seed,
+                                    max_length=limits.MAX_INSIDE_LENGTH)
         result = next_words(ckpt, settings, limits.TOP_CANDIDATES)
         index = min(index, len(result.steps) - 1)
         chosen = result.steps[index]
@@ -53,8 +54,8 @@ class NextWordsTab:
             t("next_words.info.run", seed=result.seed, cell=CELL_LABELS[ckpt.model.config.cell],
               steps=len(result.steps)),
             t("next_words.info.step", index=index, word=esc(shown_token(chosen.token)), p1=f"{chosen.prob_model:.3g}",
-              temperature=f"{result.temperature:g}", p=f"{chosen.prob:.3g}", bits=f"{chosen.surprisal:.2f}"),
-            temperature_effect(result.temperature),
+              temperature=f"{result.sampling.temperature:g}", p=f"{chosen.prob:.3g}", bits=f"{chosen.surprisal:.2f}"),
+            temperature_effect(result.sampling.temperature),
         ])
         # Both charts on one axis from 0, the words in rank order: the flattening (or sharpening) is then seen
         # as bars getting shorter (taller), not hidden by each chart scaling to its own range.
