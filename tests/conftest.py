@@ -73,6 +73,12 @@ def write_lines(path: Path, lines: list[str]) -> Path:
     return path
 
 
+def pytest_collection_modifyitems(items):
+    """The browser tests last, in their files' order: from the first of them to the session's end, Playwright's
+    sync API keeps an event loop running in this thread, and tests that call asyncio.run themselves need none."""
+    items.sort(key=lambda item: "browser_app" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(scope="session")
 def tiny_corpus(tmp_path_factory) -> Path:
     return write_lines(tmp_path_factory.mktemp("corpus") / "poems.txt", POEMS * 3)
@@ -104,6 +110,14 @@ def tiny(tiny_weights) -> dict:
     from lyricgen.checkpoint import load_cells
 
     return load_cells(tiny_weights["lstm"].parent, "cpu")
+
+
+@pytest.fixture(scope="module")
+def ckpts(tiny_weights) -> dict:
+    """The tiny checkpoints loaded one by one, {cell: Checkpoint}; each module loads its own."""
+    from lyricgen.checkpoint import load_checkpoint
+
+    return {cell: load_checkpoint(tiny_weights[cell], "cpu") for cell in ("rnn", "lstm", "gru")}
 
 
 WAIT_S = 60.0  # the longest a test waits for an event: a hang fails, and no speed of machine comes near it

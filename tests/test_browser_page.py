@@ -1,5 +1,5 @@
-"""The page in a real browser: one language at a time, the switch, links that set up a class, the Lesson,
-the download, phone widths and the keyboard."""
+"""The page in a real browser: one language at a time, the switch, links that set up a class, the download,
+phone widths and the keyboard (the Lesson's steps: tests/test_panel_lesson.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import click_tab, generated_lyrics, screenshot
+from conftest import click_tab, generated_lyrics
 from languages import CJK, english_sentence
 
 from lyricgen.web.i18n import text
@@ -169,36 +169,6 @@ def test_download_holds_the_lyrics_settings_and_model_hashes(pages):
         assert line in text
     for name, digest in app.CHECKPOINTS["gru"].file_hashes.items():
         assert f"gru/{name}: {digest}" in text
-
-
-def test_every_lesson_step_opens_its_panel_with_inputs_set(pages):
-    from lyricgen.web.tabs.lesson import STEPS
-
-    page = pages(locale="en-US")
-    try_its = page.locator("#tab-lesson .lesson-step a").filter(visible=True)
-    assert try_its.count() == sum(len(step.try_its) for step in STEPS)
-    page.get_by_role("link", name="Try it: hidden states").click()  # opened in place, no new page
-    panel = page.locator("#tab-hidden-states")
-    panel.wait_for()
-    (query,) = [query for step in STEPS for _, query in step.try_its if query["tab"] == "hidden_states"]
-    assert panel.locator("textarea").first.input_value() == query["text"]
-    panel.locator("img").first.wait_for()  # cheap, so it ran once
-    assert len(page.context.pages) == 1
-    query = parse_qs(urlsplit(page.url).query)  # the address is the link (reload or copy it), language kept
-    assert query["tab"] == ["hidden_states"] and query["cell"] == ["rnn"]
-    page.get_by_role("tab", name="Lesson").click()
-    page.get_by_role("link", name="Try it: train it yourself").focus()
-    page.keyboard.press("Enter")  # a link is a control: the keyboard opens it too
-    page.locator("#tab-lab-train").wait_for()  # training is not cheap: opened, not started
-    assert parse_qs(urlsplit(page.url).query)["tab"] == ["train"]
-
-
-@pytest.mark.parametrize("locale, name", [("zh-CN", "lesson-zh"), ("en-US", "lesson-en")])
-def test_lesson_screenshots(pages, locale, name):
-    page = pages(locale=locale)
-    steps = set(page.evaluate("() => [...document.querySelectorAll('#tab-lesson .lesson-step[id]')].map(e => e.id)"))
-    assert len(steps) == 8
-    screenshot(page, name)
 
 
 def no_sideways_scroll(page) -> bool:

@@ -1,6 +1,6 @@
 """The screens as a student sees them, in headless Chromium: the header on a phone, pictures whose label leaves
-their top rows clear, the Neighbours map and its message for an unknown word, the Next word step slider, the
-limit of a text box, and a Lesson link opening the tab it names (tests/test_screens.py checks the numbers)."""
+their top rows clear, the Neighbours map and its message for an unknown word, the Next word step slider, and the
+limit of a text box (tests/test_screens.py checks the numbers)."""
 
 from __future__ import annotations
 
@@ -94,13 +94,3 @@ def test_a_text_box_says_how_much_it_holds(pages, locale, lang):
     click_tab(page, text(lang, "tab.generate"))
     limit = text(lang, "widget.max_chars", n=f"{limits.MAX_TEXT_CHARS:,}")
     page.locator("#tab-generate").get_by_text(limit).first.wait_for()
-
-
-def test_a_lesson_link_opens_the_tab_it_names(pages):
-    page = pages(locale="zh-CN")
-    link = page.get_by_role("link", name=text("zh", "lesson.try.open_box"))
-    label = link.inner_text().strip()
-    link.click()
-    page.locator("#tab-open-box").wait_for()
-    selected = page.locator("#tab-inside [role=tab][aria-selected=true]").filter(visible=True)
-    assert "试一试：" + selected.inner_text().strip() == label

@@ -1,8 +1,7 @@
-"""What the screens say, checked without a browser (tests/test_browser_screens.py looks at them in one): the
-Lesson's links name their tabs as the tabs are titled, every text box says how much it holds, the Next word
-step slider ends at the last step, the cache's two λ say why they differ, and the Neighbours map keeps the
-looked-up word inside and writes words beside their dots, with a message where the table would be for a word
-the vocabulary lacks."""
+"""What the screens say, checked without a browser (tests/test_browser_screens.py looks at them in one): every
+text box says how much it holds, the Next word step slider ends at the last step, the cache's two λ say why they
+differ, and the Neighbours map keeps the looked-up word inside and writes words beside their dots, with a message
+where the table would be for a word the vocabulary lacks (the Lesson's links: tests/test_panel_lesson.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ from lyricgen.sampling import Sampling
 from lyricgen.web import i18n
 from lyricgen.web.tabs.attention import AttentionTab
 from lyricgen.web.tabs.generate import generation_info
-from lyricgen.web.tabs.lesson import STEPS
 from lyricgen.web.tabs.neighbours import (
     FREQUENT,
     MAX_LABELS,
@@ -30,24 +28,6 @@ from lyricgen.web.tabs.neighbours import (
     overlaps,
 )
 from lyricgen.web.tabs.next_words import NextWordsTab
-
-TRY_IT = {"zh": "试一试：", "en": "Try it: "}
-
-
-def tab_title(built, tab_id: str) -> i18n.Msg:
-    """The recorded title of the gr.Tab with this id."""
-    tabs = [block for block in built.blocks if isinstance(block, gr.Tab) and block.id == tab_id]
-    assert len(tabs) == 1, tab_id
-    return built.strings.recorded[tabs[0].label]
-
-
-@pytest.mark.parametrize("lang", sorted(TRY_IT))
-def test_every_lesson_link_names_its_tab_as_the_tab_is_titled(built, lang):
-    for step in STEPS:
-        for label, query in step.try_its:
-            _, panel = built.setups[query["tab"]].path[-1]  # the tab the link opens (inside its parent's)
-            title = tab_title(built, panel).render(lang)
-            assert i18n.text(lang, label) == TRY_IT[lang] + title, (label, panel)
 
 
 def test_the_open_box_has_one_name():

@@ -218,7 +218,8 @@ def page_key(scope: Scope, request: Headers) -> tuple | None:
 
 def current_config(scope: Scope) -> object | None:
     """The config Gradio renders pages from: a relaunch or a reload replaces the object, which retires
-    every page kept from the one before. None when there is no Gradio app to ask."""
+    every page kept from the one before. None when there is no Gradio app to ask. App.get_blocks() and
+    Blocks.config are Gradio internals with no public equivalent: pinned in tests/test_gradio_internals.py."""
     try:
         return scope["app"].get_blocks().config
     except Exception:  # not Gradio's App, or no Blocks attached yet: nothing is kept

@@ -32,7 +32,7 @@ from types import ModuleType
 from typing import Any
 
 import gradio as gr
-from gradio.context import LocalContext
+import gradio.context
 
 from . import limits, strings
 
@@ -204,9 +204,21 @@ class Retold:
         return None if again is None else again()
 
 
+def request_now() -> Any | None:
+    """The gr.Request of the event being handled, or None outside one.
+
+    A Gradio internal, kept on purpose: t() is called from deep inside every handler (validation,
+    rendering, error messages), and Gradio's public way to the request is a handler's own
+    `request: gr.Request` parameter, which would have to be passed down through every one of those
+    calls. Gradio sets this context variable around each handler it runs (gradio/utils.py,
+    get_function_with_locals); tests/test_gradio_internals.py fails by name if an upgrade moves it.
+    """
+    return gradio.context.LocalContext.request.get(None)
+
+
 def current() -> str:
     """The language of the request being handled (or of using(), for code outside a request)."""
-    return _chosen.get() or of_request(LocalContext.request.get(None))
+    return _chosen.get() or of_request(request_now())
 
 
 @contextmanager
@@ -297,5 +309,5 @@ class Page:
             if choices is not None:
                 update["choices"] = [(_render(label, lang), value) for label, value in choices]
             plain = isinstance(block, (gr.Markdown, gr.HTML)) and list(update) == ["value"]
-            updates.append(update["value"] if plain else {"__type__": "update", **update})
+            updates.append(update["value"] if plain else gr.update(**update))
         return updates

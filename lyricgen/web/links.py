@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import gradio as gr
-from gradio.context import Context
 
 from . import limits
 from .i18n import Msg, t
@@ -153,7 +152,8 @@ def collecting(setups: dict[str, Setup]) -> Iterator[None]:
 
 
 def _enclosing_tabs(block: Any) -> list[tuple[Any, str]]:
-    """(gr.Tabs, tab id) for every tab around block, outermost first."""
+    """(gr.Tabs, tab id) for every tab around block, outermost first. A block's .parent is the layout it was
+    made in (set by Gradio when the block is rendered there; pinned by tests/test_gradio_internals.py)."""
     path = []
     while block is not None:
         if isinstance(block, gr.Tab) and isinstance(block.parent, gr.Tabs):
@@ -174,7 +174,9 @@ def offer(params: dict[str, Param], run: Any | None = None, name: str | None = N
     setups = _offered.get()
     if setups is None:
         raise RuntimeError("links.offer() is called while the page is built (inside links.collecting)")
-    path = _enclosing_tabs(Context.block)
+    # The copy button first: the tabs around it are the panel's (a block made inside a layout is its child).
+    copy = gr.Button(t("page.copy_link"), size="sm", elem_classes="copy-link")
+    path = _enclosing_tabs(copy)
     if not path:
         raise RuntimeError("links.offer() is called inside the panel's gr.Tab")
     if needs is not None and needs not in params:
@@ -185,5 +187,5 @@ def offer(params: dict[str, Param], run: Any | None = None, name: str | None = N
     setups[setup.tab] = setup
     if run is not None and not run.elem_id:
         run.elem_id = f"run-{setup.tab.replace('_', '-')}"
-    setup.copy = gr.Button(t("page.copy_link"), size="sm", elem_classes="copy-link")
+    setup.copy = copy
     return setup

@@ -31,19 +31,21 @@ from functools import partial
 from urllib.parse import parse_qsl
 
 import gradio as gr
-from gradio.context import LocalContext
 
 from . import i18n, links
 from .i18n import t
 from .render import text_lines_html
 
-
-def _flag(part: str) -> str:
-    """JS: mark one part of the page's start as done; the page is ready (lyricgenReady, which tests and
-    bench/page_views.py wait for) once its language and its link are both in."""
-    return (f'document.documentElement.dataset.{part} = "1"; '
-            'if (document.documentElement.dataset.lyricgenLanguage && document.documentElement.dataset.lyricgenLink)'
-            ' document.documentElement.dataset.lyricgenReady = "1";')
+# Marks one part of the page's start as done, a part being "lyricgenLanguage" or "lyricgenLink": the page is
+# ready (lyricgenReady, which tests and bench/page_views.py wait for) once its language and its link are both
+# in. Put at the top of the functions below that use it.
+DONE_JS = """
+  const done = (part) => {
+    const data = document.documentElement.dataset;
+    data[part] = "1";
+    if (data.lyricgenLanguage && data.lyricgenLink) data.lyricgenReady = "1";
+  };
+"""
 
 
 # Presses a button once it is on screen (a tab's contents appear when the tab is first opened).
@@ -107,7 +109,7 @@ GRADIO_WORDS = {".toast-title.error": "page.gradio.error",
                 "footer .settings": "page.gradio.settings"}
 GRADIO_WORDS_JS = """
   if (!window.lyricgenSay) {
-    const words = WORDS;  // {language: {selector: word}}
+    const words = settings.words;  // {language: {selector: word}}
     const marks = Object.keys(Object.values(words)[0]).join(", ");
     const say = (element) => {
       const mine = words[document.documentElement.dataset.lyricgenLang];
@@ -128,16 +130,15 @@ GRADIO_WORDS_JS = """
   }
 """
 
-# When the page starts. The browser's first language we have is found the way the server finds it in
-# Accept-Language (i18n.match: the longest code or alias a tag starts with); the server is asked (the
-# hidden #page-start) only when that, ?lang= or a link to no panel there is needs its answer.
-START_JS = """() => {
-  TRY_IT
-  TRACK_ANSWERS
-  GRADIO_WORDS
-  document.documentElement.lang = document.documentElement.dataset.lyricgenLang = "DEFAULT";
+# When the page starts; settings: the hidden #page-settings (page_settings). The browser's first language we
+# have is found the way the server finds it in Accept-Language (i18n.match: the longest code or alias a
+# tag starts with); the server is asked (the hidden #page-start) only when that, ?lang= or a link to no
+# panel there is needs its answer.
+START_JS = ("(settings) => {\n  settings = JSON.parse(settings);" + DONE_JS + TRY_IT_JS + TRACK_ANSWERS_JS
+            + GRADIO_WORDS_JS + """
+  document.documentElement.lang = document.documentElement.dataset.lyricgenLang = settings.default;
   window.lyricgenSay();
-  const names = NAMES;  // [name, code], longest name first
+  const names = settings.names;  // [name, code], longest name first
   const match = (tag) => {
     tag = String(tag || "").toLowerCase().replace(/_/g, "-");
     const found = names.find(([name]) => tag === name || tag.startsWith(name + "-"));
@@ -150,44 +151,54 @@ START_JS = """() => {
       if (++tries < 200) setTimeout(start, 50);
       return;
     }
-    const wanted = (navigator.languages || [navigator.language]).map(match).find((code) => code) || "DEFAULT";
+    const wanted = (navigator.languages || [navigator.language]).map(match).find((code) => code) || settings.default;
     const params = new URLSearchParams(location.search);
     const tab = params.get("tab");
     const opener = tab && document.getElementById("open-" + tab);
-    if (wanted !== "DEFAULT" || params.has("lang") || (tab && !opener)) {
+    if (wanted !== settings.default || params.has("lang") || (tab && !opener)) {
       server.click();
       return;
     }
-    LANGUAGE_DONE
-    if (opener) opener.click(); else { LINK_DONE }
+    done("lyricgenLanguage");
+    if (opener) opener.click(); else done("lyricgenLink");
   };
   start();
-}"""
+}""")
 
 # After the server's answer: the language is in unless its strings must still be sent; a link in the
 # address opens its panel through that panel's opener.
-STARTED_JS = """(lang) => {
+STARTED_JS = "(lang, settings) => {\n  settings = JSON.parse(settings);" + DONE_JS + """
   document.documentElement.lang = document.documentElement.dataset.lyricgenLang = lang;
   window.lyricgenSay();
-  if (lang === "DEFAULT") { LANGUAGE_DONE }
+  if (lang === settings.default) done("lyricgenLanguage");
   const tab = new URLSearchParams(location.search).get("tab");
   const opener = tab && document.getElementById("open-" + tab);
-  if (opener) opener.click(); else { LINK_DONE }
+  if (opener) opener.click(); else done("lyricgenLink");
+}"""
+
+# After a panel's opener has filled it in: the link is in, and the panel's run button (run: its element id,
+# or null) is pressed, only when the address sets `needs` where the panel names one.
+OPENED_JS = "(run, needs) => {" + DONE_JS + """
+  done("lyricgenLink");
+  if (run && (!needs || new URLSearchParams(location.search).get(needs))) (""" + PRESS_JS + """)(run);
 }"""
 
 
-def _fill(js: str) -> str:
-    gradio_words = {code: {selector: i18n.text(code, key) for selector, key in GRADIO_WORDS.items()}
-                    for code in i18n.LANGUAGES}
+def opened_js(setup: links.Setup) -> str:
+    """OPENED_JS called with this panel's run button and `needs` (JSON literals: no text is replaced)."""
+    run = setup.run.elem_id if setup.run else None
+    return f"() => ({OPENED_JS})({json.dumps(run)}, {json.dumps(setup.needs if setup.run else None)})"
+
+
+def page_settings() -> str:
+    """What the page's own JS needs from the server, as JSON in the hidden #page-settings: the default
+    language, the language names the browser's may match, and Gradio's words in each language."""
     names = sorted(((name.lower(), code) for code, module in i18n.LANGUAGES.items()
                     for name in (code, *getattr(module, "ALIASES", ()))), key=lambda pair: -len(pair[0]))
-    return (js.replace("TRY_IT", TRY_IT_JS).replace("TRACK_ANSWERS", TRACK_ANSWERS_JS)
-            .replace("GRADIO_WORDS", GRADIO_WORDS_JS).replace("WORDS", json.dumps(gradio_words, ensure_ascii=False))
-            .replace("NAMES", json.dumps(names)).replace("DEFAULT", i18n.DEFAULT)
-            .replace("LANGUAGE_DONE", _flag("lyricgenLanguage")).replace("LINK_DONE", _flag("lyricgenLink")))
+    words = {code: {selector: i18n.text(code, key) for selector, key in GRADIO_WORDS.items()}
+             for code in i18n.LANGUAGES}
+    return json.dumps({"default": i18n.DEFAULT, "names": names, "words": words}, ensure_ascii=False)
 
-
-START_JS, STARTED_JS = _fill(START_JS), _fill(STARTED_JS)
 
 # The opener's input: the link in the address.
 ADDRESS_JS = "(ignored) => location.search"
@@ -197,7 +208,7 @@ ADDRESS_JS = "(ignored) => location.search"
 # the new language: through its hidden .retell button where running it again would not do (a generation
 # would write other words, a training start over), else by pressing its run button, which gives the same
 # answer from the same inputs (a blank seed draws again).
-TRANSLATED_JS = """(lang) => {
+TRANSLATED_JS = "(lang) => {" + DONE_JS + """
   document.documentElement.lang = document.documentElement.dataset.lyricgenLang = lang;
   if (window.lyricgenSay) window.lyricgenSay();
   if (window.lyricgenSwitched) {
@@ -208,8 +219,8 @@ TRANSLATED_JS = """(lang) => {
       if (again) again.click();
     }
   }
-  LANGUAGE_DONE
-}""".replace("LANGUAGE_DONE", _flag("lyricgenLanguage"))
+  done("lyricgenLanguage");
+}"""
 
 # The student switched: keeps the chosen language in the address, so that a reload (or a copied address)
 # keeps it too.
@@ -306,9 +317,9 @@ class PageBuilder:
 
     # -- what the page is sent ------------------------------------------------------------------
 
-    def on_load(self) -> list:
-        """The visitor's language, and a notice when the address names no panel there is."""
-        request = LocalContext.request.get(None)
+    def on_load(self, request: gr.Request | None = None) -> list:
+        """The visitor's language, and a notice when the address names no panel there is. Gradio passes the
+        request; None (a direct call) is a visitor who asks for nothing: the default language."""
         lang = i18n.of_request(request)
         i18n.remember(request, lang)
         query = dict(getattr(request, "query_params", None) or {})
@@ -317,12 +328,12 @@ class PageBuilder:
         unknown = filled.notices if filled.setup is None else []  # a known panel's opener speaks for it
         return [lang, notice_update(unknown, hidden="")]
 
-    def switch(self, lang: str) -> list:
+    def switch(self, lang: str, request: gr.Request | None = None) -> list:
         """The page's strings in this language (chosen on the switch, or the visitor's on load), remembered
         for this page."""
         if not isinstance(lang, str) or lang not in i18n.LANGUAGES:  # a client may send anything
             lang = i18n.DEFAULT
-        i18n.remember(LocalContext.request.get(None), lang)
+        i18n.remember(request, lang)
         return self.strings.translate(lang)
 
     def open_panel(self, setup: links.Setup, address: str) -> list:
@@ -353,28 +364,26 @@ class PageBuilder:
         # The hidden part: what the browser presses and reads (see the JS above).
         address = gr.Textbox(visible="hidden", elem_id="link-address")  # openers read it, copy buttons write it
         start = gr.Button(visible="hidden", elem_id="page-start")
+        settings = gr.Textbox(page_settings(), visible="hidden", elem_id="page-settings")  # read by START_JS
         self.openers = {}
         for setup in self.setups.values():
             opener = gr.Button(visible="hidden", elem_id=f"open-{setup.tab}")
             outputs = [tabs for tabs, _ in setup.path] + [p.component for p in setup.params.values()] + [self.notice]
-            done = _flag("lyricgenLink") + (f" ({PRESS_JS})({setup.run.elem_id!r});" if setup.run else "")
-            if setup.run and setup.needs:  # the address is the link (see TRY_IT_JS): run only if it sets `needs`
-                done = (_flag("lyricgenLink") + f" if (new URLSearchParams(location.search).get({setup.needs!r}))"
-                        f" ({PRESS_JS})({setup.run.elem_id!r});")
             open_it = partial(self.open_panel, setup)
             open_it.__name__ = "open_panel"  # its name in Gradio's logs and the tests
             opener.click(open_it, address, outputs, js=ADDRESS_JS, api_visibility="private",
-                         concurrency_limit=None).then(None, None, None, js=f"() => {{ {done} }}")
+                         concurrency_limit=None).then(None, None, None, js=opened_js(setup))
             self.openers[setup.tab] = opener
             setup.copy.click(setup.query, [p.component for p in setup.params.values()], address,
                              api_visibility="private", concurrency_limit=None
                              ).then(None, address, None, js=COPY_JS)
+        # Blocks.blocks, {id: block} of the whole page: no public equivalent (pinned in test_gradio_internals.py).
         self.blocks = list(demo.blocks.values())  # every block on the page, for tests that check them all
         self.state_limits()
         translated = self.strings.collect(demo.blocks)
-        demo.load(None, None, None, js=START_JS)
+        demo.load(None, settings, None, js=START_JS)
         start.click(self.on_load, None, [self.language, self.notice], api_visibility="private",
-                    concurrency_limit=None).then(None, self.language, None, js=STARTED_JS)
+                    concurrency_limit=None).then(None, [self.language, settings], None, js=STARTED_JS)
         # .change: the switch, and the server's answer on load when the visitor's language is not the
         # page's own (a page in its own language is sent nothing).
         self.language.change(self.switch, self.language, translated, api_visibility="private",

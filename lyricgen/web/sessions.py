@@ -13,6 +13,11 @@ Here a session keeps what serving it needs:
 SessionStore holds at most limits.MAX_LIVE_SESSIONS of them, and forgets a session idle for
 limits.SESSION_IDLE_S. A forgotten page still works: its next event starts a fresh session from the
 page's defaults (what it loses is a gr.State value, such as the seed the next-word panel reuses).
+
+Gradio internals, kept on purpose: Gradio has no public way to bound what a session keeps but
+state_session_capacity, which leaves each session's cost as it is. SessionState and StateHolder
+(gradio.state_holder), Blocks.default_config and the launched app's state_holder are pinned by name in
+tests/test_gradio_internals.py, and this module's behaviour by tests/test_serving.py.
 """
 
 from __future__ import annotations

@@ -1,11 +1,4 @@
-"""One language at a time, and links, for four "look inside" panels: neighbours, memorization, score a line,
-memory & attention (lyricgen/web/tabs/{neighbours,memorized,score_line,attention}.py).
-
-Each handler's answer in Chinese holds no English sentence and in English no Chinese, apart from the data (the
-words typed, the corpus's words); each panel's layout strings are recorded, so the page can be sent them in
-English; and each panel's link (?tab=<panel>&…) fills its inputs, refuses a bad value with a notice, and
-round-trips through Setup.query.
-"""
+"""Neighbours, memorization, score a line, attention together: refusals in one language, recorded strings, links."""
 
 from __future__ import annotations
 
@@ -16,59 +9,45 @@ from urllib.parse import parse_qsl
 import pytest
 from conftest import POEMS
 from gradio_client.exceptions import AppError
-from languages import CJK, answers_in, assert_chinese, assert_english, shown
+from languages import CJK, answers_in, assert_chinese, assert_english
+from panel_helpers import corpus_words
 
 from lyricgen.tokens import lines_to_tokens
 from lyricgen.web import i18n, limits, links
 from lyricgen.web.tabs.attention import FORMULA, AttentionTab, text_lines
 from lyricgen.web.tabs.memorized import MemorizedTab
-from lyricgen.web.tabs.neighbours import QUERY, NeighboursTab
+from lyricgen.web.tabs.neighbours import NeighboursTab
 from lyricgen.web.tabs.score_line import ScoreLineTab
 from lyricgen.web.validate import InputError
 
 PANELS = ("neighbours", "memorized", "score_line", "attention")
+
+
 SONG = "\n".join(POEMS[:8] + POEMS[:4])
 
 
-
-
-
-
-
-
-
-
-
-
-def corpus_words(tiny) -> list[str]:
-    return [word for ckpt in tiny.values() for word in ckpt.vocab.tokens]
-
-
 # ---------------------------------------------------------------------------------------------
-# One language at a time in each handler's answer and message.
+# Links: ?tab=<panel>&<input>=<value> fills the panel's inputs and presses its button.
 
-@pytest.mark.parametrize("word", ["明月", "明月Zorglub"])  # known; unknown, with its jieba split and look-alikes
-def test_neighbours_speaks_one_language(tiny, word):
-    tab, data = NeighboursTab(tiny), [*corpus_words(tiny), word, "Zorglub"]
-    for lang, check in (("zh", assert_chinese), ("en", assert_english)):
-        with i18n.using(lang):
-            table, missing, info, svg = tab.neighbours(word, "gru")  # the table and the message: updates
-        check(" ".join([shown(table["value"]), missing["value"], info, shown(svg)]), data)
-        assert (f">{i18n.text(lang, QUERY)}</text>" in svg) == (word in tiny["gru"].vocab)  # the legend: its kinds
+GOOD = {
+    "neighbours": {"word": "明月", "cell": "gru"},
+    "memorized": {"text": "床前明月光\n疑是地上霜", "cell": "rnn"},
+    "score_line": {"text": "明月几时有"},
+    "attention": {"text": SONG, "cell": "lstm", "position": "12"},
+}
 
 
-def test_memorized_speaks_one_language(tiny):
-    tab, lyrics = MemorizedTab(tiny), "床前明月光\n我们的量子\n"
-    data = [*corpus_words(tiny), *lyrics.split()]
-    assert_chinese(answers_in("zh", tab.memorized, lyrics, "lstm"), data)
-    assert_english(answers_in("en", tab.memorized, lyrics, "lstm"), data)
+BAD = {  # one bad value each, and the notice that names it
+    "neighbours": ({"word": "月" * (limits.MAX_WORD_CHARS + 1), "cell": "gru"}, "word", "too long"),
+    "memorized": ({"text": "   ", "cell": "rnn"}, "text", "empty"),
+    "score_line": ({"text": "月" * (limits.MAX_TEXT_CHARS + 1)}, "text", "too long"),
+    "attention": ({"text": SONG, "cell": "transformer", "position": "3.5"}, "cell", "No model"),
+}
 
 
-def test_score_line_speaks_one_language(tiny):
-    tab, line = ScoreLineTab(tiny), "明月几时有"
-    data = [*corpus_words(tiny), line]
-    assert_chinese(answers_in("zh", tab.score_line, line), data)
-    assert_english(answers_in("en", tab.score_line, line), data)
+def widget_values(values: dict) -> dict:
+    """The values as each widget holds them: the attention position is a whole number."""
+    return {name: int(value) if name == "position" else value for name, value in values.items()}
 
 
 def test_attention_speaks_one_language(tiny):
@@ -139,28 +118,6 @@ def test_panels_strings_are_recorded_in_both_languages(built):
         assert_chinese(msg.render("zh"), [FORMULA])
     formula = [msg for msg in ours if msg.key == "attention.explanation"]
     assert formula and all("\\operatorname{softmax}" in msg.render(lang) for msg in formula for lang in ("zh", "en"))
-
-
-# ---------------------------------------------------------------------------------------------
-# Links: ?tab=<panel>&<input>=<value> fills the panel's inputs and presses its button.
-
-GOOD = {
-    "neighbours": {"word": "明月", "cell": "gru"},
-    "memorized": {"text": "床前明月光\n疑是地上霜", "cell": "rnn"},
-    "score_line": {"text": "明月几时有"},
-    "attention": {"text": SONG, "cell": "lstm", "position": "12"},
-}
-BAD = {  # one bad value each, and the notice that names it
-    "neighbours": ({"word": "月" * (limits.MAX_WORD_CHARS + 1), "cell": "gru"}, "word", "too long"),
-    "memorized": ({"text": "   ", "cell": "rnn"}, "text", "empty"),
-    "score_line": ({"text": "月" * (limits.MAX_TEXT_CHARS + 1)}, "text", "too long"),
-    "attention": ({"text": SONG, "cell": "transformer", "position": "3.5"}, "cell", "No model"),
-}
-
-
-def widget_values(values: dict) -> dict:
-    """The values as each widget holds them: the attention position is a whole number."""
-    return {name: int(value) if name == "position" else value for name, value in values.items()}
 
 
 @pytest.mark.parametrize("panel", PANELS)

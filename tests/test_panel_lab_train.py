@@ -1,16 +1,10 @@
-"""The Lab tab served: /train, /train_stop, /gradients and /shapes driven through gradio_client, their
-answers checked against lyricgen.lab, lyricgen.inspect.gradients and lyricgen.inspect.shapes computed here.
-
-/gradients and /shapes run on the app built around the tiny checkpoints (fixture `served`). /train runs on a
-small app of its own, holding only the training panel, so a test can reach the tab's slots and shorten its runs.
-Every client asks for English (the tests read the messages they check); tests/test_web_lang_lab.py checks the
-Chinese page.
-"""
+"""The Lab's training panel (web/tabs/lab_train.py): served, its slots, refusals, one language, its link."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 import time
 import zipfile
@@ -21,48 +15,17 @@ import torch
 from conftest import served_alone
 from gradio_client import Client
 from gradio_client.exceptions import AppError
+from lab_helpers import chinese_too, curves, english
+from lab_languages import assert_chinese, assert_english, read, round_trip
 
 from lyricgen.checkpoint import load_checkpoint
 from lyricgen.generate import GenerationSettings, Sampling, generate_text
-from lyricgen.inspect.gradients import random_sequence, scaled_rnn_gradients, state_gradient_norms
-from lyricgen.inspect.shapes import ShapeSettings, run_shapes
-from lyricgen.model import CELLS
-from lyricgen.web import limits
-from lyricgen.web.tabs.lab_gradients import C_CURVE, CLIPPED, GradientsTab, h_curve
-from lyricgen.web.tabs.lab_shapes import ShapesTab
+from lyricgen.web import i18n, limits
 from lyricgen.web.tabs.lab_train import TRAIN_CURVE, VAL_CURVE, TrainTab
 from lyricgen.web.training import Busy, own_thread_budget
 from lyricgen.web.validate import InputError
 
-CJK = ("\u4e00", "\u9fff")
 STEPS = 30  # optimizer steps of a test training: a second or two
-
-
-def rows(table: dict) -> list[dict]:
-    return [dict(zip(table["headers"], row, strict=True)) for row in table["data"]]
-
-
-def curves(plot: dict) -> dict[str, list[dict]]:
-    """A LinePlot's data as the client receives it → {curve: [row, ...]} in the order sent."""
-    out: dict[str, list[dict]] = {}
-    for row in plot["data"]:
-        record = dict(zip(plot["columns"], row, strict=True))
-        out.setdefault(record["curve"], []).append(record)
-    return out
-
-
-def has_cjk(text: str) -> bool:
-    return any(CJK[0] <= ch <= CJK[1] for ch in text)
-
-
-def english(error: BaseException) -> bool:
-    """A message in English alone: no Chinese half beside it."""
-    return not has_cjk(str(error))
-
-
-def chinese_too(error: InputError) -> bool:
-    """The same message exists in Chinese (the page in Chinese shows that one)."""
-    return has_cjk(error.msg.render("zh"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,6 +58,14 @@ def wait_for_update(job, timeout: float = 60.0) -> None:
         assert time.monotonic() < deadline, "no streamed update"
         assert not job.done() or job.outputs(), f"the job ended without an update: {job.exception()}"
         time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def lab_url(tiny, tmp_path_factory):
+    """The training panel served on a page of its own, STEPS steps per run: its URL."""
+    tab = TrainTab(tiny, max_trainings=1, max_steps=STEPS, zip_dir=tmp_path_factory.mktemp("zips"))
+    with served_alone(tab) as url:
+        yield url
 
 
 def test_client_train_streams_curves_and_samples_then_a_loadable_zip(lab, tmp_path):
@@ -245,155 +216,94 @@ def test_own_thread_budget_leaves_other_threads_alone():
     assert torch.get_num_threads() == before
 
 
-# ---------------------------------------------------------------------------------------------
-# Vanishing gradients
-
-
-def test_client_gradients_plot_autograds_norms_for_every_cell(served, tiny):
-    client_, _ = served
-    cells, rnn, info = client_.predict("random", "", 40, "7", 1.0, 0, api_name="/gradients")
-    drawn = curves(cells)
-    assert set(drawn) == {h_curve(cell) for cell in tiny} | ({C_CURVE} if "lstm" in tiny else set())
-    for cell, ckpt in tiny.items():
-        grads = state_gradient_norms(ckpt.model, random_sequence(len(ckpt.vocab), 41, 7))
-        for curve, norms in {h_curve(cell): grads.h, C_CURVE: grads.c}.items():
-            if norms is None:
-                continue
-            points = drawn[curve]
-            assert [p["distance"] for p in points] == list(range(40))  # x = steps back from the last
-            assert [p["log10_norm"] for p in points] == pytest.approx([math.log10(n) for n in reversed(norms)])
-    assert "spectral radius" in info and "No clipping" in info
-    assert "forget gate f averages" in info and "update gate z" in info
-    unclipped, clipped = curves(rnn).values()
-    assert clipped == [{**point, "curve": CLIPPED} for point in unclipped]  # no clipping: the same curve
-
-
-def test_client_gradients_scaled_rnn_and_clipping(served, tiny):
-    client_, _ = served
-    text = "床前明月光疑是地上霜举头望明月低头思故乡"
-    _, rnn, info = client_.predict("sentence", text, 2, "", 1.5, 0.5, api_name="/gradients")
-    model = tiny["rnn"]
-    expected = scaled_rnn_gradients(model.model, GradientsTab(tiny).sequence(model, "sentence", text, 0, 0), 1.5, 0.5)
-    unclipped, clipped = curves(rnn).values()
-    assert [p["log10_norm"] for p in unclipped] == pytest.approx([math.log10(n) for n in reversed(expected.norms)])
-    assert [p["norm"] for p in clipped] == pytest.approx(list(reversed(expected.clipped_norms)), rel=1e-6)
-    # Clipping scales every step alike: the two curves are parallel on the log scale.
-    gaps = [a["log10_norm"] - b["log10_norm"] for a, b in zip(unclipped, clipped, strict=True)]
-    assert max(gaps) - min(gaps) < 1e-6
-    assert f"ρ = {expected.spectral_radius:.3f}" in info
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_training_speaks_the_language_it_started_in(tiny, tmp_path, lang):
+    """Started in one language, then read and stopped in the other: every update is in the first (the
+    handler captures it when the training starts)."""
+    tab = TrainTab(tiny, max_trainings=1, zip_dir=tmp_path)  # no step limit: it runs until stopped
+    with i18n.using(lang):
+        updates = tab.train(*train_args())
+        first = next(updates)
+    with i18n.using("en" if lang == "zh" else "zh"):
+        tab.stop()
+        rest = list(updates)
+    assert rest and rest[-1][3] is not None  # the last update, after the stop, offers the zip
+    for _, status, samples, _ in [first, *rest]:
+        samples_lines = samples.splitlines()
+        if lang == "zh":
+            assert_chinese(status)
+            assert "训练损失 L_train" in status and all(line.startswith("第 ") for line in samples_lines)
+        else:
+            assert_english(status)
+            assert "Training loss L_train" in status and all(re.match(r"Step \d+: ", s) for s in samples_lines)
+    finished = rest[-1][1]
+    assert ("训练结束：已停止" in finished and "基线" in finished) if lang == "zh" else (
+        "Finished: stopped" in finished and "baseline" in finished)
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("change", "english", "chinese"),
     [
-        (("random", "", 20, "x", 1.0, 0), "seed must be a whole number"),
-        (("sentence", "", 20, "0", 1.0, 0), "sentence is empty"),
-        (("sentence", "月", 20, "0", 1.0, 0), "at least two words"),
+        ({"source": "paste", "text": ""}, "Please paste some lyrics", "请粘贴歌词"),
+        ({"source": "paste", "text": "只有一行歌词"}, "At least 4 lines please (got 1)", "至少要 4 行（现在 1 行）"),
+        ({"source": "paste", "text": "床前明月光\n疑是地上霜\n举头望明月\n低头思故乡"}, "Too little text", "文字太少"),
+        ({"budget_s": 1000}, "The time budget must be between", "训练时间必须在"),
+        ({"feeding": "shuffled"}, "No feeding 'shuffled'", "没有这种喂数据的方式"),
     ],
 )
-def test_client_gradients_refuses_bad_input(served, args, message):
-    client_, _ = served
-    with pytest.raises(AppError, match=message) as info:
-        client_.predict(*args, api_name="/gradients")
-    assert english(info.value)
+def test_train_refusals_speak_one_language(tiny, change, english, chinese):
+    for lang, expected, check in (("en", english, assert_english), ("zh", chinese, assert_chinese)):
+        with i18n.using(lang), pytest.raises(InputError) as info:
+            list(TrainTab(tiny, max_steps=1).train(*train_args(**change)))
+        assert expected in str(info.value)
+        check(str(info.value))
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (("lyrics", "", 20, "0", 1.0, 0), "No sequence source"),
-        (("random", "", 1, "0", 1.0, 0), "length must be between"),
-        (("random", "", limits.LAB_MAX_GRAD_STEPS + 1, "0", 1.0, 0), "length must be between"),
-        (("random", "", 20, "0", 2.5, 0), "W_hh scale must be between"),
-        (("random", "", 20, "0", math.nan, 0), "W_hh scale must be a number"),
-        (("random", "", 20, "0", 1.0, -1), "clipping threshold must be between"),
-    ],
-)
-def test_gradients_refuses_what_the_page_cannot_send(tiny, args, message):
-    with pytest.raises(InputError, match=message) as info:
-        GradientsTab(tiny).gradients(*args)
-    assert english(info.value) and chinese_too(info.value)
+def test_busy_speaks_one_language(tiny):
+    tab = TrainTab(tiny, max_trainings=1)
+    tab.slots.reserve("alice")
+    for lang in ("zh", "en"):
+        with i18n.using(lang):
+            with pytest.raises(Busy) as same:
+                tab.slots.reserve("alice")
+            with pytest.raises(Busy) as server_full:
+                tab.slots.reserve("bob")
+        check = assert_chinese if lang == "zh" else assert_english
+        for error in (same.value, server_full.value):
+            check(error.message)
+            check(error.title)
+            assert error.message == error.msg.render(lang)
+    assert "at most 1 models" in server_full.value.msg.render("en")
 
 
-# ---------------------------------------------------------------------------------------------
-# Shapes
+def test_a_served_training_speaks_the_browsers_language(lab_url):
+    """Gradio runs each step of the handler in a worker thread: the language still comes from the request."""
+    chinese = Client(lab_url, verbose=False, download_files=False, headers={"Accept-Language": "zh-CN"})
+    _, status, samples, file = chinese.predict(*train_args(), api_name="/train")
+    assert_chinese(status)
+    assert "训练结束：步数到" in status and samples.startswith("第 0 步：明月") and file is not None
+    with pytest.raises(AppError, match="请粘贴歌词"):
+        chinese.predict(*train_args(source="paste"), api_name="/train")
+    english = Client(lab_url, verbose=False, download_files=False, headers={"Accept-Language": "en"})
+    _, status, samples, _ = english.predict(*train_args(), api_name="/train")
+    assert_english(status)
+    assert "Finished: step limit reached" in status and samples.startswith("Step 0: 明月")
 
 
-@pytest.mark.parametrize(
-    "settings",
-    [
-        ShapeSettings("lstm", seq_len=5, batch=32, input_size=128, hidden_size=64, num_layers=2),
-        ShapeSettings("gru", seq_len=5, batch=3, input_size=7, hidden_size=4, num_layers=3, bidirectional=True),
-        ShapeSettings("rnn", seq_len=6, batch=2, input_size=10, hidden_size=20, num_layers=1, batch_first=True),
-        ShapeSettings("lstm", seq_len=4, batch=8, input_size=16, hidden_size=12, num_layers=3, bidirectional=True,
-                      batch_first=True),
-    ],
-)
-def test_client_shapes_match_torch(served, settings):
-    client_, _ = served
-    s = settings
-    code, tensors, parameters, count, error = client_.predict(
-        s.cell, s.seq_len, s.batch, s.input_size, s.hidden_size, s.num_layers, s.bidirectional, s.batch_first,
-        "none", api_name="/shapes")
-    report = run_shapes(s)
-    assert [(r["Tensor"], r["Shape"]) for r in rows(tensors)] == [(n, str(sh)) for n, sh in report.tensors]
-    d = 2 if s.bidirectional else 1
-    out = (s.batch, s.seq_len, d * s.hidden_size) if s.batch_first else (s.seq_len, s.batch, d * s.hidden_size)
-    assert dict((r["Tensor"], r["Shape"]) for r in rows(tensors))["output"] == str(out)
-    module = CELLS[s.cell](
-        s.input_size, s.hidden_size, s.num_layers, bidirectional=s.bidirectional, batch_first=s.batch_first)
-    params = rows(parameters)
-    assert [r["Parameter"] for r in params] == [name for name, _ in module.named_parameters()]
-    assert [r["Shape"] for r in params] == [str(tuple(p.shape)) for p in module.parameters()]
-    total = sum(p.numel() for p in module.parameters())
-    assert sum(r["Elements"] for r in params) == total
-    assert f"**{total:,}**" in count and "✓" in count
-    assert f"num_layers={s.num_layers}, bidirectional={s.bidirectional}, batch_first={s.batch_first})" in code
-    assert code.startswith(f"rnn = nn.{ {'rnn': 'RNN', 'lstm': 'LSTM', 'gru': 'GRU'}[s.cell]}(input_size=")
-    assert "✓" in error
+def test_train_link_sets_up_a_training(built):
+    setup = built.setups["train"]
+    assert list(setup.params) == ["source", "text", "cell", "hidden_size", "lr", "budget", "feeding", "start"]
+    filled = read(built, {"tab": "train", "source": "paste", "text": "床前明月光\n疑是地上霜", "cell": "lstm",
+                          "hidden_size": "64", "lr": "0.01", "budget": "20", "feeding": "tutorial", "start": "春风"})
+    assert filled.setup is setup and not filled.notices
+    assert filled.values == {"source": "paste", "text": "床前明月光\n疑是地上霜", "cell": "lstm", "hidden_size": 64,
+                             "lr": 0.01, "budget": 20.0, "feeding": "tutorial", "start": "春风"}
+    round_trip(built, filled)
 
-
-@pytest.mark.parametrize(("wrong", "torch_says", "why"), [("h0", "Expected hidden size", "never h0"),
-                                                          ("input", "input.size(-1) must be equal", "input_size")])
-def test_client_shapes_wrong_switch_shows_torchs_message(served, wrong, torch_says, why):
-    client_, _ = served
-    _, tensors, _, _, error = client_.predict("gru", 5, 3, 7, 4, 2, True, False, wrong, api_name="/shapes")
-    assert torch_says in error and why in error and not has_cjk(error)
-    assert any(r["Axes"].startswith("✗") for r in rows(tensors))
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (("lstm", 5, 3, 1024, 1024, 6, True, False, "none"), "too big"),
-        (("lstm", 100, 64, 512, 512, 1, False, False, "none"), "Too much work"),
-    ],
-)
-def test_client_shapes_refuses_bad_input(served, args, message):
-    client_, _ = served
-    with pytest.raises(AppError, match=message) as info:
-        client_.predict(*args, api_name="/shapes")
-    assert english(info.value)
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (("lstm", 5, 3, 7, 4, 0, False, False, "none"), "num_layers must be between"),
-        (("lstm", 5, 3, 7, 4, 2, "yes", False, "none"), "bidirectional must be True or False"),
-        (("lstm", 5, 3, 7, 4, 2, False, None, "none"), "batch_first must be True or False"),
-        (("lstm", 5.5, 3, 7, 4, 2, False, False, "none"), "whole number"),
-        (("conv", 5, 3, 7, 4, 2, False, False, "none"), "No mode"),
-        (("lstm", 5, 3, 7, 4, 2, False, False, "c0"), "No wrong-shape choice"),
-    ],
-)
-def test_shapes_refuses_what_the_page_cannot_send(args, message):
-    with pytest.raises(InputError, match=message) as info:
-        ShapesTab().shapes(*args)
-    assert english(info.value) and chinese_too(info.value)
-
-
-def test_shapes_handler_counts_equal_torch_in_python():
-    tab = ShapesTab()
-    *_, count, _ = tab.shapes("gru", 5, 3, 7, 4, 3, True, True, "none")
-    assert "**984**" in count  # 3 × 4 × (7 + 4 + 2) × 2 + 3 × 4 × (8 + 4 + 2) × 4
+    bad = read(built, {"tab": "train", "hidden_size": "1000", "cell": "transformer", "lr": "fast", "colour": "red",
+                       "feeding": "project"})
+    assert bad.values == {"feeding": "project"}
+    assert len(bad.notices) == 4 and "'colour'" in bad.notices[0]
+    assert any("hidden_size" in n and "between 16 and 256" in n for n in bad.notices)
+    assert any("cell" in n and "No cell 'transformer'" in n for n in bad.notices)
+    assert any("lr" in n and "learning rate must be a number" in n for n in bad.notices)

@@ -1,12 +1,4 @@
-"""The memory & attention panel (lyricgen/web/tabs/attention.py): the continuous cache's numbers served.
-
-Through gradio_client against the app built around the tiny checkpoints (fixture `served`), the
-figures shown are checked against lyricgen.inspect.attention.cache_attention's; a song whose chorus
-comes back is likelier the second time with the cache; bad inputs are refused in the page's language.
-Then the panel in headless Chromium, on the shipped weights; with LYRICGEN_SCREENSHOTS=1 it saves
-docs/screenshots/attention.png. The browser test is skipped when Chromium or Playwright is missing,
-except on CI (CI=true).
-"""
+"""The memory & attention panel (lyricgen/web/tabs/attention.py): the continuous cache's numbers served."""
 
 from __future__ import annotations
 
@@ -33,7 +25,11 @@ from lyricgen.web.tabs.attention import (
 from lyricgen.web.validate import InputError
 
 VERSE_1, CHORUS, VERSE_2 = POEMS[20:24], POEMS[4:8], POEMS[28:32]
+
+
 SONG_LINES = VERSE_1 + CHORUS + VERSE_2 + CHORUS  # the tiny model's own lines; the chorus comes back once
+
+
 SONG = "\n".join(VERSE_1) + "\n\n" + "\n".join(CHORUS) + "\n\n" + "\n".join(VERSE_2) + "\n\n" + "\n".join(CHORUS)
 
 
