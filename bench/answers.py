@@ -19,27 +19,14 @@ import argparse
 import hashlib
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
+import tempfile
 from pathlib import Path
+
+from load import cpu_model  # bench/load.py, beside this script
+from server import resolve_app, start_server, stop  # bench/server.py
 
 SKIP = {"/train", "/train_stop"}  # timing-dependent: how many steps fit the budget
 SEED = "7"
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def canonical(value: object) -> object:
@@ -58,38 +45,24 @@ def canonical(value: object) -> object:
 def record(app: Path, weights: str | None) -> dict[str, object]:
     from gradio_client import Client
 
-    port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    if weights:
-        env["LYRICGEN_WEIGHTS"] = str(Path(weights).resolve())
-    server = subprocess.Popen([sys.executable, app.name, "--port", str(port)], cwd=app.parent, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client = None
-        for _ in range(600):  # the app loads its models first
-            try:
-                client = Client(f"http://127.0.0.1:{port}/", verbose=False, headers={"Accept-Language": "en"})
-                break
-            except Exception:
-                if server.poll() is not None:
-                    raise SystemExit(f"{app} stopped while starting") from None
-                time.sleep(0.5)
-        if client is None:
-            raise SystemExit(f"{app} did not answer")
-        answers = {}
-        for name, spec in sorted(client.view_api(print_info=False, return_format="dict")["named_endpoints"].items()):
-            if name in SKIP:
-                continue
-            args = [SEED if p.get("parameter_name") == "seed" else p.get("parameter_default")
-                    for p in spec["parameters"]]
-            try:
-                answers[name] = canonical(client.predict(*args, api_name=name))
-            except Exception as error:  # an endpoint that refuses its defaults: the refusal is its answer
-                answers[name] = {"error": str(error)}
-        return answers
-    finally:
-        server.terminate()
-        server.wait(30)
+    with tempfile.TemporaryFile() as log:
+        server, url = start_server(app, weights, log)
+        try:
+            client = Client(url, verbose=False, headers={"Accept-Language": "en"})
+            answers = {}
+            endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+            for name, spec in sorted(endpoints.items()):
+                if name in SKIP:
+                    continue
+                args = [SEED if p.get("parameter_name") == "seed" else p.get("parameter_default")
+                        for p in spec["parameters"]]
+                try:
+                    answers[name] = canonical(client.predict(*args, api_name=name))
+                except Exception as error:  # an endpoint that refuses its defaults: the refusal is its answer
+                    answers[name] = {"error": str(error)}
+            return answers
+        finally:
+            stop(server)
 
 
 def first_difference(a: object, b: object, where: str = "") -> str:
@@ -107,6 +80,9 @@ def first_difference(a: object, b: object, where: str = "") -> str:
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             if x != y:
                 return first_difference(x, y, f"{where}[{i}]")
+    if isinstance(a, str):  # around the first character that differs
+        i = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+        return f"{where} at character {i}: {a[max(0, i - 30):i + 30]!r} vs {b[max(0, i - 30):i + 30]!r}"
     return f"{where}: {str(a)[:80]!r} vs {str(b)[:80]!r}"
 
 
@@ -119,7 +95,7 @@ def main() -> None:
     import torch
 
     print(f"CPU: {cpu_model()} · torch {torch.__version__}")
-    runs = [(app, record(Path(app).resolve(), args.weights)) for app in args.app]
+    runs = [(app, record(resolve_app(app), args.weights)) for app in args.app]
     reference = runs[0][1]
     summary = {"apps": args.app, "endpoints": len(reference), "same": 0, "different": 0, "missing": 0}
     for app, answers in runs[1:]:
