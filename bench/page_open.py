@@ -58,7 +58,12 @@ from urllib.parse import urlsplit
 from load import cpu_model, cpu_s, percentile  # bench/load.py, beside this script
 from page_views import CHROMIUM, FALLBACK, FALLBACK_HOLD_S, FLAG, FLAG_WAIT_S, READY_JS, VIEWPORT, wait_ready
 from replay import CLIENTS, TIMEOUT_S, Visit  # bench/replay.py: a replayed visitor
-from server import resolve_app, start_server, stop  # bench/server.py, beside this script
+from server import (  # bench/server.py, beside this script
+    add_app_arguments,
+    labelled_apps,
+    start_server,
+    stop,
+)
 
 # The brief's flags for recording: nothing but the page talks to a server.
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -221,26 +226,20 @@ def verdict(s: dict, visitors: int) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--app", nargs="+", default=["app.py"],
-                        help="app scripts to serve, each from its own folder; they take turns round by round")
+    add_app_arguments(parser)
     parser.add_argument("--visitors", type=int, default=100, help="new visitors per app per round")
     parser.add_argument("--at-once", type=int, default=20, help="visitors at any moment")
     parser.add_argument("--returning", type=int, default=100, help="returning visitors per app per round (0: none)")
-    parser.add_argument("--rounds", type=int, default=2, help="rounds; each app once per round, in turn")
     parser.add_argument("--query", default="", help='appended to the address, e.g. "?tab=generate"')
     parser.add_argument("--client", choices=sorted(CLIENTS), default="raw",
                         help="the replaying client: a plain HTTP/1.1 one (raw), or httpx (more CPU in this process)")
     parser.add_argument("--locale", default="zh-CN", help="the recording browser's locale")
-    parser.add_argument("--weights", default=None, help="weights root for the apps (default: each its weights/)")
     args = parser.parse_args(argv)
     if args.visitors < 1 or args.at_once < 1 or args.rounds < 1 or args.returning < 0:
         parser.error("--visitors, --at-once and --rounds must be at least 1, --returning at least 0")
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"no Chromium at {CHROMIUM} (set LYRICGEN_CHROMIUM)")
-    apps: list[tuple[Path, str]] = []
-    for i, a in enumerate(args.app):  # the same script twice (an A/A check of the noise) gets two labels
-        earlier = args.app[:i].count(a)
-        apps.append((resolve_app(a), f"{a} #{earlier + 1}" if earlier else a))
+    apps = labelled_apps(args.app)
     import torch  # only for its version: the benchmark itself never touches it
 
     model = f"{cpu_model()} ({os.cpu_count()} cores)"

@@ -46,7 +46,12 @@ import time
 from pathlib import Path
 
 from load import cpu_model, cpu_s, percentile, rss_mb  # bench/load.py, beside this script
-from server import resolve_app, start_server, stop  # bench/server.py, beside this script
+from server import (  # bench/server.py, beside this script
+    add_app_arguments,
+    labelled_apps,
+    start_server,
+    stop,
+)
 
 CHROMIUM = os.environ.get("LYRICGEN_CHROMIUM") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -209,23 +214,17 @@ def summarize(runs: list[dict]) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--app", nargs="+", default=["app.py"],
-                        help="app scripts to serve, each from its own folder; they take turns round by round")
+    add_app_arguments(parser)
     parser.add_argument("--views", type=int, default=30, help="page views per app per round, after the warm-up")
     parser.add_argument("--at-once", type=int, default=10, help="pages open at any moment, each its own context")
-    parser.add_argument("--rounds", type=int, default=2, help="rounds; each app once per round, in turn")
     parser.add_argument("--query", default="", help='appended to the address, e.g. "?tab=generate&start=星星"')
     parser.add_argument("--locale", default="zh-CN", help="the browser contexts' locale")
-    parser.add_argument("--weights", default=None, help="weights root for the apps (default: each its weights/)")
     args = parser.parse_args(argv)
     if args.views < 1 or args.at_once < 1 or args.rounds < 1:
         parser.error("--views, --at-once and --rounds must be at least 1")
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"no Chromium at {CHROMIUM} (set LYRICGEN_CHROMIUM)")
-    apps: list[tuple[Path, str]] = []
-    for i, a in enumerate(args.app):  # the same script twice (an A/A check of the noise) gets two labels
-        earlier = args.app[:i].count(a)
-        apps.append((resolve_app(a), f"{a} #{earlier + 1}" if earlier else a))
+    apps = labelled_apps(args.app)
     import torch  # only for its version: the benchmark itself never touches it
 
     print(f"CPU: {cpu_model()} ({os.cpu_count()} cores) · torch {torch.__version__}")

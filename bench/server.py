@@ -58,6 +58,23 @@ def resolve_app(app: str) -> Path:
     return path.resolve()
 
 
+def add_app_arguments(parser, rounds: int = 2) -> None:
+    """--app, --rounds and --weights, as every benchmark comparing checkouts in one sitting takes them."""
+    parser.add_argument("--app", nargs="+", default=["app.py"],
+                        help="app scripts to serve, each from its own folder; they take turns round by round")
+    parser.add_argument("--rounds", type=int, default=rounds, help="rounds; each app once per round, in turn")
+    parser.add_argument("--weights", default=None, help="weights root for the apps (default: each its weights/)")
+
+
+def labelled_apps(apps: list[str]) -> list[tuple[Path, str]]:
+    """(script, label) per --app: the same script twice (an A/A check of the noise) gets two labels."""
+    found = []
+    for i, app in enumerate(apps):
+        earlier = apps[:i].count(app)
+        found.append((resolve_app(app), f"{app} #{earlier + 1}" if earlier else app))
+    return found
+
+
 def start_server(app: Path, weights: str | None, log) -> tuple[subprocess.Popen, str]:
     """`python <app> --port P` from the app's own folder (an old checkout finds its own package and weights).
 
