@@ -7,7 +7,8 @@
 This file only assembles the page from the tabs in lyricgen/web/tabs/ (one module each: its layout
 and its handlers) and launches it. It runs unchanged as a Hugging Face Space (app_file: app.py).
 To add a panel:
-  1. write lyricgen/web/tabs/<name>.py: its layout, its handlers, and links.offer for its inputs;
+  1. write lyricgen/web/tabs/<name>.py: its FORM (its inputs' specs, lyricgen/web/params.py), its layout and
+     its handlers (@FORM.checked), and fields.offer() so that links may set it up;
   2. import it and lay it out in build_demo below;
   3. put every string it shows in both lyricgen/web/strings/en.py and zh.py, under the same keys
      (tests/test_i18n.py);

@@ -43,7 +43,7 @@ FEEDINGS = ("tutorial", "project")
 # them), since lyricgen.web depends on the core and never the reverse. The ranges are the page's alone.
 @dataclass
 class LabConfig:
-    cell: str = "gru"  # "rnn" | "lstm" | "gru"
+    cell: str = "lstm"  # "rnn" | "lstm" | "gru"
     hidden_size: int = 128  # hidden state size; word vectors are as long, so the output layer shares the embedding
     num_layers: int = 1  # stacked recurrent layers
     dropout: float = 0.2  # on word vectors and cell outputs, in training only

@@ -108,7 +108,7 @@ def test_offer_finds_its_panel_and_refuses_outside_one():
     with gr.Blocks(), links.collecting(setups):
         with gr.Tabs() as tabs, gr.Tab("p", id="panel"):
             box = gr.Textbox()
-            setup = links.offer({"text": links.text(box, 10, "widget.seed")})
+            setup = links.offer({"text": links.Param(box, str)})
         with pytest.raises(RuntimeError, match="inside the panel's gr.Tab"):
             links.offer({})
     assert setup.tab == "panel" and setup.path == [(tabs, "panel")] and setup.copy.parent is not None

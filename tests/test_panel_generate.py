@@ -17,11 +17,11 @@ from lyricgen.engine import DecodingEngine
 from lyricgen.generate import GenerationSettings, generate_from_settings, generate_text
 from lyricgen.sampling import Sampling
 from lyricgen.tokens import UNK, join_words
-from lyricgen.web import limits
+from lyricgen.web import limits, params
 from lyricgen.web.render import CELL_LABELS
-from lyricgen.web.tabs.generate import GenerateTab, lyrics_file
+from lyricgen.web.tabs.generate import FORM, GenerateTab, lyrics_file
 from lyricgen.web.tabs.tokenize import TokenizeTab
-from lyricgen.web.validate import BusyError, InputError, check_generation
+from lyricgen.web.validate import BusyError, InputError
 
 
 def run_all(handler, *args) -> list[tuple[str, str]]:
@@ -44,6 +44,13 @@ def generate(tiny, engines):
 # Input checks (server side: whatever the browser's sliders allowed)
 
 
+def checked_settings(tiny, **values) -> GenerationSettings:
+    """What Generate makes of a client's values: each checked by its spec (the cell and cache left as the page's),
+    then the settings they make."""
+    v = FORM.check(GenerateTab(tiny, {}), {"cell": "lstm", "cache": False, **values})
+    return params.generation(v["start"], v["length"], v["temperature"], v["seed"], v["top_k"], v["top_p"])
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -62,20 +69,20 @@ def generate(tiny, engines):
         (("星星", 10, 0.8, 0, "", 1.5), "top-p must be between"),
     ],
 )
-def test_bad_generate_inputs_are_refused_in_the_pages_language(args, message):
-    names = ("start_text", "length", "temperature", "top_k", "seed", "top_p")
+def test_bad_generate_inputs_are_refused_in_the_pages_language(args, message, tiny):
+    names = ("start", "length", "temperature", "top_k", "seed", "top_p")
     with pytest.raises(InputError) as info:
-        check_generation(**dict(zip(names, args, strict=False)))
+        checked_settings(tiny, **dict(zip(names, args, strict=False)))
     assert message in str(info.value) and str(info.value) == info.value.msg.render("en")
     assert not has_cjk(str(info.value)) and has_cjk(info.value.msg.render("zh"))
 
 
-def test_good_generate_inputs_are_normalized():
-    assert check_generation(start_text=None, length=20.0, temperature=0, top_k=None, seed=" 42 ") == \
+def test_good_generate_inputs_are_normalized(tiny):
+    assert checked_settings(tiny, start=None, length=20.0, temperature=0, top_k=None, seed=" 42 ") == \
         GenerationSettings("", 20, Sampling(0.0, None, 1.0), 42)
-    assert check_generation(start_text="星星", length=5, temperature=1, top_p=0.9, seed="").sampling.top_p == 0.9
-    assert check_generation(start_text="星星", length=5, temperature=1, top_k=10, seed=None).sampling.top_k == 10
-    assert check_generation(start_text="星星", length=5, temperature=1, top_k=0, seed="").seed is None
+    assert checked_settings(tiny, start="星星", length=5, temperature=1, top_p=0.9, seed="").sampling.top_p == 0.9
+    assert checked_settings(tiny, start="星星", length=5, temperature=1, top_k=10, seed=None).sampling.top_k == 10
+    assert checked_settings(tiny, start="星星", length=5, temperature=1, top_k=0, seed="").seed is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,7 +144,7 @@ def test_the_download_holds_the_lyrics_and_every_setting(generate, tiny):
     saved = json.loads(downloads[-1])
     name, text = saved["name"], saved["text"]
     assert name == "lyrics-gru-7.txt"
-    settings = check_generation(start_text="明月", length=5, temperature=0.8, top_k=0, top_p=0.9, seed="7")
+    settings = checked_settings(tiny, start="明月", length=5, temperature=0.8, top_k=0, top_p=0.9, seed="7")
     assert text == lyrics_file(tiny["gru"], settings, 7, lyrics)
     assert text.startswith("# Lyrics written by lyricgen") and lyrics in text
     assert "Seed: 7" in text and "top-p: 0.9" in text

@@ -6,7 +6,6 @@ sharing one CPU.
 """
 
 from ..inspect import attention
-from ..lab import LabConfig
 
 # Text a student types: a start text, a sentence to tokenize or trace, a line to score.
 MAX_TEXT_CHARS = 200
@@ -72,10 +71,9 @@ LAB_MIN_WORDS = 100  # words (tokens holding a letter or a digit) in the trainin
 LAB_MIN_VOCAB = 10  # words seen twice or more (the vocabulary's rule), at the least
 # A training's defaults are LabConfig's (lyricgen/lab.py): the core owns them, since it never imports the page.
 # The ranges are the page's alone.
-LAB_MIN_HIDDEN, LAB_MAX_HIDDEN, LAB_DEFAULT_HIDDEN = 16, 256, LabConfig.hidden_size
-LAB_MIN_LR, LAB_MAX_LR, LAB_DEFAULT_LR = 1e-4, 0.05, LabConfig.lr
+LAB_MIN_HIDDEN, LAB_MAX_HIDDEN = 16, 256
+LAB_MIN_LR, LAB_MAX_LR = 1e-4, 0.05
 LAB_MIN_BUDGET_S, LAB_MAX_BUDGET_S = 5.0, 90.0  # wall-clock seconds of one training
-LAB_DEFAULT_BUDGET_S = LabConfig.budget_s
 LAB_TRAININGS_CPU = 2  # trainings at once on a CPU server, one per browser session
 LAB_TRAININGS_GPU = 4  # when the models serve from a GPU, the CPU cores are left to training
 LAB_NICE = 10  # a training thread's Linux nice value: the class's generation requests get the cores first
@@ -88,6 +86,7 @@ LAB_ZIP_KEEP = 20  # trained models kept for download; older zips are deleted
 LAB_ZIP_MAX_AGE_S = 3600.0  # and none is kept longer than this
 
 # 梯度消失 Vanishing gradients
+LAB_MIN_GRAD_STEPS = 2  # a gradient needs a step to flow back through
 LAB_MAX_GRAD_STEPS = 200  # time steps of the sequence whose gradients are shown
 LAB_DEFAULT_GRAD_STEPS = 60
 LAB_MIN_SCALE, LAB_MAX_SCALE = 0.25, 2.0  # the factor W_hh of the plain RNN is multiplied by

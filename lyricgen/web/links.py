@@ -6,7 +6,8 @@ offer() inside its gr.Tab: the URL names the panel by that tab's id, and each in
 The page (lyricgen/web/page.py) wires what offer() declares: the copy button, and the panel's opener.
 
 A value from a link is a value a student typed: it goes through the same checks (validate.py), and
-an unknown or unusable parameter is ignored with a short notice, never an error page.
+an unknown or unusable parameter is ignored with a short notice, never an error page. How each input
+reads and writes is its spec's (params.py): a panel offers its Form's fields (Fields.offer).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from urllib.parse import urlencode
 import gradio as gr
 
 from . import limits
-from .i18n import Msg, t
-from .validate import InputError, check_choice, check_number, check_seed, check_text, check_whole
+from .i18n import t
+from .validate import InputError
 
 # ---------------------------------------------------------------------------------------------
 # One input: how its value reads from, and writes to, the URL.
@@ -30,52 +31,10 @@ from .validate import InputError, check_choice, check_number, check_seed, check_
 
 @dataclass
 class Param:
+    """An input's widget and how its value reads from and writes to the URL: made from its spec (params.py)."""
     component: Any  # the widget the value goes into
     read: Callable[[str], Any]  # the URL's text → the widget's value; raises InputError when unusable
     write: Callable[[Any], str] = str  # the widget's value → the URL's text
-
-
-def _number(raw: str, what: str) -> float:
-    try:
-        return float(raw)
-    except ValueError:
-        raise InputError("error.not_number", what=Msg(what)) from None
-
-
-def text(component: Any, limit: int, what: str, blank_ok: bool = True) -> Param:
-    return Param(component, lambda raw: check_text(raw, limit, what, blank_ok))
-
-
-def number(component: Any, low: float, high: float, what: str) -> Param:
-    return Param(component, lambda raw: check_number(_number(raw, what), low, high, what), lambda v: f"{v:g}")
-
-
-def whole(component: Any, low: int, high: int, what: str) -> Param:
-    return Param(component, lambda raw: check_whole(_number(raw, what), low, high, what), lambda v: f"{v:g}")
-
-
-def seed(component: Any) -> Param:
-    """A seed box holds text: blank (random) or a whole number."""
-    def read(raw: str) -> str:
-        value = check_seed(raw)
-        return "" if value is None else str(value)
-    return Param(component, read, lambda v: "" if v is None else str(v).strip())
-
-
-def choice(component: Any, choices: Mapping[str, Any] | list[str], what: str) -> Param:
-    options = dict.fromkeys(choices) if not isinstance(choices, Mapping) else choices
-    return Param(component, lambda raw: (check_choice(raw, options, what), raw)[1])
-
-
-FLAG_WORDS = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "off": False, "no": False}
-
-
-def flag(component: Any) -> Param:
-    def read(raw: str) -> bool:
-        if raw.strip().lower() not in FLAG_WORDS:
-            raise InputError("error.flag")
-        return FLAG_WORDS[raw.strip().lower()]
-    return Param(component, read, lambda v: "1" if v else "0")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ import gradio as gr
 from ..cache import for_generation, recorded_settings
 from ..checkpoint import Checkpoint
 from ..generate import GenerationSettings
-from ..sampling import Sampling
 from . import limits
 from .i18n import Msg, current, t
 
@@ -127,29 +126,8 @@ def check_cell(checkpoints: Mapping[str, T], cell: object) -> T:
     return check_choice(cell, checkpoints, "field.model")
 
 
-def check_generation(*, start_text: object, length: object, temperature: object, top_k: object = None,
-                     top_p: object = 1.0, seed: object = None, max_length: int = limits.MAX_LENGTH
-                     ) -> GenerationSettings:
-    """Every generation setting checked, whatever the browser allowed: start text, 1..max_length tokens,
-    0 ≤ temperature ≤ MAX_TEMPERATURE, top-k 0 or None = off, MIN_TOP_P ≤ top-p ≤ 1 (None or 1 = off),
-    seed blank = random.
-
-    By keyword only: each tab's handler takes its inputs in its endpoint's order, and they all meet here."""
-    k = check_whole(0 if top_k is None else top_k, 0, limits.MAX_TOP_K, "field.top_k")
-    start_text = check_text(start_text, limits.MAX_TEXT_CHARS, "field.start_text")
-    length = check_whole(length, limits.MIN_LENGTH, max_length, "field.length")
-    sampling = Sampling(
-        temperature=float(check_number(temperature, 0.0, limits.MAX_TEMPERATURE, "field.temperature")),
-        top_k=k or None,
-        top_p=float(check_number(1.0 if top_p is None else top_p, limits.MIN_TOP_P, 1.0, "field.top_p")),
-    )
-    return GenerationSettings(start_text, length, sampling, seed=check_seed(seed))
-
-
-def with_cache_of(settings: GenerationSettings, ckpt: Checkpoint, use_cache: object) -> GenerationSettings:
+def with_cache_of(settings: GenerationSettings, ckpt: Checkpoint, use_cache: bool) -> GenerationSettings:
     """The settings with the cell's continuous cache switched on (use_cache true) or off."""
-    if not isinstance(use_cache, bool) and use_cache is not None:
-        raise InputError("error.cache_switch")
     if not use_cache:
         return settings
     recorded = recorded_settings(ckpt.metrics)

@@ -639,7 +639,7 @@ STRINGS = {
     "lab_shapes.error.h0_batch": "h0 must be (num_layers × num_directions, batch, hidden_size) = {expected}, but "
                                  "batch came first here: batch_first changes input and output, never h0.",
     "lab_shapes.error.h0_hidden": "h0's last axis must equal hidden_size = {hidden_size}: it must be {expected}.",
-    "lab_shapes.error.flag": "The value of {name} must be True or False",
+    "error.flag_value": "The value of {name} must be True or False",
     "lab_shapes.error.too_big": "This layer has {params} parameters: too big (at most {most})",
     "lab_shapes.error.too_much_work": "Too much work: seq_len × batch × parameters = {work} (at most {most}); "
                                       "make something smaller",

@@ -594,7 +594,7 @@ STRINGS = {
     "lab_shapes.error.h0_batch": "h0 应为 (num_layers × num_directions, batch, hidden_size) = {expected}，"
                                  "这里却把 batch 放在了最前；batch_first 只改变 input 和 output，从不改变 h0。",
     "lab_shapes.error.h0_hidden": "h0 的最后一维必须等于 hidden_size = {hidden_size}，应为 {expected}。",
-    "lab_shapes.error.flag": "{name} 必须是 True 或 False",
+    "error.flag_value": "{name} 必须是 True 或 False",
     "lab_shapes.error.too_big": "这一层有 {params} 个参数，太大了（最多 {most}）",
     "lab_shapes.error.too_much_work": "计算量太大：seq_len × batch × 参数个数 = {work}（最多 {most}），请调小一些",
 }

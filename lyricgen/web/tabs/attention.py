@@ -21,11 +21,11 @@ from ...cache import CacheSettings, for_generation, hidden_and_log_probs, record
 from ...checkpoint import Checkpoint
 from ...inspect.attention import CacheAttention, cache_attention
 from ...tokens import EOL, UNK, lines_to_tokens, text_lines
-from .. import limits, links
+from .. import limits, params
 from ..i18n import Msg, t
 from ..render import CELL_LABELS, esc, heatmap_image, md_cell, prob_legend_html, shown_token, word_span
-from ..validate import InputError, check_cell, check_text, check_whole
-from ..widgets import cell_radio, panel
+from ..validate import InputError
+from ..widgets import panel
 
 # A made-up song (not from any lyrics corpus) whose chorus comes back: the second time, the cache
 # has heard it, and the states at its words resemble those at the first chorus.
@@ -170,6 +170,16 @@ def chosen_markdown(att: CacheAttention) -> str:
     return t("attention.chosen.looked", head=head, looked=looked)
 
 
+# The panel's inputs, in the order of its endpoint's parameters (/attention).
+FORM = params.Form(
+    params.Text("text", "field.lyrics", "attention.lyrics", default=EXAMPLE, limit=limits.MAX_ATTENTION_CHARS,
+                blank_ok=False, look={"lines": 10, "elem_id": "attention-input"}),
+    params.CELL,
+    params.Whole("position", "field.position", "attention.position", low=1, high=limits.MAX_ATTENTION_TOKENS - 1,
+                 look={"elem_id": "attention-position"}),
+)
+
+
 class AttentionTab:
     def __init__(self, checkpoints: dict[str, Checkpoint]):
         self.checkpoints = checkpoints
@@ -199,7 +209,8 @@ class AttentionTab:
                  default_window=limits.DEFAULT_CACHE_WINDOW, sharpness=f"{limits.DEFAULT_CACHE_SHARPNESS:g}"
                  ) + "\n\n" + generation
 
-    def attention(self, text: str, cell: str, position: float) -> tuple[
+    @FORM.checked
+    def attention(self, text: str, cell: str, position: int) -> tuple[
             str, pd.DataFrame, str, Image.Image, pd.DataFrame, pd.DataFrame, gr.Slider]:
         """(settings and the chosen word; perplexity without and with the cache; the coloured text; the
         weights heatmap; the chosen word's top earlier positions; one row per word; the position slider,
@@ -207,15 +218,13 @@ class AttentionTab:
 
         A position past the end chooses the last word: the slider may still reach further than a shorter text.
         """
-        ckpt = check_cell(self.checkpoints, cell)
-        text = check_text(text, limits.MAX_ATTENTION_CHARS, "field.lyrics", blank_ok=False)
-        chosen = check_whole(position, 1, limits.MAX_ATTENTION_TOKENS - 1, "field.position")
+        ckpt = self.checkpoints[cell]
         tokens = lines_to_tokens(text_lines(text))
         if all(token == EOL for token in tokens):
             raise InputError("attention.error.no_words")
         if len(tokens) > limits.MAX_ATTENTION_TOKENS:
             raise InputError("attention.error.too_many", n=len(tokens), limit=limits.MAX_ATTENTION_TOKENS)
-        chosen = min(chosen, len(tokens) - 1)
+        chosen = min(position, len(tokens) - 1)
         settings = self.cache_settings(cell).settings
         att = cache_attention(ckpt.model, ckpt.vocab, tokens, settings, chosen, limits.ATTENTION_TOP_POSITIONS)
         known = [token == EOL or token in ckpt.vocab for token in tokens]
@@ -232,11 +241,9 @@ class AttentionTab:
                         latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
             with gr.Row():
                 with gr.Column(scale=2):
-                    text = gr.Textbox(label=t("attention.lyrics"), value=EXAMPLE, lines=10,
-                                      max_length=limits.MAX_ATTENTION_CHARS, elem_id="attention-input")
-                    cell = cell_radio(self.checkpoints)
-                    position = gr.Slider(1, limits.MAX_ATTENTION_TOKENS - 1, value=example_position(), step=1,
-                                         label=t("attention.position"), elem_id="attention-position")
+                    fields = FORM.fields(self)
+                    fields.show("text", "cell")
+                    position = fields.show("position", value=example_position())  # the example's word come back
                     button = gr.Button(t("attention.button"), variant="primary")
                 with gr.Column(scale=3):
                     info = gr.Markdown(elem_id="attention-info")
@@ -250,11 +257,6 @@ class AttentionTab:
             outputs = [info, summary, words, picture, top, table, position]
             # preprocess=False: the handler checks every value itself, and Gradio's own check would hold the
             # position to the slider's end for this session's last text, refusing a later, longer text's word.
-            button.click(self.attention, [text, cell, position], outputs, api_name="attention", preprocess=False)
-            position.release(self.attention, [text, cell, position], outputs, api_visibility="private",
-                             preprocess=False)
-            links.offer({
-                "text": links.text(text, limits.MAX_ATTENTION_CHARS, "field.lyrics", blank_ok=False),
-                "cell": links.choice(cell, self.checkpoints, "field.model"),
-                "position": links.whole(position, 1, limits.MAX_ATTENTION_TOKENS - 1, "field.position"),
-            }, run=button)
+            button.click(self.attention, fields.inputs(), outputs, api_name="attention", preprocess=False)
+            position.release(self.attention, fields.inputs(), outputs, api_visibility="private", preprocess=False)
+            fields.offer(run=button)

@@ -14,12 +14,12 @@ import pandas as pd
 from ...checkpoint import Checkpoint
 from ...engine import DecodingEngine
 from ...inspect.words import CellOutput, cell_output, shared_seed, surprisal_bits
-from .. import limits, links
+from .. import limits, params
 from ..i18n import t
 from ..render import CELL_LABELS, prob_legend_html, word_span, words_html
 from ..streaming import new_steps, submit
-from ..validate import check_generation, with_cache_of
-from ..widgets import cache_checkbox, panel, seed_box, temperature_slider, top_p_slider
+from ..validate import with_cache_of
+from ..widgets import panel
 
 START = "星星"
 
@@ -49,6 +49,18 @@ def side_by_side_html(outputs: list[CellOutput], start_text: str) -> str:
     return f'<div style="display:flex;gap:16px;flex-wrap:wrap">{"".join(columns)}</div>{prob_legend_html()}'
 
 
+# The panel's inputs, in the order of its endpoint's parameters (/compare).
+FORM = params.Form(
+    params.START.but(default=START, look={"scale": 2}),
+    params.SEED.but(default="7", look={"scale": 1}),
+    params.TEMPERATURE.but(look={"scale": 2}),
+    params.LENGTH.but(high=limits.MAX_INSIDE_LENGTH, default=limits.DEFAULT_INSIDE_LENGTH, label="compare.length",
+                      look={"scale": 2}),
+    params.TOP_P.but(label="compare.top_p", look={"scale": 2}),
+    params.CACHE.but(look={"scale": 2}),
+)
+
+
 class CompareTab:
     def __init__(self, checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEngine],
                  every_s: float = limits.STREAM_EVERY_S):
@@ -56,13 +68,13 @@ class CompareTab:
         self.engines = engines  # one decoding engine per cell
         self.every_s = every_s  # at most one streamed update this often
 
-    async def compare(self, start_text: str, seed: str | None, temperature: float, length: float,
-                      top_p: float = 1.0, cache: bool = False) -> AsyncIterator[tuple[str, pd.DataFrame, str]]:
+    @FORM.checked
+    async def compare(self, start: str, seed: int | None, temperature: float, length: int, top_p: float,
+                      cache: bool) -> AsyncIterator[tuple[str, pd.DataFrame, str]]:
         """Stream (the cells' lyrics side by side, one row per cell, the seed) as the three cells write.
 
         With the cache, each cell mixes in its own cache, with its own recorded settings."""
-        settings = shared_seed(check_generation(start_text=start_text, length=length, temperature=temperature,
-                                                top_p=top_p, seed=seed, max_length=limits.MAX_INSIDE_LENGTH))
+        settings = shared_seed(params.generation(start, length, temperature, seed, top_p=top_p))
         per_cell = {cell: with_cache_of(settings, self.checkpoints[cell], cache) for cell in self.engines}
         jobs = {}
         try:
@@ -86,26 +98,13 @@ class CompareTab:
 
     def layout(self) -> None:
         with panel(t("compare.title"), "compare", t("compare.intro")):
+            fields = FORM.fields(self)
             with gr.Row():
-                start = gr.Textbox(label=t("widget.start"), value=START, max_length=limits.MAX_TEXT_CHARS,
-                                   scale=2)
-                seed = seed_box(value="7", scale=1)
-                temperature = temperature_slider(scale=2)
-                length = gr.Slider(limits.MIN_LENGTH, limits.MAX_INSIDE_LENGTH, value=limits.DEFAULT_INSIDE_LENGTH,
-                                   step=1, label=t("compare.length"), scale=2)
-                top_p = top_p_slider(label=t("compare.top_p"), scale=2)
-                cache = cache_checkbox(scale=2)
+                fields.show()
             button = gr.Button(t("compare.button"), variant="primary")
             side_by_side = gr.HTML(elem_id="compare-text")
             info = gr.Markdown()
             table = gr.Dataframe(label=t("compare.table"), interactive=False, elem_id="compare-table")
-            button.click(self.compare, [start, seed, temperature, length, top_p, cache], [side_by_side, table, info],
+            button.click(self.compare, fields.inputs(), [side_by_side, table, info],
                          api_name="compare", concurrency_limit=None)  # waits in the engines' batches
-            links.offer({
-                "start": links.text(start, limits.MAX_TEXT_CHARS, "field.start_text"),
-                "seed": links.seed(seed),
-                "temperature": links.number(temperature, 0, limits.MAX_TEMPERATURE, "field.temperature"),
-                "length": links.whole(length, limits.MIN_LENGTH, limits.MAX_INSIDE_LENGTH, "field.length"),
-                "top_p": links.number(top_p, limits.MIN_TOP_P, 1.0, "field.top_p"),
-                "cache": links.flag(cache),
-            }, run=button)
+            fields.offer(run=button)

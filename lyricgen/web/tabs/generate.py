@@ -17,12 +17,12 @@ from ...checkpoint import Checkpoint
 from ...engine import DecodingEngine
 from ...generate import GenerationSettings
 from ...tokens import UNK, join_words
-from .. import i18n, limits, links
+from .. import i18n, limits, params
 from ..i18n import t
 from ..render import CELL_LABELS, md_cell
 from ..streaming import new_steps, submit
-from ..validate import check_cell, check_generation, with_cache_of
-from ..widgets import cache_checkbox, cell_radio, retell_button, seed_box, temperature_slider, top_p_slider
+from ..validate import with_cache_of
+from ..widgets import retell_button
 
 EXAMPLES = [  # start text, cell, temperature: short everyday phrases, not corpus lines; the last shows unknown words
     ["星星", "lstm", 0.8],
@@ -103,6 +103,19 @@ DOWNLOAD_JS = """(saved) => {
 }"""
 
 
+# The tab's inputs, in the order of its endpoint's parameters (/generate).
+FORM = params.Form(
+    params.START.but(placeholder="generate.start_placeholder", look={"lines": 2}),
+    params.LENGTH,
+    params.TEMPERATURE.but(label="widget.temperature_long"),
+    params.CELL,
+    params.TOP_K.but(look={"min_width": 120}),
+    params.SEED.but(look={"min_width": 120}),
+    params.TOP_P,
+    params.CACHE,
+)
+
+
 class GenerateTab:
     def __init__(self, checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEngine],
                  every_s: float = limits.STREAM_EVERY_S):
@@ -111,9 +124,10 @@ class GenerateTab:
         self.every_s = every_s  # at most one streamed update this often; 0 = one per word
         self.told = i18n.Retold()  # each page's last info and download, to say again after a language switch
 
-    async def generate(self, start_text: str, length: float, temperature: float, cell: str, top_k: float | None,
-                       seed: str | None, top_p: float = 1.0, cache: bool = False,
-                       request: gr.Request | None = None) -> AsyncIterator[tuple[str, str, str]]:
+    @FORM.checked
+    async def generate(self, start: str, length: int, temperature: float, cell: str, top_k: int, seed: int | None,
+                       top_p: float, cache: bool, request: gr.Request | None = None
+                       ) -> AsyncIterator[tuple[str, str, str]]:
         """Stream (lyrics so far, info, download) as words are written: always the start text first and
         every word last; the download (lyrics and settings for a text file, see download()) once the lyrics
         are complete.
@@ -122,10 +136,8 @@ class GenerateTab:
         included) it is sent, which at a class's load cost more than the model's own steps. The info and the
         download are kept as functions (self.told): after a language switch the page has them said again
         (the lyrics are data, in no language), and a stream under way speaks the new language from then on."""
-        settings = check_generation(start_text=start_text, length=length, temperature=temperature, top_k=top_k,
-                                    top_p=top_p, seed=seed)
-        ckpt = check_cell(self.checkpoints, cell)
-        settings = with_cache_of(settings, ckpt, cache)
+        ckpt = self.checkpoints[cell]
+        settings = with_cache_of(params.generation(start, length, temperature, seed, top_k, top_p), ckpt, cache)
         job = submit(self.engines[cell], settings)
         try:
             lang = i18n.current()
@@ -156,26 +168,20 @@ class GenerateTab:
         with gr.Tab(t("tab.generate"), id="generate", elem_id="tab-generate"):
             with gr.Row():
                 with gr.Column(scale=2, min_width=280):
-                    start = gr.Textbox(label=t("widget.start"), placeholder=t("generate.start_placeholder"),
-                                       max_length=limits.MAX_TEXT_CHARS, lines=2)
-                    cell = cell_radio(self.checkpoints)
-                    length = gr.Slider(limits.MIN_LENGTH, limits.MAX_LENGTH, value=limits.DEFAULT_LENGTH, step=1,
-                                       label=t("generate.length"))
-                    temperature = temperature_slider(label=t("widget.temperature_long"))
+                    fields = FORM.fields(self)
+                    fields.show("start", "cell", "length", "temperature")
                     with gr.Row():
-                        top_k = gr.Number(0, precision=0, minimum=0, maximum=limits.MAX_TOP_K,
-                                          label=t("generate.top_k"), min_width=120)
-                        seed = seed_box(min_width=120)
-                    top_p = top_p_slider()
-                    cache = cache_checkbox()
+                        fields.show("top_k", "seed")
+                    fields.show()  # the rest: top-p, cache
                     button = gr.Button(t("widget.generate"), variant="primary")
                 with gr.Column(scale=3, min_width=280):
                     lyrics = gr.Textbox(label=t("generate.lyrics"), lines=14, interactive=False, elem_id="lyrics")
                     info = gr.Markdown(elem_id="generate-info")
                     saved = gr.Textbox(visible="hidden", elem_id="download-data")  # download(): the last lyrics'
                     save = gr.Button(t("generate.download"), size="sm", elem_id="download-lyrics")
-            gr.Examples(EXAMPLES, inputs=[start, cell, temperature], label=t("generate.examples"))
-            inputs = [start, length, temperature, cell, top_k, seed, top_p, cache]
+            start = fields["start"]
+            gr.Examples(EXAMPLES, inputs=[start, fields["cell"], fields["temperature"]], label=t("generate.examples"))
+            inputs = fields.inputs()
             outputs = [lyrics, info, saved]
             # No concurrency limit: a request waits in the engine's batch, not for one of Gradio's slots.
             button.click(self.generate, inputs, outputs, api_name="generate", concurrency_limit=None)
@@ -183,14 +189,5 @@ class GenerateTab:
                          concurrency_limit=None)
             save.click(None, saved, None, js=DOWNLOAD_JS)
             retell_button(self.told, [info, saved])
-            links.offer({
-                "start": links.text(start, limits.MAX_TEXT_CHARS, "field.start_text"),
-                "length": links.whole(length, limits.MIN_LENGTH, limits.MAX_LENGTH, "field.length"),
-                "temperature": links.number(temperature, 0, limits.MAX_TEMPERATURE, "field.temperature"),
-                "cell": links.choice(cell, self.checkpoints, "field.model"),
-                "top_k": links.whole(top_k, 0, limits.MAX_TOP_K, "field.top_k"),
-                "seed": links.seed(seed),
-                "top_p": links.number(top_p, limits.MIN_TOP_P, 1.0, "field.top_p"),
-                "cache": links.flag(cache),
-            }, run=button)
+            fields.offer(run=button)
         return lyrics

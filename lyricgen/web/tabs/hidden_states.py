@@ -10,11 +10,11 @@ from PIL import Image
 from ...checkpoint import Checkpoint
 from ...inspect.states import TRACED, HiddenTrace, hidden_states
 from ...tokens import text_words
-from .. import limits, links
+from .. import params
 from ..i18n import t
 from ..render import CELL_LABELS, shown_token, stacked, trace_images
-from ..validate import InputError, check_cell, check_text
-from ..widgets import cell_radio, panel
+from ..validate import InputError
+from ..widgets import panel
 
 SENTENCE = "窗外的星星在说话"  # an everyday sentence, not a corpus line
 
@@ -43,14 +43,19 @@ def captioned_images(trace: HiddenTrace) -> list[tuple[Image.Image, str]]:
     return images
 
 
+# The panel's inputs, in the order of its endpoint's parameters (/hidden_states).
+FORM = params.Form(params.SENTENCE.but(default=SENTENCE, label="hidden_states.sentence", look={"scale": 3}),
+                   params.CELL)
+
+
 class HiddenStatesTab:
     def __init__(self, checkpoints: dict[str, Checkpoint]):
         self.checkpoints = checkpoints
 
+    @FORM.checked
     def hidden_states(self, text: str, cell: str) -> tuple[Image.Image, pd.DataFrame, str]:
         """(the heatmaps stacked in one picture, the word read at each step, the shapes and the check)."""
-        ckpt = check_cell(self.checkpoints, cell)
-        text = check_text(text, limits.MAX_TEXT_CHARS, "field.sentence", blank_ok=False)
+        ckpt = self.checkpoints[cell]
         if not text_words(text):
             raise InputError("hidden_states.error.no_words")
         trace = hidden_states(ckpt, text)
@@ -67,18 +72,14 @@ class HiddenStatesTab:
 
     def layout(self) -> None:
         with panel(t("hidden_states.title"), "hidden_states", t("hidden_states.intro")):
+            fields = FORM.fields(self)
             with gr.Row():
-                text = gr.Textbox(label=t("hidden_states.sentence"), value=SENTENCE, max_length=limits.MAX_TEXT_CHARS,
-                                  scale=3)
-                cell = cell_radio(self.checkpoints)
+                fields.show()
             button = gr.Button(t("hidden_states.button"), variant="primary")
             info = gr.Markdown(elem_id="hidden-info")
             with gr.Row():
                 picture = gr.Image(label=t("hidden_states.picture"), type="pil", format="png", interactive=False,
                                    alt_text=t("alt.hidden_states"), elem_id="hidden-heatmaps", scale=3)
                 table = gr.Dataframe(label=t("hidden_states.table"), interactive=False, scale=1)
-            button.click(self.hidden_states, [text, cell], [picture, table, info], api_name="hidden_states")
-            links.offer({
-                "text": links.text(text, limits.MAX_TEXT_CHARS, "field.sentence", blank_ok=False),
-                "cell": links.choice(cell, self.checkpoints, "field.model"),
-            }, run=button)
+            button.click(self.hidden_states, fields.inputs(), [picture, table, info], api_name="hidden_states")
+            fields.offer(run=button)

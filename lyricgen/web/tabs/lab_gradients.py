@@ -20,11 +20,11 @@ from ...inspect.gradients import (
     spectral_radius,
     state_gradient_norms,
 )
-from .. import limits, links
+from .. import limits, params
 from ..i18n import Msg, t
 from ..render import CELL_LABELS
-from ..validate import InputError, check_choice, check_number, check_seed, check_text, check_whole
-from ..widgets import panel, seed_box
+from ..validate import InputError
+from ..widgets import panel
 
 SENTENCE = "窗外的星星在说话我想你想到睡不着夏天的风吹过小河"  # everyday words, not a corpus line
 SOURCES = {"sentence": "sentence", "random": "random"}
@@ -105,6 +105,20 @@ def clip_lesson(scaled: ScaledGradients) -> str:
              factor=f"{scaled.clip_factor:.3g}", curve=UNCLIPPED, clipped=CLIPPED)
 
 
+# The panel's inputs, in the order of its endpoint's parameters (/gradients).
+FORM = params.Form(
+    params.Choice("source", "field.sequence_source", "lab_gradients.source", default="random",
+                  options=(("sentence", "lab_gradients.source.sentence"), ("random", "lab_gradients.source.random"))),
+    params.Text("text", "field.sentence", "lab_gradients.text", default=SENTENCE),
+    params.Whole("length", "field.sequence_length", "lab_gradients.length", default=limits.LAB_DEFAULT_GRAD_STEPS,
+                 low=limits.LAB_MIN_GRAD_STEPS, high=limits.LAB_MAX_GRAD_STEPS),
+    params.SEED.but(default="0"),
+    params.Number("scale", "field.scale", "lab_gradients.scale", default=1.0, low=limits.LAB_MIN_SCALE,
+                  high=limits.LAB_MAX_SCALE, step=0.05, look={"elem_id": "gradients-scale"}),
+    params.Number("clip", "field.clip", "lab_gradients.clip", default=1.0, low=0.0, high=limits.LAB_MAX_CLIP, step=0.1),
+)
+
+
 class GradientsTab:
     def __init__(self, checkpoints: dict[str, Checkpoint]):
         self.checkpoints = checkpoints
@@ -115,7 +129,8 @@ class GradientsTab:
             return random_sequence(len(ckpt.vocab), steps + 1, seed)
         return make_prompt(ckpt.vocab, text).ids
 
-    def gradients(self, source: str, text: str, length: float, seed: float | str | None, scale: float,
+    @FORM.checked
+    def gradients(self, source: str, text: str, length: int, seed: int | None, scale: float,
                   clip: float) -> tuple[pd.DataFrame, pd.DataFrame, str]:
         """(‖∂L_T/∂h_t‖ of every loaded model by distance from the last step, on a log10 scale; the plain RNN's
         with W_hh × scale, unclipped and clipped; the figures in words).
@@ -123,12 +138,7 @@ class GradientsTab:
         source "sentence": the text's words from the start of a line, the loss the last word's; "random":
         `length` random words then one more to predict. clip 0 means no clipping.
         """
-        source = check_choice(source, SOURCES, "field.sequence_source")
-        text = check_text(text, limits.MAX_TEXT_CHARS, "field.sentence")
-        steps = check_whole(length, 2, limits.LAB_MAX_GRAD_STEPS, "field.sequence_length")
-        seed = check_seed(seed)
-        scale = float(check_number(scale, limits.LAB_MIN_SCALE, limits.LAB_MAX_SCALE, "field.scale"))
-        clip = float(check_number(clip, 0.0, limits.LAB_MAX_CLIP, "field.clip")) or None
+        steps, clip = length, clip or None
         if seed is None:
             seed = random.randrange(limits.MAX_SEED + 1)
         if source == "sentence":
@@ -187,16 +197,8 @@ class GradientsTab:
         with panel(t("lab_gradients.title"), "lab_gradients", t("lab_gradients.explanation")):
             with gr.Row():
                 with gr.Column(scale=2):
-                    source = gr.Radio([(t("lab_gradients.source.sentence"), "sentence"),
-                                       (t("lab_gradients.source.random"), "random")],
-                                      value="random", label=t("lab_gradients.source"))
-                    text = gr.Textbox(label=t("lab_gradients.text"), value=SENTENCE, max_length=limits.MAX_TEXT_CHARS)
-                    length = gr.Slider(2, limits.LAB_MAX_GRAD_STEPS, value=limits.LAB_DEFAULT_GRAD_STEPS, step=1,
-                                       label=t("lab_gradients.length"))
-                    seed = seed_box(value="0")
-                    scale = gr.Slider(limits.LAB_MIN_SCALE, limits.LAB_MAX_SCALE, value=1.0, step=0.05,
-                                      label=t("lab_gradients.scale"), elem_id="gradients-scale")
-                    clip = gr.Slider(0, limits.LAB_MAX_CLIP, value=1.0, step=0.1, label=t("lab_gradients.clip"))
+                    fields = FORM.fields(self)
+                    fields.show()
                     button = gr.Button(t("lab_gradients.button"), variant="primary")
                 with gr.Column(scale=3):
                     x_title = t("lab_gradients.plot.x")
@@ -207,13 +209,6 @@ class GradientsTab:
                                            title=t("lab_gradients.plot.rnn"), x_title=x_title, y_title=Y_TITLE,
                                            color_title=t("plot.curve"), height=300, elem_id="gradients-rnn")
                     info = gr.Markdown(elem_id="gradients-info")
-            button.click(self.gradients, [source, text, length, seed, scale, clip], [cells_plot, rnn_plot, info],
+            button.click(self.gradients, fields.inputs(), [cells_plot, rnn_plot, info],
                          api_name="gradients")
-            links.offer({
-                "source": links.choice(source, SOURCES, "field.sequence_source"),
-                "text": links.text(text, limits.MAX_TEXT_CHARS, "field.sentence"),
-                "length": links.whole(length, 2, limits.LAB_MAX_GRAD_STEPS, "field.sequence_length"),
-                "seed": links.seed(seed),
-                "scale": links.number(scale, limits.LAB_MIN_SCALE, limits.LAB_MAX_SCALE, "field.scale"),
-                "clip": links.number(clip, 0, limits.LAB_MAX_CLIP, "field.clip"),
-            }, run=button, name="gradients")
+            fields.offer(run=button, name="gradients")

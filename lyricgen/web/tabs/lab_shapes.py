@@ -9,21 +9,14 @@ import pandas as pd
 
 from ...checkpoint import Checkpoint
 from ...inspect.shapes import STACKED, ShapeReport, ShapeSettings, count_terms, run_shapes
-from .. import limits, links
+from .. import limits, params
 from ..i18n import t
-from ..validate import InputError, check_choice, check_whole
+from ..validate import InputError
 from ..widgets import panel
 
 MODES = {"rnn": "nn.RNN", "lstm": "nn.LSTM", "gru": "nn.GRU"}  # the cell value → the class the code line names
 WRONG = {"none": None, "h0": "h0", "input": "input"}
 GATE_NAMES = {"rnn": "RNN ×1", "gru": "GRU ×3 (r, z, n)", "lstm": "LSTM ×4 (i, f, g, o)"}
-
-
-def check_flag(value: object, name: str) -> bool:
-    """A checkbox's value: True or False, nothing else (1 and "yes" are mistakes a client made)."""
-    if not isinstance(value, bool):
-        raise InputError("lab_shapes.error.flag", name=name)
-    return value
 
 
 def shown(shape: tuple[int, ...]) -> str:
@@ -105,29 +98,41 @@ def error_markdown(report: ShapeReport) -> str:
     return f"**{t('lab_shapes.error.heading')}**\n\n```\n{report.error}\n```\n\n{why}"
 
 
+def _size(name: str, what: str, default: int, high: int) -> params.Whole:
+    """One of nn.RNN's sizes, from 1; labelled by the lab_shapes.<name> string."""
+    return params.Whole(name, what, f"lab_shapes.{name}", default=default, low=1, high=high)
+
+
+# The panel's inputs, in the order of its endpoint's parameters (/shapes): named as nn.RNN's arguments.
+FORM = params.Form(
+    params.Choice("mode", "field.mode", "lab_shapes.mode", default="lstm", named=True, options=tuple(MODES.items())),
+    _size("seq_len", "field.seq_len", 5, limits.LAB_MAX_SEQ_LEN),
+    _size("batch", "field.batch", 32, limits.LAB_MAX_BATCH),
+    _size("input_size", "field.input_size", 128, limits.LAB_MAX_FEATURES),
+    _size("hidden_size", "field.hidden_size_arg", 64, limits.LAB_MAX_FEATURES),
+    _size("num_layers", "field.num_layers", 2, limits.LAB_MAX_LAYERS),
+    params.Flag("bidirectional", "lab_shapes.bidirectional", "lab_shapes.bidirectional"),
+    params.Flag("batch_first", "lab_shapes.batch_first", "lab_shapes.batch_first"),
+    params.Choice("wrong", "field.wrong_shape", "lab_shapes.wrong", default="none",
+                  options=tuple((w, f"lab_shapes.wrong.{w}") for w in WRONG)),
+)
+
+
 class ShapesTab:
     def __init__(self, checkpoints: dict[str, Checkpoint] | None = None):
         self.checkpoints = checkpoints  # not used: the layer is built afresh, as in a lesson
 
-    def shapes(self, mode: str, seq_len: float, batch: float, input_size: float, hidden_size: float,
-               num_layers: float, bidirectional: bool, batch_first: bool, wrong: str
-               ) -> tuple[str, pd.DataFrame, pd.DataFrame, str, str]:
+    @FORM.checked
+    def shapes(self, mode: str, seq_len: int, batch: int, input_size: int, hidden_size: int, num_layers: int,
+               bidirectional: bool, batch_first: bool, wrong: str) -> tuple[str, pd.DataFrame, pd.DataFrame, str, str]:
         """(the code line, every tensor's shape, every weight's shape, the parameter count, PyTorch's error).
 
         Named as nn.RNN's arguments, so a call reads like the tutorial's code. wrong = "h0" or "input"
         feeds that tensor mis-shaped, to show PyTorch's own message.
         """
-        settings = ShapeSettings(
-            cell=check_choice(mode, {c: c for c in MODES}, "field.mode"),
-            seq_len=check_whole(seq_len, 1, limits.LAB_MAX_SEQ_LEN, "field.seq_len"),
-            batch=check_whole(batch, 1, limits.LAB_MAX_BATCH, "field.batch"),
-            input_size=check_whole(input_size, 1, limits.LAB_MAX_FEATURES, "field.input_size"),
-            hidden_size=check_whole(hidden_size, 1, limits.LAB_MAX_FEATURES, "field.hidden_size_arg"),
-            num_layers=check_whole(num_layers, 1, limits.LAB_MAX_LAYERS, "field.num_layers"),
-            bidirectional=check_flag(bidirectional, "bidirectional"),
-            batch_first=check_flag(batch_first, "batch_first"),
-            wrong=check_choice(wrong, WRONG, "field.wrong_shape"),
-        )
+        settings = ShapeSettings(cell=mode, seq_len=seq_len, batch=batch, input_size=input_size,
+                                 hidden_size=hidden_size, num_layers=num_layers, bidirectional=bidirectional,
+                                 batch_first=batch_first, wrong=WRONG[wrong])
         # Refused before anything is built: the count comes from the formula, not from a layer.
         params = sum(term.total for term in count_terms(settings))
         if params > limits.LAB_MAX_SHAPE_PARAMS:
@@ -143,21 +148,11 @@ class ShapesTab:
         with panel(t("lab_shapes.title"), "lab_shapes", t("lab_shapes.explanation")):
             with gr.Row():
                 with gr.Column(scale=2):
-                    mode = gr.Radio([(name, cell) for cell, name in MODES.items()], value="lstm",
-                                    label=t("lab_shapes.mode"))
-                    seq_len = gr.Slider(1, limits.LAB_MAX_SEQ_LEN, value=5, step=1, label=t("lab_shapes.seq_len"))
-                    batch = gr.Slider(1, limits.LAB_MAX_BATCH, value=32, step=1, label=t("lab_shapes.batch"))
-                    input_size = gr.Slider(1, limits.LAB_MAX_FEATURES, value=128, step=1,
-                                           label=t("lab_shapes.input_size"))
-                    hidden_size = gr.Slider(1, limits.LAB_MAX_FEATURES, value=64, step=1,
-                                            label=t("lab_shapes.hidden_size"))
-                    num_layers = gr.Slider(1, limits.LAB_MAX_LAYERS, value=2, step=1, label=t("lab_shapes.num_layers"))
+                    fields = FORM.fields(self)
+                    fields.show("mode", "seq_len", "batch", "input_size", "hidden_size", "num_layers")
                     with gr.Row():
-                        bidirectional = gr.Checkbox(value=False, label=t("lab_shapes.bidirectional"))
-                        batch_first = gr.Checkbox(value=False, label=t("lab_shapes.batch_first"))
-                    wrong = gr.Radio([(t("lab_shapes.wrong.none"), "none"), (t("lab_shapes.wrong.h0"), "h0"),
-                                      (t("lab_shapes.wrong.input"), "input")], value="none",
-                                     label=t("lab_shapes.wrong"))
+                        fields.show("bidirectional", "batch_first")
+                    fields.show("wrong")
                     button = gr.Button(t("lab_shapes.button"), variant="primary")
                 with gr.Column(scale=3):
                     # Its title is a Markdown: a Code among the language switch's outputs would make every
@@ -170,16 +165,5 @@ class ShapesTab:
                     parameters = gr.Dataframe(label=t("lab_shapes.parameters"), interactive=False,
                                               elem_id="shapes-parameters")
                     count = gr.Markdown(elem_id="shapes-count")
-            inputs = [mode, seq_len, batch, input_size, hidden_size, num_layers, bidirectional, batch_first, wrong]
-            button.click(self.shapes, inputs, [code, tensors, parameters, count, error], api_name="shapes")
-            links.offer({
-                "mode": links.choice(mode, MODES, "field.mode"),
-                "seq_len": links.whole(seq_len, 1, limits.LAB_MAX_SEQ_LEN, "field.seq_len"),
-                "batch": links.whole(batch, 1, limits.LAB_MAX_BATCH, "field.batch"),
-                "input_size": links.whole(input_size, 1, limits.LAB_MAX_FEATURES, "field.input_size"),
-                "hidden_size": links.whole(hidden_size, 1, limits.LAB_MAX_FEATURES, "field.hidden_size_arg"),
-                "num_layers": links.whole(num_layers, 1, limits.LAB_MAX_LAYERS, "field.num_layers"),
-                "bidirectional": links.flag(bidirectional),
-                "batch_first": links.flag(batch_first),
-                "wrong": links.choice(wrong, WRONG, "field.wrong_shape"),
-            }, run=button, name="shapes")
+            button.click(self.shapes, fields.inputs(), [code, tensors, parameters, count, error], api_name="shapes")
+            fields.offer(run=button, name="shapes")

@@ -26,12 +26,12 @@ from ...lab import (
     prepare,
 )
 from ...model import bits
-from .. import i18n, limits, links
+from .. import i18n, limits, params
 from ..i18n import Joined, Msg, t
 from ..render import CELL_LABELS
 from ..training import TrainingSlots
-from ..validate import InputError, check_choice, check_number, check_text, check_whole
-from ..widgets import cell_radio, panel, retell_button
+from ..validate import InputError
+from ..widgets import panel, retell_button
 from .models import device_of
 
 SOURCES = {"builtin": "builtin", "paste": "paste"}
@@ -107,17 +107,30 @@ def status_markdown(progress: LabProgress, data: LabData, cfg: LabConfig, metric
     return Joined("\n\n", *lines)
 
 
-def read_request(source: str, text: str, cell: str, hidden_size: float, lr: float, budget_s: float, feeding: str,
-                 start_text: str, max_steps: int | None) -> tuple[str, LabConfig]:
-    """The page's values checked → (the text to train on, the run's settings); an InputError names a wrong one."""
-    source = check_choice(source, SOURCES, "field.corpus")
-    text = check_text(text, limits.LAB_MAX_TEXT_CHARS, "field.lyrics")
-    cell = check_choice(cell, {c: c for c in CELL_LABELS}, "field.cell")
-    hidden = check_whole(hidden_size, limits.LAB_MIN_HIDDEN, limits.LAB_MAX_HIDDEN, "field.hidden_size")
-    lr = float(check_number(lr, limits.LAB_MIN_LR, limits.LAB_MAX_LR, "field.lr"))
-    budget = float(check_number(budget_s, limits.LAB_MIN_BUDGET_S, limits.LAB_MAX_BUDGET_S, "field.budget"))
-    feeding = check_choice(feeding, {f: f for f in FEEDINGS}, "field.feeding")
-    start_text = check_text(start_text, limits.MAX_TEXT_CHARS, "field.start_text")
+# The panel's inputs, in the order of its endpoint's parameters (/train). A training's defaults are LabConfig's.
+FORM = params.Form(
+    params.Choice("source", "field.corpus", "lab_train.source", default="builtin",
+                  options=(("builtin", "lab_train.source.builtin"), ("paste", "lab_train.source.paste"))),
+    params.Text("text", "field.lyrics", "lab_train.text", limit=limits.LAB_MAX_TEXT_CHARS,
+                placeholder="lab_train.text_placeholder", look={"lines": 6, "elem_id": "lab-text"}),
+    params.Choice("cell", "field.cell", "lab_train.cell", default=LabConfig.cell, named=True,
+                  options=tuple(CELL_LABELS.items())),
+    params.Whole("hidden_size", "field.hidden_size", "lab_train.hidden_size", default=LabConfig.hidden_size,
+                 low=limits.LAB_MIN_HIDDEN, high=limits.LAB_MAX_HIDDEN, step=16, look={"elem_id": "lab-hidden"}),
+    params.Number("lr", "field.lr", "lab_train.lr", default=LabConfig.lr, low=limits.LAB_MIN_LR,
+                  high=limits.LAB_MAX_LR, step=1e-4),
+    params.Number("budget", "field.budget", "lab_train.budget", default=LabConfig.budget_s,
+                  low=limits.LAB_MIN_BUDGET_S, high=limits.LAB_MAX_BUDGET_S, step=1, look={"elem_id": "lab-budget"}),
+    params.Choice("feeding", "field.feeding", "lab_train.feeding", default=LabConfig.feeding,
+                  options=tuple((f, f"lab_train.feeding.{f}") for f in FEEDINGS)),
+    params.START.but(label="lab_train.start", default=START),
+)
+
+
+def read_request(source: str, text: str, cell: str, hidden_size: int, lr: float, budget: float, feeding: str,
+                 start: str, max_steps: int | None) -> tuple[str, LabConfig]:
+    """The page's checked values → (the text to train on, the run's settings); an InputError when there is no
+    text to train on."""
     corpus = builtin_poems() if source == "builtin" else text
     if not corpus:
         raise InputError("lab_train.error.no_lyrics")
@@ -126,8 +139,8 @@ def read_request(source: str, text: str, cell: str, hidden_size: float, lr: floa
     lines = [line for line in corpus.splitlines() if line.strip()]
     if len(lines) < limits.LAB_MIN_LINES:
         raise InputError("lab_train.error.few_lines", least=limits.LAB_MIN_LINES, n=len(lines))
-    return corpus, LabConfig(cell=cell, hidden_size=hidden, lr=lr, budget_s=budget, feeding=feeding,
-                         max_steps=max_steps, start_text=start_text)
+    return corpus, LabConfig(cell=cell, hidden_size=hidden_size, lr=lr, budget_s=budget, feeding=feeding,
+                             max_steps=max_steps, start_text=start)
 
 
 def check_enough_text(data: LabData) -> None:
@@ -153,9 +166,9 @@ class TrainTab:
         self.threads = max(1, (os.cpu_count() or 1) // (limits.CONCURRENCY_LIMIT + self.slots.size))
         self.told = i18n.Retold()  # each page's last figures and samples, to show again after a language switch
 
-    def train(self, source: str, text: str, cell: str, hidden_size: float, lr: float, budget_s: float,
-              feeding: str, start_text: str, request: gr.Request | None = None
-              ) -> Iterator[tuple[pd.DataFrame, str, str, str | None]]:
+    @FORM.checked
+    def train(self, source: str, text: str, cell: str, hidden_size: int, lr: float, budget: float, feeding: str,
+              start: str, request: gr.Request | None = None) -> Iterator[tuple[pd.DataFrame, str, str, str | None]]:
         """Stream (the loss curves, the figures, the samples, None) a few times a second; last, the zip to download.
 
         One training per browser session and at most max_trainings on the server (self.slots); the stop
@@ -163,7 +176,7 @@ class TrainTab:
         the language of this request, the one that started the training, until the page switches language.
         """
         lang = i18n.current()
-        corpus, cfg = read_request(source, text, cell, hidden_size, lr, budget_s, feeding, start_text, self.max_steps)
+        corpus, cfg = read_request(source, text, cell, hidden_size, lr, budget, feeding, start, self.max_steps)
         key = request.session_hash if request is not None else None
         run = self.slots.reserve(key)
         try:
@@ -195,23 +208,9 @@ class TrainTab:
             gr.Markdown(t("lab_train.lesson"))
             with gr.Row():
                 with gr.Column(scale=2):
-                    source = gr.Radio([(t("lab_train.source.builtin"), "builtin"),
-                                       (t("lab_train.source.paste"), "paste")], value="builtin",
-                                      label=t("lab_train.source"))
-                    text = gr.Textbox(label=t("lab_train.text"), lines=6, max_length=limits.LAB_MAX_TEXT_CHARS,
-                                      elem_id="lab-text", placeholder=t("lab_train.text_placeholder"))
-                    feeding = gr.Radio([(t("lab_train.feeding.tutorial"), "tutorial"),
-                                        (t("lab_train.feeding.project"), "project")], value=LabConfig.feeding,
-                                       label=t("lab_train.feeding"))
-                    cell = cell_radio({c: None for c in CELL_LABELS}, label=t("lab_train.cell"))
-                    hidden = gr.Slider(limits.LAB_MIN_HIDDEN, limits.LAB_MAX_HIDDEN, value=limits.LAB_DEFAULT_HIDDEN,
-                                       step=16, label=t("lab_train.hidden_size"), elem_id="lab-hidden")
-                    lr = gr.Slider(limits.LAB_MIN_LR, limits.LAB_MAX_LR, value=limits.LAB_DEFAULT_LR, step=1e-4,
-                                   label=t("lab_train.lr"))
-                    budget = gr.Slider(limits.LAB_MIN_BUDGET_S, limits.LAB_MAX_BUDGET_S,
-                                       value=limits.LAB_DEFAULT_BUDGET_S, step=1, label=t("lab_train.budget"),
-                                       elem_id="lab-budget")
-                    start = gr.Textbox(label=t("lab_train.start"), value=START, max_length=limits.MAX_TEXT_CHARS)
+                    fields = FORM.fields(self)
+                    fields.show("source", "text", "feeding")  # the text, then how it is fed, then the model
+                    fields.show()
                     with gr.Row():
                         button = gr.Button(t("lab_train.button"), variant="primary", elem_id="lab-train-button")
                         stop = gr.Button(t("lab_train.stop"), variant="stop", elem_id="lab-stop-button")
@@ -225,7 +224,7 @@ class TrainTab:
                     samples = gr.Textbox(label=t("lab_train.samples"), lines=12, interactive=False,
                                          elem_id="lab-samples")
                     download = gr.File(label=t("lab_train.download"), interactive=False, elem_id="lab-download")
-            button.click(self.train, [source, text, cell, hidden, lr, budget, feeding, start],
+            button.click(self.train, fields.inputs(),
                          [plot, status, samples, download], api_name="train", show_progress="minimal",
                          concurrency_limit=self.slots.size + 2, concurrency_id="lab_train")
             # Its own unlimited queue group: a stop never waits behind the trainings or the generations.
@@ -233,13 +232,4 @@ class TrainTab:
                        concurrency_id="lab_stop")
             retell_button(self.told, [status, samples])
             # No run: a training takes the server's time, so a link only sets it up and the student presses Train.
-            links.offer({
-                "source": links.choice(source, SOURCES, "field.corpus"),
-                "text": links.text(text, limits.LAB_MAX_TEXT_CHARS, "field.lyrics"),
-                "cell": links.choice(cell, CELL_LABELS, "field.cell"),
-                "hidden_size": links.whole(hidden, limits.LAB_MIN_HIDDEN, limits.LAB_MAX_HIDDEN, "field.hidden_size"),
-                "lr": links.number(lr, limits.LAB_MIN_LR, limits.LAB_MAX_LR, "field.lr"),
-                "budget": links.number(budget, limits.LAB_MIN_BUDGET_S, limits.LAB_MAX_BUDGET_S, "field.budget"),
-                "feeding": links.choice(feeding, FEEDINGS, "field.feeding"),
-                "start": links.text(start, limits.MAX_TEXT_CHARS, "field.start_text"),
-            }, name="train")
+            fields.offer(name="train")

@@ -15,11 +15,10 @@ import pandas as pd
 
 from ...checkpoint import Checkpoint
 from ...inspect.embedding import embedding_map, nearest_words
-from .. import limits, links
+from .. import limits, params
 from ..i18n import t
 from ..render import CELL_LABELS, esc, has_cjk
-from ..validate import check_cell, check_text
-from ..widgets import cell_radio, panel
+from ..widgets import panel
 
 WORD = "星星"
 # The map's kinds of dot (string keys), drawn in this order: the looked-up word last, on top.
@@ -153,16 +152,24 @@ def map_svg(layout: MapLayout) -> str:
             f'<title>{title}</title>{"".join(parts)}</svg>')
 
 
+# The panel's inputs, in the order of its endpoint's parameters (/neighbours).
+FORM = params.Form(
+    params.Text("word", "field.word", "neighbours.word", default=WORD, limit=limits.MAX_WORD_CHARS, blank_ok=False,
+                look={"scale": 3}),
+    params.CELL.but(label="neighbours.cell"),
+)
+
+
 class NeighboursTab:
     def __init__(self, checkpoints: dict[str, Checkpoint]):
         self.checkpoints = checkpoints
 
+    @FORM.checked
     def neighbours(self, word: str, cell: str) -> tuple[dict, dict, str, str]:
         """(rank, then word and cosine for every cell; in its place, for a word no cell knows, why there is
         no table: its jieba split and look-alikes; what the map keeps; the map, as SVG). The table and the
         message are updates: one of them is shown."""
-        ckpt = check_cell(self.checkpoints, cell)
-        word = check_text(word, limits.MAX_WORD_CHARS, "field.word", blank_ok=False)
+        ckpt = self.checkpoints[cell]
         found = {c: nearest_words(k, word, limits.NEIGHBOURS) for c, k in self.checkpoints.items()}
         known = any(n.known for n in found.values())
         table = pd.DataFrame({t("neighbours.rank"): range(1, limits.NEIGHBOURS + 1) if known else []})
@@ -199,9 +206,9 @@ class NeighboursTab:
 
     def layout(self) -> None:
         with panel(t("neighbours.title"), "neighbours", t("neighbours.explain")):
+            fields = FORM.fields(self)
             with gr.Row():
-                word = gr.Textbox(label=t("neighbours.word"), value=WORD, max_length=limits.MAX_WORD_CHARS, scale=3)
-                cell = cell_radio(self.checkpoints, t("neighbours.cell"))
+                fields.show()
             button = gr.Button(t("neighbours.button"), variant="primary")
             info = gr.Markdown(elem_id="neighbours-info")
             with gr.Row():
@@ -209,8 +216,5 @@ class NeighboursTab:
                     table = gr.Dataframe(label=t("neighbours.table"), interactive=False, elem_id="neighbours-table")
                     missing = gr.Markdown(visible=False, elem_id="neighbours-missing")
                 points = gr.HTML(elem_id="neighbours-map")
-            button.click(self.neighbours, [word, cell], [table, missing, info, points], api_name="neighbours")
-            links.offer({
-                "word": links.text(word, limits.MAX_WORD_CHARS, "field.word", blank_ok=False),
-                "cell": links.choice(cell, self.checkpoints, "field.model"),
-            }, run=button)
+            button.click(self.neighbours, fields.inputs(), [table, missing, info, points], api_name="neighbours")
+            fields.offer(run=button)

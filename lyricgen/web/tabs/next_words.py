@@ -8,11 +8,10 @@ import pandas as pd
 from ...checkpoint import Checkpoint
 from ...inspect.words import next_words
 from ...tokens import EOL
-from .. import limits, links
+from .. import limits, params
 from ..i18n import t
 from ..render import CELL_LABELS, esc, next_words_html, shown_token
-from ..validate import check_cell, check_generation, check_whole
-from ..widgets import cell_radio, panel, seed_box, temperature_slider
+from ..widgets import panel
 
 START = "星星"  # an everyday word, not a corpus line
 
@@ -27,12 +26,25 @@ def temperature_effect(temperature: float) -> str:
     return t("next_words.effect.same")
 
 
+# The panel's inputs, in the order of its endpoint's parameters (/next_words).
+FORM = params.Form(
+    params.START.but(default=START),
+    params.CELL,
+    params.LENGTH.but(high=limits.MAX_INSIDE_LENGTH, default=limits.DEFAULT_INSIDE_LENGTH, label="next_words.length"),
+    params.TEMPERATURE,
+    params.SEED.but(default="42"),
+    params.Whole("step", "field.step", "next_words.step", default=0, high=limits.MAX_INSIDE_LENGTH - 1,
+                 look={"elem_id": "next-words-step"}),
+)
+
+
 class NextWordsTab:
     def __init__(self, checkpoints: dict[str, Checkpoint]):
         self.checkpoints = checkpoints
 
-    def next_words(self, start_text: str, cell: str, length: float, temperature: float, seed: str | int | None,
-                   step: float) -> tuple[str, str, gr.BarPlot, gr.BarPlot, int, gr.Slider]:
+    @FORM.checked
+    def next_words(self, start: str, cell: str, length: int, temperature: float, seed: int | None,
+                   step: int) -> tuple[str, str, gr.BarPlot, gr.BarPlot, int, gr.Slider]:
         """Generate, then show step `step`'s likeliest next words: the model's own p, and p_T sampled from (the
         charts share one axis from 0 and one order of words).
 
@@ -40,12 +52,9 @@ class NextWordsTab:
         shorter text reaches. Returns the seed used too, so moving the slider keeps the same lyrics, and the
         step slider, its end moved to the last step there is.
         """
-        ckpt = check_cell(self.checkpoints, cell)
-        index = check_whole(step, 0, limits.MAX_INSIDE_LENGTH - 1, "field.step")
-        settings = check_generation(start_text=start_text, length=length, temperature=temperature, seed=seed,
-                                    max_length=limits.MAX_INSIDE_LENGTH)
-        result = next_words(ckpt, settings, limits.TOP_CANDIDATES)
-        index = min(index, len(result.steps) - 1)
+        ckpt = self.checkpoints[cell]
+        result = next_words(ckpt, params.generation(start, length, temperature, seed), limits.TOP_CANDIDATES)
+        index = min(step, len(result.steps) - 1)
         chosen = result.steps[index]
         labels = [f"{rank}. {'↵' if c.token == EOL else c.token}" for rank, c in enumerate(chosen.candidates, 1)]
         before = pd.DataFrame({"word": labels, "probability": [c.prob_model for c in chosen.candidates]})
@@ -70,17 +79,13 @@ class NextWordsTab:
         with panel(t("next_words.title"), "next_words", t("next_words.intro")):
             with gr.Row():
                 with gr.Column(scale=2):
-                    start = gr.Textbox(label=t("widget.start"), value=START, max_length=limits.MAX_TEXT_CHARS)
-                    cell = cell_radio(self.checkpoints)
-                    length = gr.Slider(limits.MIN_LENGTH, limits.MAX_INSIDE_LENGTH, value=limits.DEFAULT_INSIDE_LENGTH,
-                                       step=1, label=t("next_words.length"))
-                    temperature = temperature_slider()
-                    seed = seed_box(value="42")
+                    fields = FORM.fields(self)
+                    fields.show(but=("step",))  # the step goes beside the text
                     button = gr.Button(t("widget.generate"), variant="primary")
                 with gr.Column(scale=3):
                     text = gr.HTML(elem_id="next-words-text")
-                    step = gr.Slider(0, limits.DEFAULT_INSIDE_LENGTH - 1, value=0, step=1, label=t("next_words.step"),
-                                     elem_id="next-words-step")
+                    # Its end follows the text shown (the handler moves it); its range is the spec's.
+                    step = fields.show("step", maximum=limits.DEFAULT_INSIDE_LENGTH - 1)
                     info = gr.Markdown(elem_id="next-words-info")
             with gr.Row():
                 before = gr.BarPlot(x="word", y="probability", y_lim=[0, None], title=t("next_words.before"),
@@ -91,15 +96,7 @@ class NextWordsTab:
             outputs = [text, info, before, after, used_seed, step]
             # preprocess=False: the handler checks every value itself, and Gradio's own check would hold the
             # step to the slider's end for this session's last text, refusing a later, longer text's step.
-            button.click(self.next_words, [start, cell, length, temperature, seed, step], outputs,
-                         api_name="next_words", preprocess=False)
-            step.release(self.next_words, [start, cell, length, temperature, used_seed, step], outputs,
-                         api_visibility="private", preprocess=False)
-            links.offer({
-                "start": links.text(start, limits.MAX_TEXT_CHARS, "field.start_text"),
-                "cell": links.choice(cell, self.checkpoints, "field.model"),
-                "length": links.whole(length, limits.MIN_LENGTH, limits.MAX_INSIDE_LENGTH, "field.length"),
-                "temperature": links.number(temperature, 0, limits.MAX_TEMPERATURE, "field.temperature"),
-                "seed": links.seed(seed),
-                "step": links.whole(step, 0, limits.MAX_INSIDE_LENGTH - 1, "field.step"),
-            }, run=button)
+            button.click(self.next_words, fields.inputs(), outputs, api_name="next_words", preprocess=False)
+            step.release(self.next_words, fields.inputs(seed=used_seed), outputs, api_visibility="private",
+                         preprocess=False)
+            fields.offer(run=button)

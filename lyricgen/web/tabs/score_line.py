@@ -8,7 +8,7 @@ import pandas as pd
 from ...checkpoint import Checkpoint
 from ...inspect.words import LineScore, score_line
 from ...tokens import EOL, UNK, text_words
-from .. import limits, links
+from .. import params
 from ..i18n import t
 from ..render import (
     CELL_LABELS,
@@ -19,10 +19,12 @@ from ..render import (
     word_span,
     words_html,
 )
-from ..validate import InputError, check_text
+from ..validate import InputError
 from ..widgets import panel
 
 EXAMPLE = "我想你想到睡不着"  # an everyday line, not a corpus line
+# The panel's input (/score_line).
+FORM = params.Form(params.Text("text", "field.line", "score_line.line", default=EXAMPLE, blank_ok=False))
 
 
 def words_table(score: LineScore) -> pd.DataFrame:
@@ -49,10 +51,10 @@ class ScoreLineTab:
     def __init__(self, checkpoints: dict[str, Checkpoint]):
         self.checkpoints = checkpoints
 
+    @FORM.checked
     def score_line(self, text: str) -> tuple[pd.DataFrame, str, pd.DataFrame]:
         """(one row per cell: mean surprisal, perplexity, validation perplexity; each cell's words coloured;
         one row per word: its surprisal under every cell)."""
-        text = check_text(text, limits.MAX_TEXT_CHARS, "field.line", blank_ok=False)
         if not text_words(text):
             raise InputError("score_line.error.no_words")
         score = score_line(self.checkpoints, text)
@@ -75,11 +77,12 @@ class ScoreLineTab:
 
     def layout(self) -> None:
         with panel(t("score_line.title"), "score_line", t("score_line.explain")):
-            text = gr.Textbox(label=t("score_line.line"), value=EXAMPLE, max_length=limits.MAX_TEXT_CHARS)
+            fields = FORM.fields(self)
+            text = fields.show("text")
             button = gr.Button(t("score_line.button"), variant="primary")
             summary = gr.Dataframe(label=t("score_line.summary"), interactive=False, elem_id="score-summary")
             colored = gr.HTML(elem_id="score-words")
             table = gr.Dataframe(label=t("score_line.table"), interactive=False)
             button.click(self.score_line, text, [summary, colored, table], api_name="score_line")
             text.submit(self.score_line, text, [summary, colored, table], api_visibility="private")
-            links.offer({"text": links.text(text, limits.MAX_TEXT_CHARS, "field.line", blank_ok=False)}, run=button)
+            fields.offer(run=button)

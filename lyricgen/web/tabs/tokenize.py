@@ -9,24 +9,27 @@ from PIL import Image
 
 from ...checkpoint import Checkpoint
 from ...tokens import UNK, text_words
-from .. import limits, links
+from .. import limits, params
 from ..i18n import t
 from ..render import heatmap_image, md_cell, shown_token
-from ..validate import InputError, check_cell, check_text
-from ..widgets import cell_radio
+from ..validate import InputError
 
 EXAMPLE = "窗外的星星在说话"  # an everyday sentence, not a corpus line
 HEATMAP_ROW_H = 22  # one row per token, tall enough to read its position number
+
+
+# The tab's inputs, in the order of its endpoint's parameters (/tokenize).
+FORM = params.Form(params.SENTENCE.but(default=EXAMPLE, blank_ok=True, look={"scale": 3}), params.CELL)
 
 
 class TokenizeTab:
     def __init__(self, checkpoints: dict[str, Checkpoint]):
         self.checkpoints = checkpoints
 
+    @FORM.checked
     def tokenize(self, text: str, cell: str) -> tuple[pd.DataFrame, str, Image.Image]:
         """(one row per token: position, word, id, known?, first dims, norm; the shapes as Markdown; a heatmap)."""
-        ckpt = check_cell(self.checkpoints, cell)
-        text = check_text(text, limits.MAX_TEXT_CHARS, "field.sentence")
+        ckpt = self.checkpoints[cell]
         words = text_words(text)  # a line break typed is <eol>, a word of its own (as in training)
         if not words:
             raise InputError("tokenize.error.no_words")
@@ -63,18 +66,14 @@ class TokenizeTab:
     def layout(self) -> None:
         with gr.Tab(t("tab.tokenize"), id="tokenize", elem_id="tab-tokenize"):
             gr.Markdown(t("tokenize.intro"))
+            fields = FORM.fields(self)
             with gr.Row():
-                text = gr.Textbox(label=t("tokenize.sentence"), value=EXAMPLE, max_length=limits.MAX_TEXT_CHARS,
-                                  scale=3)
-                cell = cell_radio(self.checkpoints)
+                text, _ = fields.show()
             button = gr.Button(t("tokenize.button"), variant="primary")
             shapes = gr.Markdown(elem_id="tokenize-shapes")
             table = gr.Dataframe(label=t("tokenize.table"), interactive=False, elem_id="token-table")
             image = gr.Image(label=t("tokenize.heatmap"), type="pil", format="png", interactive=False,
                              alt_text=t("alt.tokenize"), elem_id="heatmap")
-            button.click(self.tokenize, [text, cell], [table, shapes, image], api_name="tokenize")
-            text.submit(self.tokenize, [text, cell], [table, shapes, image], api_visibility="private")
-            links.offer({
-                "text": links.text(text, limits.MAX_TEXT_CHARS, "field.sentence"),
-                "cell": links.choice(cell, self.checkpoints, "field.model"),
-            }, run=button)
+            button.click(self.tokenize, fields.inputs(), [table, shapes, image], api_name="tokenize")
+            text.submit(self.tokenize, fields.inputs(), [table, shapes, image], api_visibility="private")
+            fields.offer(run=button)
