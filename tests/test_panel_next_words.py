@@ -15,7 +15,7 @@ from lyricgen.generate import GenerationSettings, generate_text, make_prompt
 from lyricgen.inspect.words import NextWordResult, WordStep, next_words, top_candidates
 from lyricgen.sampling import Sampling
 from lyricgen.tokens import EOL
-from lyricgen.web import limits
+from lyricgen.web import limits, links
 from lyricgen.web.render import (
     next_words_html,
     prob_color,
@@ -125,6 +125,21 @@ def test_client_next_words_colours_words_and_shows_the_temperature(served, tiny)
     assert "Step 3" in info and list(bars(before)) == list(bars(after))
     shares = [p_t / p for p, p_t in zip(bars(before).values(), bars(after).values(), strict=True)]
     assert shares == pytest.approx([shares[0]] * len(shares)) and shares[0] >= 1
+
+
+def test_a_link_and_the_api_set_next_words_top_k(served, built):
+    """top_k, declared once in the panel's form: a link fills it, the API takes it, and p_T is 0 past it."""
+    filled = links.read_query(built.setups, {"tab": "next_words", "top_k": "3", "start": "明月"})
+    assert filled.notices == [] and filled.values == {"top_k": 3, "start": "明月"}
+    bad = links.read_query(built.setups, {"tab": "next_words", "top_k": "-1"})
+    assert bad.values == {} and "top-k" in bad.notices[0]
+    client, _ = served
+    _, _, before, after, _ = client.predict("明月", "lstm", 6, 1.2, "3", 2, 3, api_name="/next_words")
+    p_t = list(bars(after).values())
+    assert all(p > 0 for p in p_t[:3]) and p_t[3:] and all(p == 0 for p in p_t[3:])
+    assert sum(p_t) == pytest.approx(1, abs=1e-6)
+    _, _, _, unlimited, _ = client.predict("明月", "lstm", 6, 1.2, "3", 2, api_name="/next_words")  # 0 = off
+    assert all(p > 0 for p in bars(unlimited).values())
 
 
 @pytest.mark.parametrize("temperature", [0.5, 1.5])

@@ -35,6 +35,7 @@ FORM = params.Form(
     params.SEED.but(default="42"),
     params.Whole("step", "field.step", "next_words.step", default=0, high=limits.MAX_INSIDE_LENGTH - 1,
                  look={"elem_id": "next-words-step"}),
+    params.TOP_K,
 )
 
 
@@ -44,7 +45,7 @@ class NextWordsTab:
 
     @FORM.checked
     def next_words(self, start: str, cell: str, length: int, temperature: float, seed: int | None,
-                   step: int) -> tuple[str, str, gr.BarPlot, gr.BarPlot, int, gr.Slider]:
+                   step: int, top_k: int) -> tuple[str, str, gr.BarPlot, gr.BarPlot, int, gr.Slider]:
         """Generate, then show step `step`'s likeliest next words: the model's own p, and p_T sampled from (the
         charts share one axis from 0 and one order of words).
 
@@ -53,7 +54,7 @@ class NextWordsTab:
         step slider, its end moved to the last step there is.
         """
         ckpt = self.checkpoints[cell]
-        result = next_words(ckpt, params.generation(start, length, temperature, seed), limits.TOP_CANDIDATES)
+        result = next_words(ckpt, params.generation(start, length, temperature, seed, top_k), limits.TOP_CANDIDATES)
         index = min(step, len(result.steps) - 1)
         chosen = result.steps[index]
         labels = [f"{rank}. {'↵' if c.token == EOL else c.token}" for rank, c in enumerate(chosen.candidates, 1)]
