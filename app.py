@@ -33,6 +33,7 @@ from lyricgen.engine import DecodingEngine, stop_engines  # noqa: E402
 from lyricgen.tokens import init_jieba  # noqa: E402
 from lyricgen.web import limits, server  # noqa: E402
 from lyricgen.web.i18n import t  # noqa: E402
+from lyricgen.web.mine import StudentModels  # noqa: E402
 from lyricgen.web.page import PageBuilder  # noqa: E402
 from lyricgen.web.tabs import (  # noqa: E402
     attention,
@@ -53,33 +54,38 @@ from lyricgen.web.tabs import (  # noqa: E402
 )
 
 
-def build_demo(checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEngine] | None = None) -> gr.Blocks:
-    """The page around the loaded models; engines: their decoding loops (default: start one per model)."""
+def build_demo(checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEngine] | None = None,
+               mine: StudentModels | None = None) -> gr.Blocks:
+    """The page around the loaded models; engines: their decoding loops (default: start one per model);
+    mine: each session's own model, offered as "mine" in every panel (default: a store of its own)."""
     engines = engines if engines is not None else server.engines_for(checkpoints)
+    mine = mine if mine is not None else StudentModels()
     page = PageBuilder()
     with gr.Blocks(title="lyricgen", analytics_enabled=False,
                    delete_cache=(limits.DOWNLOAD_MAX_AGE_S, limits.DOWNLOAD_MAX_AGE_S)) as demo, page.building():
         page.header(models.device_of(checkpoints))
         with gr.Tabs(elem_id="tabs", overflow_behavior="wrap"):  # on a phone every tab shows, in two rows
             lesson.LessonTab(checkpoints).layout()
-            lyrics = generate.GenerateTab(checkpoints, engines).layout()
-            tokenize.TokenizeTab(checkpoints).layout()
+            lyrics = generate.GenerateTab(checkpoints, engines, mine=mine).layout()
+            tokenize.TokenizeTab(checkpoints, mine=mine).layout()
             with gr.Tab(t("tab.inside"), id="inside", elem_id="tab-inside"), gr.Tabs():
-                next_words.NextWordsTab(checkpoints).layout()
-                compare.CompareTab(checkpoints, engines).layout()
-                hidden_states.HiddenStatesTab(checkpoints).layout()
-                open_box.OpenBoxTab(checkpoints).layout()
-                neighbours.NeighboursTab(checkpoints).layout()
-                memorized.MemorizedTab(checkpoints).layout(lyrics)
-                score_line.ScoreLineTab(checkpoints).layout()
-                attention.AttentionTab(checkpoints).layout()
+                next_words.NextWordsTab(checkpoints, mine=mine).layout()
+                compare.CompareTab(checkpoints, engines, mine=mine).layout()
+                hidden_states.HiddenStatesTab(checkpoints, mine=mine).layout()
+                open_box.OpenBoxTab(checkpoints, mine=mine).layout()
+                neighbours.NeighboursTab(checkpoints, mine=mine).layout()
+                memorized.MemorizedTab(checkpoints, mine=mine).layout(lyrics)
+                score_line.ScoreLineTab(checkpoints, mine=mine).layout()
+                attention.AttentionTab(checkpoints, mine=mine).layout()
             with gr.Tab(t("tab.lab"), id="lab", elem_id="tab-lab"), gr.Tabs():
-                lab_train.TrainTab(checkpoints).layout()
-                lab_gradients.GradientsTab(checkpoints).layout()
+                lab_train.TrainTab(checkpoints, mine=mine).layout()
+                lab_gradients.GradientsTab(checkpoints, mine=mine).layout()
                 lab_shapes.ShapesTab(checkpoints).layout()
-            models.ModelTab(checkpoints).layout()
+            models.ModelTab(checkpoints, mine=mine).layout()
         page.finish(demo)
+        demo.unload(mine.forget_request)  # a page closed: its model goes
     demo.lyricgen_page = page  # its strings and link setups, for tests
+    demo.lyricgen_mine = mine  # the students' own models, for tests
     return server.configure_queue(demo)
 
 

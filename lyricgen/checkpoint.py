@@ -239,7 +239,12 @@ def read_weights(path: Path, config: ModelConfig, config_path: Path) -> LyricMod
 
 
 def load_checkpoint(path_or_repo: str | Path, device: torch.device | str | None = None) -> Checkpoint:
-    """Load a weights folder (or hub id) onto device (default: the GPU when present), strictly."""
+    """Load a weights folder, a zip of one (lyricgen/archive.py) or a hub id onto device (default: the GPU when
+    present), strictly."""
+    if str(path_or_repo).endswith(".zip") and Path(path_or_repo).is_file():
+        from .archive import load_zip  # it loads the folder it unpacks with this function
+
+        return load_zip(path_or_repo, device)
     folder = resolve_folder(path_or_repo)
     device = torch.device(device) if device is not None else best_device()
     config = read_config(folder / CONFIG_FILE)

@@ -13,7 +13,8 @@ import torch
 
 from .data import Split, split_lines
 from .evaluate import unk_rate
-from .tokens import lines_to_tokens
+from .fingerprint import Fingerprint
+from .tokens import lines_to_tokens, split_words
 from .vocab import Vocab
 
 
@@ -67,3 +68,8 @@ def epoch_ids(corpus: Corpus, seed: int, epoch: int) -> torch.Tensor:
     ids = corpus.train_ids
     hide = torch.rand(ids.shape, generator=generator) < corpus.unk_prob[ids]
     return torch.where(hide, torch.full_like(ids, corpus.vocab.unk_id), ids)
+
+
+def fingerprint_of(corpus: Corpus) -> Fingerprint:
+    """The training lines' words, hashed: the app's memorization check compares generated lines with them."""
+    return Fingerprint.build([split_words(line) for line in corpus.split.train_lines])

@@ -28,6 +28,7 @@ from .checkpoint import save_checkpoint
 from .corpus import Corpus, build_corpus, epoch_ids
 from .data import batchify, bptt_batches
 from .evaluate import mean_nll
+from .fingerprint import Fingerprint
 from .generate import Sampling, generate_steps, make_prompt, new_generator
 from .model import CELLS, Hidden, LyricModel, ModelConfig, evaluating
 from .ngram import KneserNey
@@ -347,15 +348,17 @@ def lab_metrics(progress: LabProgress, data: LabData, cfg: LabConfig, ngram_orde
     }
 
 
-def export_zip(model: LyricModel, vocab: Vocab, metrics: dict, dest_zip_path: str | Path) -> Path:
-    """A normal weights folder (config.json, model.safetensors, vocab.json, metrics.json, README.md), zipped
-    with its files at the archive's top level: unzipped into a folder, load_checkpoint loads that folder."""
+def export_zip(model: LyricModel, vocab: Vocab, metrics: dict, dest_zip_path: str | Path,
+               fingerprint: Fingerprint | None = None) -> Path:
+    """A normal weights folder (config.json, model.safetensors, vocab.json, metrics.json, fingerprint.json of
+    the training lines, README.md), zipped with its files at the archive's top level: load_checkpoint loads
+    the zip, or the folder it unzips into."""
     dest = Path(dest_zip_path)
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(f".{dest.name}.tmp")  # renamed when complete: a reader never sees half a zip
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "weights"
-        save_checkpoint(model, vocab, folder, metrics)
+        save_checkpoint(model, vocab, folder, metrics, fingerprint)
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(folder.iterdir()):
                 archive.write(path, path.name)

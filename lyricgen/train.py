@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from .cache import CACHE_KEY, choose_cache_settings
 from .checkpoint import Checkpoint, CheckpointError, best_device, load_checkpoint, recover, save_checkpoint, sha256_of
-from .corpus import Corpus, build_corpus, epoch_ids
+from .corpus import Corpus, build_corpus, epoch_ids, fingerprint_of
 from .data import batchify, bptt_batches
 from .evaluate import mean_nll
 from .fingerprint import Fingerprint
@@ -116,11 +116,6 @@ def verbatim_share(model: LyricModel, vocab: Vocab, corpus_line_words: set, samp
 def read_corpus(cfg: TrainConfig, path: str, hold_out: bool = True) -> Corpus:
     """The corpus file read as the Lab reads its text (lyricgen.corpus); hold_out=False: every line is for training."""
     return build_corpus(read_lines(path), cfg.val_fraction, cfg.min_count, cfg.unk_alpha, hold_out)
-
-
-def fingerprint_of(corpus: Corpus) -> Fingerprint:
-    """The training lines' words, hashed: the app's memorization check compares generated lines with them."""
-    return Fingerprint.build([split_words(line) for line in corpus.split.train_lines])
 
 
 def build_model(cfg: TrainConfig, vocab_size: int, device: torch.device) -> LyricModel:

@@ -193,8 +193,8 @@ def served(tiny, engines) -> Iterator[tuple]:
 
 
 @contextmanager
-def served_alone(tab) -> Iterator[str]:
-    """One tab on a page of its own (with the page's header, strings and links), served: its URL."""
+def served_alone(*tabs) -> Iterator[str]:
+    """A few tabs on a page of their own (with the page's header, strings and links), served: its URL."""
     import gradio as gr
 
     from lyricgen.web import server
@@ -204,7 +204,8 @@ def served_alone(tab) -> Iterator[str]:
     with gr.Blocks() as demo, page.building():
         page.header("cpu")
         with gr.Tabs():
-            tab.layout()
+            for tab in tabs:
+                tab.layout()
         page.finish(demo)
     server.configure_queue(demo)
     server.serve(demo, "127.0.0.1", free_port(), block=False, quiet=True)

@@ -27,11 +27,11 @@ GOOD = {  # the link's text → the widget's value
     "tokenize": {"text": ("明月几时有", "明月几时有"), "cell": ("gru", "gru")},
     "model": {},
     "next_words": {"start": ("明月", "明月"), "cell": ("lstm", "lstm"), "length": ("12", 12),
-                   "temperature": ("0.5", 0.5), "seed": ("3", "3"), "step": ("4", 4)},
+                   "temperature": ("0.5", 0.5), "seed": ("3", "3"), "step": ("4", 4), "top_k": ("5", 5)},
     "compare": {"start": (" 明月 ", "明月"), "seed": ("", ""), "temperature": ("1.2", 1.2), "length": ("20", 20),
                 "top_p": ("0.9", 0.9), "cache": ("on", True)},
     "hidden_states": {"text": ("明月几时有", "明月几时有"), "cell": ("rnn", "rnn")},
-    "open_box": {"text": ("明月光", "明月光"), "units": ("3", 3)},
+    "open_box": {"text": ("明月光", "明月光"), "units": ("3", 3), "cell": ("rnn", "rnn")},
 }
 
 

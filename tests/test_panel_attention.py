@@ -14,6 +14,7 @@ from lyricgen.cache import CACHE_KEY, CacheSettings, hidden_and_log_probs
 from lyricgen.inspect.attention import cache_attention
 from lyricgen.tokens import lines_to_tokens
 from lyricgen.web import limits
+from lyricgen.web.mine import Chosen
 from lyricgen.web.tabs.attention import (
     EXAMPLE,
     EXAMPLE_WORD,
@@ -41,7 +42,8 @@ def rows(table: dict) -> list[dict]:
 def expected(tiny, cell: str, text: str, position: int):
     tab = AttentionTab(tiny)
     tokens = lines_to_tokens(text_lines(text))
-    return cache_attention(tiny[cell].model, tiny[cell].vocab, tokens, tab.cache_settings(cell).settings,
+    settings = tab.cache_settings(Chosen(cell, tiny[cell])).settings
+    return cache_attention(tiny[cell].model, tiny[cell].vocab, tokens, settings,
                            position, limits.ATTENTION_TOP_POSITIONS)
 
 
@@ -151,7 +153,7 @@ def test_defaults_when_the_checkpoint_records_no_settings(tiny):
     broken = {"gru": dataclasses.replace(tiny["gru"], metrics={**tiny["gru"].metrics, CACHE_KEY: {"lam": 7}})}
     for checkpoints, why in ((plain, "records none"), (broken, "unusable")):
         tab = AttentionTab(checkpoints)
-        chosen = tab.cache_settings("gru")
+        chosen = tab.cache_settings(Chosen("gru", checkpoints["gru"]))
         assert not chosen.recorded and why in chosen.note.render("en")
         ids = tiny["gru"].vocab.encode(lines_to_tokens(text_lines(EXAMPLE)))
         hs, _ = hidden_and_log_probs(tiny["gru"].model, ids)

@@ -41,7 +41,7 @@ def test_compare_cells_surprisal_is_recomputed_independently(ckpts):
         nats = F.cross_entropy(logits[:, 0], torch.tensor(ids[1:]), reduction="none")[-12:]
         assert o.mean_surprisal == pytest.approx(float(nats.mean()) / math.log(2), rel=1e-4)
         assert o.val_ppl == pytest.approx(ckpt.metrics["val_ppl"])
-    table = per_cell_table(outputs)
+    table = per_cell_table(outputs, {cell: cell.upper() for cell in ckpts})
     assert len(table) == 3 and all(o.seed == 5 for o in outputs)
     drawn = compare_cells(ckpts, GenerationSettings("明月", 3, Sampling(0.8)))
     assert len({o.seed for o in drawn}) == 1  # one random seed, shared by every cell

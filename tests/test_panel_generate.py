@@ -18,6 +18,7 @@ from lyricgen.generate import GenerationSettings, generate_from_settings, genera
 from lyricgen.sampling import Sampling
 from lyricgen.tokens import UNK, join_words
 from lyricgen.web import limits, params
+from lyricgen.web.mine import Chosen
 from lyricgen.web.render import CELL_LABELS
 from lyricgen.web.tabs.generate import FORM, GenerateTab, lyrics_file
 from lyricgen.web.tabs.tokenize import TokenizeTab
@@ -145,7 +146,7 @@ def test_the_download_holds_the_lyrics_and_every_setting(generate, tiny):
     name, text = saved["name"], saved["text"]
     assert name == "lyrics-gru-7.txt"
     settings = checked_settings(tiny, start="明月", length=5, temperature=0.8, top_k=0, top_p=0.9, seed="7")
-    assert text == lyrics_file(tiny["gru"], settings, 7, lyrics)
+    assert text == lyrics_file(Chosen("gru", tiny["gru"]), settings, 7, lyrics)
     assert text.startswith("# Lyrics written by lyricgen") and lyrics in text
     assert "Seed: 7" in text and "top-p: 0.9" in text
     assert all(digest in text for digest in tiny["gru"].file_hashes.values())

@@ -13,6 +13,7 @@ from lyricgen.cache import GENERATION_LAM_SCALE, for_generation, recorded_settin
 from lyricgen.generate import GenerationSettings
 from lyricgen.sampling import Sampling
 from lyricgen.web import i18n
+from lyricgen.web.mine import Chosen
 from lyricgen.web.tabs.attention import AttentionTab
 from lyricgen.web.tabs.generate import generation_info
 from lyricgen.web.tabs.neighbours import (
@@ -61,8 +62,8 @@ def test_generate_and_attention_say_why_their_cache_lambda_differs(tiny, lang):
     settings = GenerationSettings("明月", 8, Sampling(0.8), seed=1, cache=writing)
     why = {"zh": ("一半", "记忆与注意力"), "en": ("half", "Memory & attention")}[lang]
     with i18n.using(lang):
-        generate = generation_info(ckpt, settings, ["明月"], [], 1)
-        attention = AttentionTab(tiny).settings_markdown("gru")
+        generate = generation_info(Chosen("gru", ckpt), settings, ["明月"], [], 1)
+        attention = AttentionTab(tiny).settings_markdown(Chosen("gru", tiny["gru"]))
     for words in (generate, attention):  # both panels give both values, and the reason
         assert f"λ = {writing.lam:g}" in words and f"{scoring.lam:g}" in words
         assert why[0] in words

@@ -167,7 +167,8 @@ class LineScore:
     ("does the line end here?"), so the perplexity compares with the validation perplexity."""
 
     tokens: list[str]  # the scored tokens: words and <eol>, the leading <eol> left out
-    known: list[bool]  # False where the word is not in the vocabulary (scored as <unk>)
+    known: list[bool]  # False where the word is not in every model's vocabulary
+    known_by: dict[str, list[bool]] = field(default_factory=dict)  # cell → False where its vocabulary lacks it (<unk>)
     surprisal: dict[str, list[float]] = field(default_factory=dict)  # cell → bits per token
     perplexity: dict[str, float] = field(default_factory=dict)  # cell → 2 ** mean surprisal
 
@@ -189,9 +190,9 @@ def score_line(checkpoints: dict[str, Checkpoint], text: str) -> LineScore:
     probability of "some word I do not know", and flagged in `known`.
     """
     tokens = lines_to_tokens(text_lines(text))  # [<eol>, words..., <eol>, ...]
-    # The shipped cells share one vocabulary; should they not, a word is "known" only if all know it.
-    known = [t == EOL or all(t in c.vocab for c in checkpoints.values()) for t in tokens[1:]]
-    result = LineScore(tokens[1:], known)
+    # The shipped cells share one vocabulary, a student's model has its own: a word is "known" if all know it.
+    known_by = {cell: [t == EOL or t in c.vocab for t in tokens[1:]] for cell, c in checkpoints.items()}
+    result = LineScore(tokens[1:], [all(column) for column in zip(*known_by.values(), strict=True)], known_by)
     for cell, ckpt in checkpoints.items():
         vocab, model = ckpt.vocab, ckpt.model
         ids = torch.tensor(vocab.encode(tokens), dtype=torch.long, device=model.device)  # (num_tokens,)

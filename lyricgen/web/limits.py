@@ -112,3 +112,17 @@ MAX_UPLOAD_BYTES = 24 * 1024 * 1024
 # Languages: the language chosen on each page is remembered for its session (lyricgen/web/i18n.py).
 MAX_SESSIONS = 10_000  # pages remembered at once; the oldest is forgotten first (it falls back to its browser's)
 DOWNLOAD_MAX_AGE_S = 3600  # a file handed out (the Lab's trained model) stays in Gradio's cache this long
+
+# Your own model (lyricgen/web/mine.py): the Lab's, or an upload, used in every panel as "mine".
+MINE_MAX_ZIP_BYTES = 20 * 1024 * 1024  # an uploaded zip, packed and unpacked
+MINE_MAX_VOCAB = 30_000  # the most words the Lab's 30,000 characters can give
+MINE_MAX_LAYERS = 2
+MINE_MAX_MODELS = 60  # held at once on the server; the least recently used goes first
+MINE_MAX_HELD_BYTES = 400 * 1024 * 1024  # and their memory, all together
+MINE_BYTES_PER_HASH = 80  # a fingerprint's hash in a Python set, about
+MINE_IDLE_S = 30 * 60  # a model unused this long is dropped
+MINE_MAX_DROPPED = 2_000  # sessions remembered to be told why their model went
+MINE_ENGINE_BATCH = 4  # requests a student's model advances together: one student, a few tabs
+MINE_ENGINE_WAITING = 8
+MINE_DETAIL_CHARS = 300  # a loader's message quoted in a refusal, at most
+LAB_HIGH_UNKNOWN = 0.5  # a validation split with this share of unknown words gets a warning beside the curve

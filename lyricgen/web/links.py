@@ -33,7 +33,7 @@ from .validate import InputError
 class Param:
     """An input's widget and how its value reads from and writes to the URL: made from its spec (params.py)."""
     component: Any  # the widget the value goes into
-    read: Callable[[str], Any]  # the URL's text → the widget's value; raises InputError when unusable
+    read: Callable[..., Any]  # (the URL's text, request=…) → the widget's value; raises InputError when unusable
     write: Callable[[Any], str] = str  # the widget's value → the URL's text
 
 
@@ -74,8 +74,9 @@ class Filled:
     notices: list[str]  # one line each, in the page's language
 
 
-def read_query(setups: Mapping[str, Setup], query: Mapping[str, str]) -> Filled:
-    """A link's query → the panel it opens and the values to fill in; never raises."""
+def read_query(setups: Mapping[str, Setup], query: Mapping[str, str], request: Any = None) -> Filled:
+    """A link's query → the panel it opens and the values to fill in; never raises. request: the visitor's
+    (a value may be theirs alone: ?cell=mine)."""
     query = {str(k): str(v) for k, v in query.items() if k != "lang"}  # lang: read by i18n.of_request
     if "tab" not in query:
         return Filled(None, {}, [])
@@ -90,7 +91,7 @@ def read_query(setups: Mapping[str, Setup], query: Mapping[str, str]) -> Filled:
     for name, param in setup.params.items():
         if name in query:
             try:
-                values[name] = param.read(query[name])
+                values[name] = param.read(query[name], request=request)
             except InputError as error:
                 notices.append(t("page.notice.bad_value", name=name, reason=error.text))
     return Filled(setup, values, notices)

@@ -25,9 +25,8 @@ class's generations.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from urllib.parse import parse_qsl
 
 import gradio as gr
@@ -336,11 +335,11 @@ class PageBuilder:
         i18n.remember(request, lang)
         return self.strings.translate(lang)
 
-    def open_panel(self, setup: links.Setup, address: str) -> list:
+    def open_panel(self, setup: links.Setup, address: str, request: gr.Request | None = None) -> list:
         """A panel's opener: its tabs selected, the inputs the link sets filled, and the notice."""
         query = dict(parse_qsl(str(address or "").lstrip("?"), keep_blank_values=True))
         query["tab"] = setup.tab  # this opener opens this panel
-        filled = links.read_query(self.setups, query)
+        filled = links.read_query(self.setups, query, request)
         tabs = [gr.update(selected=tab_id) for _, tab_id in setup.path]
         values = [filled.values[name] if name in filled.values else gr.skip() for name in setup.params]
         return [*tabs, *values, notice_update(filled.notices, hidden=gr.update(visible=False))]
@@ -359,6 +358,13 @@ class PageBuilder:
             else:
                 block.info = t("widget.max_chars", n=n)
 
+    def opener_of(self, setup: links.Setup) -> Callable[..., list]:
+        """open_panel for one panel, as a function Gradio passes the request to (it reads a gr.Request parameter
+        from the annotations, which a functools.partial does not show)."""
+        def open_panel(address: str, request: gr.Request | None = None) -> list:
+            return self.open_panel(setup, address, request)
+        return open_panel
+
     def finish(self, demo: gr.Blocks) -> None:
         """Wire the page, once every tab is built (still inside the Blocks)."""
         # The hidden part: what the browser presses and reads (see the JS above).
@@ -369,8 +375,7 @@ class PageBuilder:
         for setup in self.setups.values():
             opener = gr.Button(visible="hidden", elem_id=f"open-{setup.tab}")
             outputs = [tabs for tabs, _ in setup.path] + [p.component for p in setup.params.values()] + [self.notice]
-            open_it = partial(self.open_panel, setup)
-            open_it.__name__ = "open_panel"  # its name in Gradio's logs and the tests
+            open_it = self.opener_of(setup)
             opener.click(open_it, address, outputs, js=ADDRESS_JS, api_visibility="private",
                          concurrency_limit=None).then(None, None, None, js=opened_js(setup))
             self.openers[setup.tab] = opener

@@ -40,9 +40,11 @@ from ..generate import GenerationSettings
 from ..sampling import Sampling
 from . import limits, links
 from .i18n import Msg, t
+from .mine import MINE, Chosen, session_of
 from .render import CELL_LABELS
 from .validate import InputError, check_choice, check_number, check_seed, check_text, check_whole
 
+REQUEST = "request"  # the handler's parameter Gradio passes the gr.Request in
 FLAG_WORDS = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "off": False, "no": False}
 
 
@@ -60,15 +62,15 @@ class Spec:
         """The same input with some of its declaration changed (another range, default or label)."""
         return replace(self, **changes)
 
-    def check(self, value: object, owner: object) -> Any:  # pragma: no cover - every kind has its own
+    def check(self, value: object, owner: object, request: gr.Request | None = None) -> Any:  # pragma: no cover
         raise NotImplementedError
 
     def widget(self, owner: object, **look: Any) -> Any:  # pragma: no cover
         raise NotImplementedError
 
-    def read(self, raw: str, owner: object) -> Any:
+    def read(self, raw: str, owner: object, request: gr.Request | None = None) -> Any:
         """A link's text → the widget's value; raises InputError when unusable."""
-        return self.check(raw, owner)
+        return self.check(raw, owner, request)
 
     def write(self, value: Any) -> str:
         """The widget's value → a link's text; TypeError or ValueError when it cannot be written."""
@@ -86,7 +88,7 @@ class Text(Spec):
     placeholder: str | None = None  # string key
     value_type: Any = str
 
-    def check(self, value: object, owner: object) -> str:
+    def check(self, value: object, owner: object, request: gr.Request | None = None) -> str:
         return check_text(value, self.limit, self.what, self.blank_ok)
 
     def widget(self, owner: object, **look: Any) -> gr.Textbox:
@@ -104,14 +106,14 @@ class Number(Spec):
     empty_ok: bool = False  # None (a number box left empty) means the default
     value_type: Any = float
 
-    def check(self, value: object, owner: object) -> float:
+    def check(self, value: object, owner: object, request: gr.Request | None = None) -> float:
         return float(check_number(self._given(value), self.low, self.high, self.what))
 
     def _given(self, value: object) -> object:
         return self.default if value is None and self.empty_ok else value
 
-    def read(self, raw: str, owner: object) -> float:
-        return self.check(_number(raw, self.what), owner)
+    def read(self, raw: str, owner: object, request: gr.Request | None = None) -> float:
+        return self.check(_number(raw, self.what), owner, request)
 
     def write(self, value: Any) -> str:
         return f"{value:g}"
@@ -127,11 +129,11 @@ class Number(Spec):
 class Whole(Number):
     step: float = 1
 
-    def check(self, value: object, owner: object) -> int:
+    def check(self, value: object, owner: object, request: gr.Request | None = None) -> int:
         return check_whole(self._given(value), int(self.low), int(self.high), self.what)
 
-    def read(self, raw: str, owner: object) -> int:
-        return self.check(_number(raw, self.what), owner)
+    def read(self, raw: str, owner: object, request: gr.Request | None = None) -> int:
+        return self.check(_number(raw, self.what), owner, request)
 
 
 @dataclass(frozen=True)
@@ -140,10 +142,10 @@ class Seed(Spec):
     default: Any = ""
     value_type: Any = str
 
-    def check(self, value: object, owner: object) -> int | None:
+    def check(self, value: object, owner: object, request: gr.Request | None = None) -> int | None:
         return check_seed(value)
 
-    def read(self, raw: str, owner: object) -> str:
+    def read(self, raw: str, owner: object, request: gr.Request | None = None) -> str:
         value = check_seed(raw)
         return "" if value is None else str(value)
 
@@ -165,7 +167,7 @@ class Choice(Spec):
         """{value: label as shown}."""
         return {value: label if self.named else t(label) for value, label in self.options}
 
-    def check(self, value: object, owner: object) -> str:
+    def check(self, value: object, owner: object, request: gr.Request | None = None) -> str:
         check_choice(value, dict.fromkeys(value for value, _ in self.options), self.what)
         return value  # type: ignore[return-value]  # check_choice made sure it is one of the values
 
@@ -176,18 +178,34 @@ class Choice(Spec):
 
 @dataclass(frozen=True)
 class Cell(Spec):
-    """A choice among the models the panel serves (owner.checkpoints), the LSTM first chosen when loaded."""
+    """A choice among the models the panel serves: the shipped ones (owner.checkpoints, or those of them in
+    `only`), the LSTM first chosen when loaded, and "my model" (MINE) where the panel has the session's own
+    (owner.mine). Checked, it is the model chosen (a Chosen): a session's own model is found by its request."""
+    only: tuple[str, ...] | None = None  # the shipped cells offered; None: all
+    absent: str = "error.no_choice"  # string key of the message for a cell of `only` that is not loaded
     value_type: Any = str
 
-    def check(self, value: object, owner: object) -> str:
-        check_choice(value, owner.checkpoints, self.what)  # type: ignore[attr-defined]
-        return value  # type: ignore[return-value]
+    def names(self, owner: object) -> list[str]:
+        shipped = [c for c in owner.checkpoints if self.only is None or c in self.only]  # type: ignore[attr-defined]
+        return shipped + ([MINE] if getattr(owner, "mine", None) is not None else [])
+
+    def check(self, value: object, owner: object, request: gr.Request | None = None) -> Chosen:
+        if self.only is not None and value in self.only and value not in owner.checkpoints:  # type: ignore
+            raise InputError(self.absent)
+        check_choice(value, dict.fromkeys(self.names(owner)), self.what)
+        if value == MINE:
+            return Chosen(MINE, owner.mine.get(session_of(request)))  # type: ignore[attr-defined]
+        return Chosen(value, owner.checkpoints[value])  # type: ignore[attr-defined,index]
+
+    def read(self, raw: str, owner: object, request: gr.Request | None = None) -> str:
+        self.check(raw, owner, request)  # ?cell=mine: only for a visitor who has a model
+        return raw
 
     def widget(self, owner: object, **look: Any) -> gr.Radio:
-        cells = list(owner.checkpoints)  # type: ignore[attr-defined]
-        value = "lstm" if "lstm" in cells else cells[0]
-        return gr.Radio(**self._look({"choices": [(CELL_LABELS[c], c) for c in cells], "value": value,
-                                      "label": t(self.label)}, look))
+        cells = self.names(owner)
+        value = "lstm" if "lstm" in cells else next(iter(cells), None)
+        choices = [(t("mine.choice") if c == MINE else CELL_LABELS[c], c) for c in cells]
+        return gr.Radio(**self._look({"choices": choices, "value": value, "label": t(self.label)}, look))
 
 
 @dataclass(frozen=True)
@@ -198,14 +216,14 @@ class Flag(Spec):
     empty_ok: bool = False  # None (an API caller that left it out) means the default
     value_type: Any = bool
 
-    def check(self, value: object, owner: object) -> bool:
+    def check(self, value: object, owner: object, request: gr.Request | None = None) -> bool:
         if value is None and self.empty_ok:
             return bool(self.default)
         if not isinstance(value, bool):  # 1 or "yes" from a client is a mistake, not a choice
             raise InputError(self.refusal, name=self.name)
         return value
 
-    def read(self, raw: str, owner: object) -> bool:
+    def read(self, raw: str, owner: object, request: gr.Request | None = None) -> bool:
         if raw.strip().lower() not in FLAG_WORDS:
             raise InputError("error.flag")
         return FLAG_WORDS[raw.strip().lower()]
@@ -222,11 +240,6 @@ def _number(raw: str, what: str) -> float:
         return float(raw)
     except ValueError:
         raise InputError("error.not_number", what=Msg(what)) from None
-
-
-def _evaluated(annotation: Any, handler: Callable) -> Any:
-    """An annotation as an object: under `from __future__ import annotations` it is the text written."""
-    return eval(annotation, handler.__globals__) if isinstance(annotation, str) else annotation  # noqa: S307
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,9 +273,10 @@ class Form:
     def __iter__(self):
         return iter(self.specs.values())
 
-    def check(self, owner: object, values: Mapping[str, object]) -> dict[str, Any]:
+    def check(self, owner: object, values: Mapping[str, object], request: gr.Request | None = None
+              ) -> dict[str, Any]:
         """Every value checked, in the spec's order: {name: checked value}. A missing value is None."""
-        return {name: spec.check(values.get(name), owner) for name, spec in self.specs.items()}
+        return {name: spec.check(values.get(name), owner, request) for name, spec in self.specs.items()}
 
     def checked(self, handler: Callable) -> Callable:
         """The method Gradio (and a test) calls, with what a client sent, under the specs' names and in their
@@ -278,18 +292,23 @@ class Form:
         if given != names:
             raise TypeError(f"{handler.__qualname__} takes {given}, its form declares {names}")
         passed = [p for p in parameters[1:] if p.name not in self.specs]
+        if [p.name for p in passed] not in ([], [REQUEST]):
+            raise TypeError(f"{handler.__qualname__}: only a {REQUEST!r} parameter may follow its form's")
         # Each with its spec's default: a Python caller (a test) may leave out the last ones, as a page never does.
         raw = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=spec.value_type,
                                  default=spec.default) for name, spec in self.specs.items()]
-        wrapper_signature = signature.replace(parameters=[parameters[0], *raw, *passed])
+        # The request always: a check may need it (a session's own model), whether or not the handler does.
+        request = inspect.Parameter(REQUEST, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request | None,
+                                    default=None)
+        wrapper_signature = signature.replace(parameters=[parameters[0], *raw, request])
 
         def checked_call(args: tuple, kwargs: dict) -> tuple[object, dict]:
             bound = wrapper_signature.bind(*args, **kwargs)
             bound.apply_defaults()
             values = dict(bound.arguments)
-            owner = values.pop(parameters[0].name)
-            checked = self.check(owner, values)
-            return owner, {**checked, **{p.name: values[p.name] for p in passed}}
+            owner, given = values.pop(parameters[0].name), values.pop(REQUEST)
+            checked = self.check(owner, values, given)
+            return owner, {**checked, **({REQUEST: given} if passed else {})}
 
         if inspect.isasyncgenfunction(handler):
             async def wrapper(*args, **kwargs):
@@ -317,8 +336,7 @@ class Form:
         del wrapper.__wrapped__  # Gradio and inspect read the signature below, not the handler's
         wrapper.__signature__ = wrapper_signature
         # Real objects, not strings: Gradio finds a gr.Request parameter by its evaluated annotation.
-        wrapper.__annotations__ = {**{p.name: p.annotation for p in raw},
-                                   **{p.name: _evaluated(p.annotation, handler) for p in passed}}
+        wrapper.__annotations__ = {**{p.name: p.annotation for p in raw}, REQUEST: request.annotation}
         wrapper.form = self
         return wrapper
 

@@ -326,3 +326,9 @@ def memorization_html(report: MemoryReport) -> str:
         else:
             parts.append(f'<div style="padding:1px 4px">{body}</div>')
     return f'<div style="line-height:1.8">{"".join(parts)}</div><p>{esc(memory_summary(report))}</p>'
+
+
+def model_name(name: str, ckpt) -> str:
+    """How the page names a model: its cell (RNN, LSTM, GRU), or "my model (LSTM)" for a student's own ("mine")."""
+    cell = CELL_LABELS[ckpt.model.config.cell]
+    return t("mine.name", cell=cell) if name == "mine" else cell

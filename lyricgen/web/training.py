@@ -17,6 +17,7 @@ from pathlib import Path
 import gradio as gr
 import torch
 
+from ..corpus import fingerprint_of
 from ..lab import LabConfig, LabData, LabProgress, export_zip, lab_metrics, train_live
 from . import i18n, limits
 from .i18n import t
@@ -108,7 +109,8 @@ class TrainingRun:
             for progress in train_live(data, cfg, should_stop=self.should_stop):
                 if progress.done and not self.abandoned:
                     self.metrics = lab_metrics(progress, data, cfg)
-                    self.zip_path = export_zip(progress.model, data.vocab, self.metrics, new_zip_path(zip_dir, cfg))
+                    self.zip_path = export_zip(progress.model, data.vocab, self.metrics, new_zip_path(zip_dir, cfg),
+                                               fingerprint_of(data))
                 self._publish(progress)
         except BaseException as error:  # handed to the reader, which raises it in the handler
             self.error = error

@@ -23,7 +23,8 @@ from ...inspect.attention import CacheAttention, cache_attention
 from ...tokens import EOL, UNK, lines_to_tokens, text_lines
 from .. import limits, params
 from ..i18n import Msg, t
-from ..render import CELL_LABELS, esc, heatmap_image, md_cell, prob_legend_html, shown_token, word_span
+from ..mine import MINE, Chosen, StudentModels
+from ..render import esc, heatmap_image, md_cell, model_name, prob_legend_html, shown_token, word_span
 from ..validate import InputError
 from ..widgets import panel
 
@@ -181,26 +182,31 @@ FORM = params.Form(
 
 
 class AttentionTab:
-    def __init__(self, checkpoints: dict[str, Checkpoint]):
+    def __init__(self, checkpoints: dict[str, Checkpoint], mine: StudentModels | None = None):
         self.checkpoints = checkpoints
-        self._settings: dict[str, ChosenSettings] = {}  # per cell, worked out on first use
+        self.mine = mine  # each session's own model, offered as the cell "mine"
+        self._settings: dict[str, ChosenSettings] = {}  # per shipped cell, worked out on first use
 
-    def cache_settings(self, cell: str) -> ChosenSettings:
-        """The checkpoint's recorded settings (metrics.json "cache"), else the defaults (default_settings)."""
-        if cell not in self._settings:
-            ckpt = self.checkpoints[cell]
-            try:
-                recorded, note = recorded_settings(ckpt.metrics, strict=True), Msg("attention.note.none")
-            except ValueError as e:
-                recorded, note = None, Msg("attention.note.unusable", detail=md_cell(str(e)))
-            self._settings[cell] = (ChosenSettings(recorded, True, None) if recorded is not None
-                                    else ChosenSettings(default_settings(ckpt), False, note))
-        return self._settings[cell]
+    def cache_settings(self, cell: Chosen) -> ChosenSettings:
+        """The checkpoint's recorded settings (metrics.json "cache"), else the defaults (default_settings).
+        A student's own model records none (the Lab does not choose them): the defaults, said so."""
+        if cell.name in self._settings:
+            return self._settings[cell.name]
+        try:
+            recorded, note = recorded_settings(cell.ckpt.metrics, strict=True), Msg("attention.note.none")
+        except ValueError as e:
+            recorded, note = None, Msg("attention.note.unusable", detail=md_cell(str(e)))
+        chosen = (ChosenSettings(recorded, True, None) if recorded is not None
+                  else ChosenSettings(default_settings(cell.ckpt), False, note))
+        if cell.name != MINE:  # a session's own model is another model in every session: never kept
+            self._settings[cell.name] = chosen
+        return chosen
 
-    def settings_markdown(self, cell: str) -> str:
+    def settings_markdown(self, cell: Chosen) -> str:
         chosen = self.cache_settings(cell)
         s = chosen.settings
-        figures = {"cell": CELL_LABELS[cell], "lam": f"{s.lam:g}", "theta": f"{s.theta:.4g}", "window": s.window}
+        figures = {"cell": model_name(cell.name, cell.ckpt), "lam": f"{s.lam:g}", "theta": f"{s.theta:.4g}",
+                   "window": s.window}
         written = for_generation(s)  # what Generate and Compare mix in: why their λ is another
         generation = t("attention.settings.generation", gen_lam=f"{written.lam:g}", lag=written.min_lag)
         if chosen.recorded:
@@ -210,7 +216,7 @@ class AttentionTab:
                  ) + "\n\n" + generation
 
     @FORM.checked
-    def attention(self, text: str, cell: str, position: int) -> tuple[
+    def attention(self, text: str, cell: Chosen, position: int) -> tuple[
             str, pd.DataFrame, str, Image.Image, pd.DataFrame, pd.DataFrame, gr.Slider]:
         """(settings and the chosen word; perplexity without and with the cache; the coloured text; the
         weights heatmap; the chosen word's top earlier positions; one row per word; the position slider,
@@ -218,7 +224,7 @@ class AttentionTab:
 
         A position past the end chooses the last word: the slider may still reach further than a shorter text.
         """
-        ckpt = self.checkpoints[cell]
+        ckpt = cell.ckpt
         tokens = lines_to_tokens(text_lines(text))
         if all(token == EOL for token in tokens):
             raise InputError("attention.error.no_words")

@@ -11,12 +11,14 @@ from collections.abc import AsyncIterator
 import gradio as gr
 import pandas as pd
 
+from ...cache import recorded_settings
 from ...checkpoint import Checkpoint
 from ...engine import DecodingEngine
 from ...inspect.words import CellOutput, cell_output, shared_seed, surprisal_bits
 from .. import limits, params
 from ..i18n import t
-from ..render import CELL_LABELS, prob_legend_html, word_span, words_html
+from ..mine import MINE, StudentModels, with_mine
+from ..render import esc, model_name, prob_legend_html, word_span, words_html
 from ..streaming import new_steps, submit
 from ..validate import with_cache_of
 from ..widgets import panel
@@ -24,10 +26,11 @@ from ..widgets import panel
 START = "星星"
 
 
-def per_cell_table(outputs: list[CellOutput]) -> pd.DataFrame:
-    """One row per cell: its mean surprisal (and what it means as a perplexity) and validation perplexity."""
+def per_cell_table(outputs: list[CellOutput], names: dict[str, str]) -> pd.DataFrame:
+    """One row per cell: its mean surprisal (and what it means as a perplexity) and validation perplexity.
+    names: each cell's name on the page (model_name)."""
     return pd.DataFrame([{
-        t("compare.col.cell"): CELL_LABELS[o.cell],
+        t("compare.col.cell"): names[o.cell],
         t("compare.col.surprisal"): round(o.mean_surprisal, 2),
         t("compare.col.own_ppl"): round(2 ** o.mean_surprisal, 1),
         t("compare.col.val_ppl"): round(o.val_ppl, 1) if o.val_ppl is not None else None,
@@ -35,7 +38,7 @@ def per_cell_table(outputs: list[CellOutput]) -> pd.DataFrame:
     } for o in outputs])
 
 
-def side_by_side_html(outputs: list[CellOutput], start_text: str) -> str:
+def side_by_side_html(outputs: list[CellOutput], start_text: str, names: dict[str, str]) -> str:
     """A column per cell: its name and figures, then its words coloured by the probability it gave them."""
     columns = []
     for o in outputs:
@@ -43,7 +46,7 @@ def side_by_side_html(outputs: list[CellOutput], start_text: str) -> str:
                  for i, (w, bits) in enumerate(zip(o.words, o.surprisals, strict=True))]
         val = f"{o.val_ppl:.1f}" if o.val_ppl is not None else "–"
         figures = t("compare.figures", bits=f"{o.mean_surprisal:.2f}", val=val)
-        head = f"<h3 style='margin:0'>{CELL_LABELS[o.cell]}</h3><p style='margin:2px 0 6px'>{figures}</p>"
+        head = f"<h3 style='margin:0'>{esc(names[o.cell])}</h3><p style='margin:2px 0 6px'>{figures}</p>"
         prompt = words_html([start_text] if start_text else [], spans, legend=False)
         columns.append(f'<div style="flex:1;min-width:220px">{head}{prompt}</div>')
     return f'<div style="display:flex;gap:16px;flex-wrap:wrap">{"".join(columns)}</div>{prob_legend_html()}'
@@ -63,22 +66,30 @@ FORM = params.Form(
 
 class CompareTab:
     def __init__(self, checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEngine],
-                 every_s: float = limits.STREAM_EVERY_S):
+                 every_s: float = limits.STREAM_EVERY_S, mine: StudentModels | None = None):
         self.checkpoints = checkpoints
+        self.mine = mine  # each session's own model: a fourth column
         self.engines = engines  # one decoding engine per cell
         self.every_s = every_s  # at most one streamed update this often
 
     @FORM.checked
     async def compare(self, start: str, seed: int | None, temperature: float, length: int, top_p: float,
-                      cache: bool) -> AsyncIterator[tuple[str, pd.DataFrame, str]]:
-        """Stream (the cells' lyrics side by side, one row per cell, the seed) as the three cells write.
+                      cache: bool, request: gr.Request | None = None) -> AsyncIterator[tuple[str, pd.DataFrame, str]]:
+        """Stream (the cells' lyrics side by side, one row per cell, the seed) as the three cells write, and the
+        session's own model in a fourth column when it has one.
 
-        With the cache, each cell mixes in its own cache, with its own recorded settings."""
+        With the cache, each cell mixes in its own cache, with its own recorded settings (a student's model
+        records none: it writes without)."""
         settings = shared_seed(params.generation(start, length, temperature, seed, top_p=top_p))
-        per_cell = {cell: with_cache_of(settings, self.checkpoints[cell], cache) for cell in self.engines}
+        models = with_mine({c: self.checkpoints[c] for c in self.engines}, self.mine, request)
+        names = {cell: model_name(cell, ckpt) for cell, ckpt in models.items()}
+        per_cell = {cell: with_cache_of(settings, ckpt, cache and (cell != MINE or recorded_settings(ckpt.metrics)
+                                                                   is not None))
+                    for cell, ckpt in models.items()}
         jobs = {}
         try:
-            for cell, engine in self.engines.items():
+            for cell, ckpt in models.items():
+                engine = self.mine.engine(ckpt) if cell == MINE else self.engines[cell]
                 jobs[cell] = submit(engine, per_cell[cell], keep_logits=True)
             made = {cell: [] for cell in jobs}
             bits = {cell: [] for cell in jobs}  # each word's surprisal, computed once as it arrives
@@ -89,9 +100,9 @@ class CompareTab:
                 for cell, steps in bunch.items():
                     made[cell].extend(steps)
                     bits[cell].extend(surprisal_bits(step.logits, step.token_id) for step in steps)
-                outputs = [cell_output(c, self.checkpoints[c], jobs[c].prompt.words, made[c], settings.seed, bits[c])
+                outputs = [cell_output(c, models[c], jobs[c].prompt.words, made[c], settings.seed, bits[c])
                            for c in jobs]
-                yield side_by_side_html(outputs, settings.start_text), per_cell_table(outputs), info
+                yield side_by_side_html(outputs, settings.start_text, names), per_cell_table(outputs, names), info
         finally:  # a busy engine, or the page closed: no cell goes on writing for nobody
             for job in jobs.values():
                 job.cancel()

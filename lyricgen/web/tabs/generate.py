@@ -19,7 +19,8 @@ from ...generate import GenerationSettings
 from ...tokens import UNK, join_words
 from .. import i18n, limits, params
 from ..i18n import t
-from ..render import CELL_LABELS, md_cell
+from ..mine import MINE, Chosen, StudentModels
+from ..render import md_cell, model_name
 from ..streaming import new_steps, submit
 from ..validate import with_cache_of
 from ..widgets import retell_button
@@ -33,13 +34,13 @@ EXAMPLES = [  # start text, cell, temperature: short everyday phrases, not corpu
 ]
 
 
-def generation_info(ckpt: Checkpoint, settings: GenerationSettings, words: list[str], unknown: list[str],
+def generation_info(cell: Chosen, settings: GenerationSettings, words: list[str], unknown: list[str],
                     seed: int) -> str:
     """Markdown under the lyrics: the seed to type back, the model and settings, and unknown start words."""
-    cfg, sampling = ckpt.model.config, settings.sampling
+    ckpt, sampling = cell.ckpt, settings.sampling
     lines = [
         t("generate.info.seed", seed=seed),
-        t("generate.info.model", cell=CELL_LABELS[cfg.cell], device=ckpt.model.device,
+        t("generate.info.model", cell=model_name(cell.name, ckpt), device=ckpt.model.device,
           temperature=f"{sampling.temperature:g}",
           greedy=t("generate.info.greedy") if sampling.temperature == 0 else "",
           top_k=sampling.top_k or t("generate.info.all"),
@@ -58,14 +59,14 @@ def generation_info(ckpt: Checkpoint, settings: GenerationSettings, words: list[
     return "\n\n".join(lines)
 
 
-def lyrics_file(ckpt: Checkpoint, settings: GenerationSettings, seed: int, lyrics: str) -> str:
+def lyrics_file(cell: Chosen, settings: GenerationSettings, seed: int, lyrics: str) -> str:
     """The text of the download: the lyrics, then every setting that writes them again, and the model's
     file hashes, so that anyone can check which model wrote them."""
     on_off = {True: t("generate.file.on"), False: t("generate.file.off")}
-    sampling = settings.sampling
+    ckpt, sampling = cell.ckpt, settings.sampling
     settings_lines = [
         (t("generate.file.start"), settings.start_text),
-        (t("generate.file.cell"), CELL_LABELS[ckpt.model.config.cell]),
+        (t("generate.file.cell"), model_name(cell.name, ckpt)),
         (t("generate.file.length"), settings.length),
         (t("generate.file.temperature"), f"{sampling.temperature:g}"),
         (t("generate.file.top_k"), sampling.top_k or 0),
@@ -81,12 +82,13 @@ def lyrics_file(ckpt: Checkpoint, settings: GenerationSettings, seed: int, lyric
     return "\n".join(parts)
 
 
-def download(ckpt: Checkpoint, settings: GenerationSettings, seed: int, lyrics: str) -> str:
+def download(cell: Chosen, settings: GenerationSettings, seed: int, lyrics: str) -> str:
     """The download, handed to the browser as JSON text: {"name": its file name, "text": lyrics_file()}.
     The browser saves it (DOWNLOAD_JS), so the server writes, copies and deletes no file per request;
     it travels in a hidden Textbox, whose code every page loads anyway (gr.JSON's would add to each)."""
-    return json.dumps({"name": f"lyrics-{ckpt.model.config.cell}-{seed}.txt",
-                       "text": lyrics_file(ckpt, settings, seed, lyrics)}, ensure_ascii=False)
+    name = cell.ckpt.model.config.cell if cell.name != MINE else f"{MINE}-{cell.ckpt.model.config.cell}"
+    return json.dumps({"name": f"lyrics-{name}-{seed}.txt",
+                       "text": lyrics_file(cell, settings, seed, lyrics)}, ensure_ascii=False)
 
 
 # Saves the last lyrics' download as a file, in the browser; before the lyrics are complete there is none.
@@ -118,14 +120,15 @@ FORM = params.Form(
 
 class GenerateTab:
     def __init__(self, checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEngine],
-                 every_s: float = limits.STREAM_EVERY_S):
+                 every_s: float = limits.STREAM_EVERY_S, mine: StudentModels | None = None):
         self.checkpoints = checkpoints
+        self.mine = mine  # each session's own model, offered as the cell "mine"
         self.engines = engines  # one decoding engine per cell, shared by every request
         self.every_s = every_s  # at most one streamed update this often; 0 = one per word
         self.told = i18n.Retold()  # each page's last info and download, to say again after a language switch
 
     @FORM.checked
-    async def generate(self, start: str, length: int, temperature: float, cell: str, top_k: int, seed: int | None,
+    async def generate(self, start: str, length: int, temperature: float, cell: Chosen, top_k: int, seed: int | None,
                        top_p: float, cache: bool, request: gr.Request | None = None
                        ) -> AsyncIterator[tuple[str, str, str]]:
         """Stream (lyrics so far, info, download) as words are written: always the start text first and
@@ -136,19 +139,20 @@ class GenerateTab:
         included) it is sent, which at a class's load cost more than the model's own steps. The info and the
         download are kept as functions (self.told): after a language switch the page has them said again
         (the lyrics are data, in no language), and a stream under way speaks the new language from then on."""
-        ckpt = self.checkpoints[cell]
-        settings = with_cache_of(params.generation(start, length, temperature, seed, top_k, top_p), ckpt, cache)
-        job = submit(self.engines[cell], settings)
+        settings = with_cache_of(params.generation(start, length, temperature, seed, top_k, top_p), cell.ckpt, cache)
+        engine = self.mine.engine(cell.ckpt) if cell.name == MINE else self.engines[cell.name]
+        job = submit(engine, settings)
+        key = cell.name
         try:
             lang = i18n.current()
-            info_of = partial(generation_info, ckpt, settings, job.prompt.words, job.prompt.unknown, job.seed)
+            info_of = partial(generation_info, cell, settings, job.prompt.words, job.prompt.unknown, job.seed)
             info = info_of()
             self.told.keep(request, lambda: (info_of(), ""))
             words = list(job.prompt.words)
             yield join_words(words), info, ""  # the last lyrics' download goes away
-            async for bunch in new_steps({cell: job}, self.every_s):
-                if bunch[cell]:
-                    words.extend(step.token for step in bunch[cell])
+            async for bunch in new_steps({key: job}, self.every_s):
+                if bunch[key]:
+                    words.extend(step.token for step in bunch[key])
                     if (now := i18n.remembered(request) or lang) != lang:  # the page switched language
                         lang = now
                         with i18n.using(lang):
@@ -157,8 +161,8 @@ class GenerateTab:
             lyrics = join_words(words)
             seed = job.seed  # kept, not the job: it holds the engine's steps
             with i18n.using(lang):
-                saved = download(ckpt, settings, seed, lyrics)
-            self.told.keep(request, lambda: (info_of(), download(ckpt, settings, seed, lyrics)))
+                saved = download(cell, settings, seed, lyrics)
+            self.told.keep(request, lambda: (info_of(), download(cell, settings, seed, lyrics)))
             yield lyrics, info, saved
         finally:  # the page may close at any yield: the request leaves the batch at the engine's next step
             job.cancel()

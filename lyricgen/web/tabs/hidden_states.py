@@ -12,7 +12,8 @@ from ...inspect.states import TRACED, HiddenTrace, hidden_states
 from ...tokens import text_words
 from .. import params
 from ..i18n import t
-from ..render import CELL_LABELS, shown_token, stacked, trace_images
+from ..mine import Chosen, StudentModels
+from ..render import model_name, shown_token, stacked, trace_images
 from ..validate import InputError
 from ..widgets import panel
 
@@ -49,18 +50,19 @@ FORM = params.Form(params.SENTENCE.but(default=SENTENCE, label="hidden_states.se
 
 
 class HiddenStatesTab:
-    def __init__(self, checkpoints: dict[str, Checkpoint]):
+    def __init__(self, checkpoints: dict[str, Checkpoint], mine: StudentModels | None = None):
         self.checkpoints = checkpoints
+        self.mine = mine  # each session's own model, offered as the cell "mine"
 
     @FORM.checked
-    def hidden_states(self, text: str, cell: str) -> tuple[Image.Image, pd.DataFrame, str]:
+    def hidden_states(self, text: str, cell: Chosen) -> tuple[Image.Image, pd.DataFrame, str]:
         """(the heatmaps stacked in one picture, the word read at each step, the shapes and the check)."""
-        ckpt = self.checkpoints[cell]
+        ckpt = cell.ckpt
         if not text_words(text):
             raise InputError("hidden_states.error.no_words")
         trace = hidden_states(ckpt, text)
         steps, units = trace.layers[0].h.shape
-        name = CELL_LABELS[trace.cell]
+        name = model_name(cell.name, ckpt)
         gates = ", ".join(TRACED[trace.cell]) or t("hidden_states.info.no_gates")
         verdict = "✓ < 1e-5" if trace.max_abs_diff < 1e-5 else "✗ ≥ 1e-5"
         info = "\n\n".join([

@@ -22,6 +22,7 @@ from ...inspect.gradients import (
 )
 from .. import limits, params
 from ..i18n import Msg, t
+from ..mine import MINE, StudentModels, with_mine
 from ..render import CELL_LABELS
 from ..validate import InputError
 from ..widgets import panel
@@ -36,11 +37,12 @@ UNCLIPPED, CLIPPED = "∂L/∂h_t", "clip(∂L/∂h_t)"
 
 
 def h_curve(cell: str) -> str:
-    """The curve of a model's ‖∂L/∂h_t‖ (notation, as UNCLIPPED)."""
-    return f"{CELL_LABELS[cell]} h_t"
+    """The curve of a model's ‖∂L/∂h_t‖ (notation, as UNCLIPPED; a student's own model under its API name)."""
+    return f"{CELL_LABELS.get(cell, cell)} h_t"
 
 
 C_CURVE = "LSTM c_t"  # the LSTM's ‖∂L/∂c_t‖: its cell state, the path through the forget gates
+MINE_C_CURVE = f"{MINE} c_t"  # a student's own LSTM's
 
 
 def curve_rows(norms: list[float], curve: str) -> tuple[list[dict], int]:
@@ -120,8 +122,9 @@ FORM = params.Form(
 
 
 class GradientsTab:
-    def __init__(self, checkpoints: dict[str, Checkpoint]):
+    def __init__(self, checkpoints: dict[str, Checkpoint], mine: StudentModels | None = None):
         self.checkpoints = checkpoints
+        self.mine = mine  # each session's own model: its curves beside the shipped ones
 
     def sequence(self, ckpt: Checkpoint, source: str, text: str, steps: int, seed: int) -> list[int]:
         """The ids fed: the start-of-line token and the sentence's words, or steps + 1 random words."""
@@ -130,8 +133,8 @@ class GradientsTab:
         return make_prompt(ckpt.vocab, text).ids
 
     @FORM.checked
-    def gradients(self, source: str, text: str, length: int, seed: int | None, scale: float,
-                  clip: float) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    def gradients(self, source: str, text: str, length: int, seed: int | None, scale: float, clip: float,
+                  request: gr.Request | None = None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
         """(‖∂L_T/∂h_t‖ of every loaded model by distance from the last step, on a log10 scale; the plain RNN's
         with W_hh × scale, unclipped and clipped; the figures in words).
 
@@ -151,20 +154,22 @@ class GradientsTab:
                 raise InputError("lab_gradients.error.many_words", n=words, most=limits.LAB_MAX_GRAD_STEPS)
 
         rows, notes, far_near, keep = [], [], {}, {}
-        for cell, ckpt in self.checkpoints.items():
+        for cell, ckpt in with_mine(self.checkpoints, self.mine, request).items():
             ids = self.sequence(ckpt, source, text, steps, seed)
             grads = state_gradient_norms(ckpt.model, ids)
-            curves = {h_curve(cell): grads.h} | ({C_CURVE: grads.c} if grads.c is not None else {})
+            c_curve = MINE_C_CURVE if cell == MINE else C_CURVE
+            curves = {h_curve(cell): grads.h} | ({c_curve: grads.c} if grads.c is not None else {})
             for curve, norms in curves.items():
                 drawn, skipped = curve_rows(norms, curve)
                 rows += drawn
                 notes.append(t("lab_gradients.info.ratio", cell=curve, ratio=ratio(norms),
                                skipped=t("lab_gradients.info.underflowed", n=skipped) if skipped else ""))
                 far_near[curve] = norms[0] / norms[-1] if norms[-1] > 0 else math.nan
-            gate = mean_keep_gate(ckpt.model, ids)
+            gate = mean_keep_gate(ckpt.model, ids) if cell != MINE else None  # the gate lesson: the shipped cells'
             if gate is not None:
                 keep[cell] = gate
-            norms = grads.h
+            if cell != MINE:  # the steps fed, as the shipped models read the sequence
+                norms = grads.h
         steps_fed = len(norms)
         shown_source = (t("lab_gradients.info.sentence", n=steps_fed) if source == "sentence"
                         else t("lab_gradients.info.random", n=steps_fed, seed=seed))

@@ -15,7 +15,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ...checkpoint import Checkpoint
+from ...checkpoint import Checkpoint, CheckpointError
 from ...lab import (
     FEEDINGS,
     LabConfig,
@@ -28,6 +28,7 @@ from ...lab import (
 from ...model import bits
 from .. import i18n, limits, params
 from ..i18n import Joined, Msg, t
+from ..mine import StudentModels, refusal, session_of
 from ..render import CELL_LABELS
 from ..training import TrainingSlots
 from ..validate import InputError
@@ -80,7 +81,8 @@ def samples_text(progress: LabProgress) -> Joined:
     return Joined("\n", *lines)
 
 
-def status_markdown(progress: LabProgress, data: LabData, cfg: LabConfig, metrics: dict | None) -> Joined:
+def status_markdown(progress: LabProgress, data: LabData, cfg: LabConfig, metrics: dict | None,
+                    kept: Msg | None = None) -> Joined:
     """The figures, in Markdown, to put into a language: the page can be told them again after a switch."""
     # The mean since the previous report; the last report, after the last step, has none: the last batch's.
     train = progress.train_loss if progress.train_loss is not None else (
@@ -104,6 +106,10 @@ def status_markdown(progress: LabProgress, data: LabData, cfg: LabConfig, metric
         if metrics:
             lines.append(Msg("lab_train.status.baseline", order=metrics["ngram_order"],
                              ppl=f"{metrics['ngram_val_ppl']:.1f}"))
+        if kept is not None:  # now "my model" in every panel, or why not
+            lines.append(kept)
+    if data.val_unk_rate >= limits.LAB_HIGH_UNKNOWN:  # most of the validation words unknown: said beside the curve
+        lines.append(Msg("lab_train.status.unknown_warning", unknown=f"{data.val_unk_rate:.0%}"))
     return Joined("\n\n", *lines)
 
 
@@ -154,10 +160,11 @@ def check_enough_text(data: LabData) -> None:
 
 class TrainTab:
     def __init__(self, checkpoints: dict[str, Checkpoint], max_trainings: int | None = None,
-                 max_steps: int | None = None, zip_dir: str | Path | None = None):
+                 max_steps: int | None = None, zip_dir: str | Path | None = None, mine: StudentModels | None = None):
         """max_trainings: at once on this server (default: LAB_TRAININGS_GPU when the models serve from a GPU,
         else LAB_TRAININGS_CPU). max_steps: also stop each training after this many steps (tests)."""
         self.checkpoints = checkpoints
+        self.mine = mine  # where a finished training's model becomes the session's own ("mine")
         on_gpu = device_of(checkpoints).startswith("cuda")
         self.slots = TrainingSlots(max_trainings or (limits.LAB_TRAININGS_GPU if on_gpu else limits.LAB_TRAININGS_CPU))
         self.max_steps = max_steps
@@ -191,13 +198,40 @@ class TrainTab:
                 if not progress.history.steps and not progress.done:
                     continue  # the plot draws only the curves of its first data (Gradio 6.31): wait for both
                 file = str(run.zip_path) if progress.done and run.zip_path else None
-                status, samples = status_markdown(progress, data, cfg, run.metrics), samples_text(progress)
+                kept = self.keep(request, run.zip_path) if file else None
+                status, samples = status_markdown(progress, data, cfg, run.metrics, kept), samples_text(progress)
                 self.told.keep(request, lambda status=status, samples=samples: (
                     status.render(i18n.current()), samples.render(i18n.current())))
                 lang = i18n.remembered(request) or lang  # the page switched language: the next update follows
                 yield loss_frame(progress.history), status.render(lang), samples.render(lang), file
         finally:
             run.stop(abandon=not run.finished)  # the page left early (or Gradio closed us): stop training now
+
+    def keep(self, request: gr.Request | None, zip_path: Path) -> Msg | None:
+        """The trained model, loaded back from its zip as an upload is, becomes this session's own: the line that
+        says so (or why not)."""
+        if self.mine is None or session_of(request) is None:
+            return None
+        try:
+            self.mine.load(session_of(request), zip_path)
+        except (InputError, CheckpointError) as error:
+            return Msg("mine.not_kept", why=refusal(error))
+        return Msg("mine.kept")
+
+    def upload(self, file: str | None, request: gr.Request | None = None) -> str:
+        """An uploaded zip (the Lab's, or any weights folder this project writes) checked, then this session's
+        own model: the status line. Every refusal is one sentence naming what is wrong; nothing is kept."""
+        if self.mine is None:
+            raise InputError("mine.error.unavailable")
+        if not isinstance(file, str) or not os.path.isfile(file):  # Gradio's copy of the upload (deleted in an hour)
+            raise InputError("mine.error.no_file")
+        try:
+            ckpt = self.mine.load(session_of(request), file)
+        except CheckpointError as error:
+            raise InputError("mine.error.refused", why=refusal(error)) from None
+        cfg = ckpt.model.config
+        return t("mine.uploaded", cell=CELL_LABELS[cfg.cell], hidden=cfg.hidden_dim, vocab=f"{cfg.vocab_size:,}",
+                 params=f"{ckpt.model.num_parameters():,}")
 
     def stop(self, request: gr.Request | None = None) -> None:
         """Stop this browser session's training; it ends with its last report and the model so far."""
@@ -224,12 +258,17 @@ class TrainTab:
                     samples = gr.Textbox(label=t("lab_train.samples"), lines=12, interactive=False,
                                          elem_id="lab-samples")
                     download = gr.File(label=t("lab_train.download"), interactive=False, elem_id="lab-download")
+                    # Bring a model back (this one, another day's, a classmate's): it becomes "my model" here.
+                    upload = gr.File(label=t("mine.upload"), file_types=[".zip"], type="filepath",
+                                     elem_id="mine-upload")
+                    uploaded = gr.Markdown(elem_id="mine-status")
             button.click(self.train, fields.inputs(),
                          [plot, status, samples, download], api_name="train", show_progress="minimal",
                          concurrency_limit=self.slots.size + 2, concurrency_id="lab_train")
             # Its own unlimited queue group: a stop never waits behind the trainings or the generations.
             stop.click(self.stop, None, None, api_name="train_stop", concurrency_limit=None,
                        concurrency_id="lab_stop")
+            upload.upload(self.upload, upload, uploaded, api_name="upload_model")
             retell_button(self.told, [status, samples])
             # No run: a training takes the server's time, so a link only sets it up and the student presses Train.
             fields.offer(name="train")

@@ -13,6 +13,7 @@ from ...inspect.memory import check_memorization
 from ...tokens import EOL
 from .. import limits, params
 from ..i18n import t
+from ..mine import Chosen, StudentModels
 from ..render import memorization_html
 from ..validate import InputError
 from ..widgets import panel
@@ -26,13 +27,14 @@ FORM = params.Form(
 
 
 class MemorizedTab:
-    def __init__(self, checkpoints: dict[str, Checkpoint]):
+    def __init__(self, checkpoints: dict[str, Checkpoint], mine: StudentModels | None = None):
         self.checkpoints = checkpoints
+        self.mine = mine  # each session's own model, offered as the cell "mine"
 
     @FORM.checked
-    def memorized(self, text: str, cell: str) -> tuple[str, pd.DataFrame]:
+    def memorized(self, text: str, cell: Chosen) -> tuple[str, pd.DataFrame]:
         """(the lines, verbatim training lines on an orange band, copied runs underlined; one row per line)."""
-        fingerprint = self.checkpoints[cell].fingerprint
+        fingerprint = cell.ckpt.fingerprint
         if fingerprint is None:
             raise InputError("memorized.error.no_fingerprint")
         report = check_memorization(text.replace(EOL, "\n"), fingerprint)

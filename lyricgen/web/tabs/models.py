@@ -14,7 +14,9 @@ from ...checkpoint import Checkpoint
 from ...model import bits
 from .. import links
 from ..i18n import t
-from ..render import CELL_LABELS, md_cell
+from ..mine import MINE, StudentModels, session_of
+from ..render import CELL_LABELS, md_cell, model_name
+from ..validate import InputError
 
 CURVES = ("train_loss", "val_loss")  # metrics.json's history keys, drawn as the plot's two lines
 
@@ -55,10 +57,25 @@ def training_curves(ckpt: Checkpoint) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["epoch", "loss", "curve"])
 
 
-def cell_card(ckpt: Checkpoint) -> str:
+def lab_curves(ckpt: Checkpoint) -> pd.DataFrame:
+    """A Lab-trained model's loss curves (metrics.json's "history", LabHistory's fields) in long form: step, loss
+    in bits per word, curve (the Lab's own names for them, L_train and L_val)."""
+    history = ckpt.metrics.get("history")
+    rows = []
+    if isinstance(history, dict):
+        for curve, steps_key, losses_key in (("L_train", "steps", "train_losses"),
+                                             ("L_val", "val_steps", "val_losses")):
+            for step, loss in zip(history.get(steps_key, []), history.get(losses_key, []), strict=False):
+                if isinstance(step, int) and isinstance(loss, (int, float)):
+                    rows.append({"step": step, "loss": bits(loss), "curve": curve})
+    return pd.DataFrame(rows, columns=["step", "loss", "curve"])
+
+
+def cell_card(ckpt: Checkpoint, name: str | None = None) -> str:
     """A few lines on one model, in Markdown."""
     cfg, m = ckpt.model.config, ckpt.metrics
-    sizes = {"name": CELL_LABELS[cfg.cell], "params": f"{ckpt.model.num_parameters():,}", "embed": cfg.embed_dim,
+    sizes = {"name": name or CELL_LABELS[cfg.cell], "params": f"{ckpt.model.num_parameters():,}",
+             "embed": cfg.embed_dim,
              "hidden": cfg.hidden_dim, "layers": cfg.num_layers, "vocab": f"{cfg.vocab_size:,}",
              "device": ckpt.model.device}
     if isinstance(m.get("val_ppl"), (int, float)) and isinstance(m.get("ngram_val_ppl"), (int, float)):
@@ -68,8 +85,16 @@ def cell_card(ckpt: Checkpoint) -> str:
 
 
 class ModelTab:
-    def __init__(self, checkpoints: dict[str, Checkpoint]):
+    def __init__(self, checkpoints: dict[str, Checkpoint], mine: StudentModels | None = None):
         self.checkpoints = checkpoints
+        self.mine = mine  # each session's own model, shown on request
+
+    def my_model(self, request: gr.Request | None = None) -> tuple[str, pd.DataFrame]:
+        """The session's own model: its card (sizes, perplexity beside its n-gram's) and its training curves."""
+        if self.mine is None:
+            raise InputError("mine.error.unavailable")
+        ckpt = self.mine.get(session_of(request))
+        return cell_card(ckpt, model_name(MINE, ckpt)), lab_curves(ckpt)
 
     def layout(self) -> None:
         # Not tab.model: its Chinese, 模型, is widget.cell's too, which English tells apart (Model, Cell type).
@@ -84,4 +109,13 @@ class ModelTab:
                                     title=t("model.curves.title"), x_title=t("model.curves.x"),
                                     y_title=t("model.curves.y"), color_title=t("plot.curve"),
                                     caption=t("model.curves.caption"), height=260)
+            if self.mine is not None:
+                gr.Markdown(t("model.mine.intro"))
+                show = gr.Button(t("model.mine.button"), elem_id="model-mine-button")
+                with gr.Row():
+                    card = gr.Markdown(elem_id="model-mine-card")
+                    curves = gr.LinePlot(x="step", y="loss", color="curve", title=t("model.mine.curves"),
+                                         x_title=t("lab_train.plot.x"), y_title=t("model.curves.y"),
+                                         color_title=t("plot.curve"), height=260, elem_id="model-mine-curves")
+                show.click(self.my_model, None, [card, curves], api_name="my_model")
             links.offer({})  # nothing to fill in: ?tab=model opens the tab

@@ -17,7 +17,8 @@ from ...checkpoint import Checkpoint
 from ...inspect.embedding import embedding_map, nearest_words
 from .. import limits, params
 from ..i18n import t
-from ..render import CELL_LABELS, esc, has_cjk
+from ..mine import Chosen, StudentModels, with_mine
+from ..render import esc, has_cjk, model_name
 from ..widgets import panel
 
 WORD = "星星"
@@ -161,25 +162,27 @@ FORM = params.Form(
 
 
 class NeighboursTab:
-    def __init__(self, checkpoints: dict[str, Checkpoint]):
+    def __init__(self, checkpoints: dict[str, Checkpoint], mine: StudentModels | None = None):
         self.checkpoints = checkpoints
+        self.mine = mine  # each session's own model, offered as the cell "mine"
 
     @FORM.checked
-    def neighbours(self, word: str, cell: str) -> tuple[dict, dict, str, str]:
+    def neighbours(self, word: str, cell: Chosen, request: gr.Request | None = None) -> tuple[dict, dict, str, str]:
         """(rank, then word and cosine for every cell; in its place, for a word no cell knows, why there is
         no table: its jieba split and look-alikes; what the map keeps; the map, as SVG). The table and the
         message are updates: one of them is shown."""
-        ckpt = self.checkpoints[cell]
-        found = {c: nearest_words(k, word, limits.NEIGHBOURS) for c, k in self.checkpoints.items()}
+        ckpt, models = cell.ckpt, with_mine(self.checkpoints, self.mine, request)  # the table: every model
+        found = {c: nearest_words(k, word, limits.NEIGHBOURS) for c, k in models.items()}
         known = any(n.known for n in found.values())
         table = pd.DataFrame({t("neighbours.rank"): range(1, limits.NEIGHBOURS + 1) if known else []})
         for c, n in found.items():
             if n.known:
-                table[CELL_LABELS[c]] = n.table["word"].reindex(range(limits.NEIGHBOURS)).tolist()
-                table[f"{CELL_LABELS[c]} cos"] = n.table["cosine"].reindex(range(limits.NEIGHBOURS)).tolist()
-        points = self.map_points(ckpt, word, found[cell].table["word"].tolist())
+                name = model_name(c, models[c])
+                table[name] = n.table["word"].reindex(range(limits.NEIGHBOURS)).tolist()
+                table[f"{name} cos"] = n.table["cosine"].reindex(range(limits.NEIGHBOURS)).tolist()
+        points = self.map_points(ckpt, word, found[cell.name].table["word"].tolist())
         explained = points.attrs["explained"]
-        info = [t("neighbours.info", cell=CELL_LABELS[ckpt.model.config.cell], words=limits.MAP_WORDS,
+        info = [t("neighbours.info", cell=model_name(cell.name, ckpt), words=limits.MAP_WORDS,
                   pc1=f"{explained[0]:.0%}", pc2=f"{explained[1]:.0%}")]
         missing = []
         unknown = next((n for n in found.values() if not n.known), None)

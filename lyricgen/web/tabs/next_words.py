@@ -10,7 +10,8 @@ from ...inspect.words import next_words
 from ...tokens import EOL
 from .. import limits, params
 from ..i18n import t
-from ..render import CELL_LABELS, esc, next_words_html, shown_token
+from ..mine import Chosen, StudentModels
+from ..render import esc, model_name, next_words_html, shown_token
 from ..widgets import panel
 
 START = "星星"  # an everyday word, not a corpus line
@@ -40,11 +41,12 @@ FORM = params.Form(
 
 
 class NextWordsTab:
-    def __init__(self, checkpoints: dict[str, Checkpoint]):
+    def __init__(self, checkpoints: dict[str, Checkpoint], mine: StudentModels | None = None):
         self.checkpoints = checkpoints
+        self.mine = mine  # each session's own model, offered as the cell "mine"
 
     @FORM.checked
-    def next_words(self, start: str, cell: str, length: int, temperature: float, seed: int | None,
+    def next_words(self, start: str, cell: Chosen, length: int, temperature: float, seed: int | None,
                    step: int, top_k: int) -> tuple[str, str, gr.BarPlot, gr.BarPlot, int, gr.Slider]:
         """Generate, then show step `step`'s likeliest next words: the model's own p, and p_T sampled from (the
         charts share one axis from 0 and one order of words).
@@ -53,7 +55,7 @@ class NextWordsTab:
         shorter text reaches. Returns the seed used too, so moving the slider keeps the same lyrics, and the
         step slider, its end moved to the last step there is.
         """
-        ckpt = self.checkpoints[cell]
+        ckpt = cell.ckpt
         result = next_words(ckpt, params.generation(start, length, temperature, seed, top_k), limits.TOP_CANDIDATES)
         index = min(step, len(result.steps) - 1)
         chosen = result.steps[index]
@@ -61,7 +63,7 @@ class NextWordsTab:
         before = pd.DataFrame({"word": labels, "probability": [c.prob_model for c in chosen.candidates]})
         after = pd.DataFrame({"word": labels, "probability": [c.prob for c in chosen.candidates]})
         info = "\n\n".join([
-            t("next_words.info.run", seed=result.seed, cell=CELL_LABELS[ckpt.model.config.cell],
+            t("next_words.info.run", seed=result.seed, cell=model_name(cell.name, ckpt),
               steps=len(result.steps)),
             t("next_words.info.step", index=index, word=esc(shown_token(chosen.token)), p1=f"{chosen.prob_model:.3g}",
               temperature=f"{result.sampling.temperature:g}", p=f"{chosen.prob:.3g}", bits=f"{chosen.surprisal:.2f}"),

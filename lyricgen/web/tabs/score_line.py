@@ -10,9 +10,10 @@ from ...inspect.words import LineScore, score_line
 from ...tokens import EOL, UNK, text_words
 from .. import params
 from ..i18n import t
+from ..mine import StudentModels, with_mine
 from ..render import (
-    CELL_LABELS,
     esc,
+    model_name,
     prob_legend_html,
     unknown_legend_html,
     unknown_span,
@@ -27,12 +28,12 @@ EXAMPLE = "我想你想到睡不着"  # an everyday line, not a corpus line
 FORM = params.Form(params.Text("text", "field.line", "score_line.line", default=EXAMPLE, blank_ok=False))
 
 
-def words_table(score: LineScore) -> pd.DataFrame:
+def words_table(score: LineScore, models: dict[str, Checkpoint]) -> pd.DataFrame:
     """One row per token, one surprisal column per cell."""
     rows = []
     for i, (token, known) in enumerate(zip(score.tokens, score.known, strict=True)):
         row = {"#": i, t("score_line.col.word"): token, t("score_line.col.in_vocab"): "✓" if known else f"✗ → {UNK}"}
-        row.update({t("score_line.col.bits", cell=CELL_LABELS[cell]): round(bits[i], 2)
+        row.update({t("score_line.col.bits", cell=model_name(cell, models[cell])): round(bits[i], 2)
                     for cell, bits in score.surprisal.items()})
         rows.append(row)
     return pd.DataFrame(rows)
@@ -48,16 +49,18 @@ def legend_html(score: LineScore) -> str:
 
 
 class ScoreLineTab:
-    def __init__(self, checkpoints: dict[str, Checkpoint]):
+    def __init__(self, checkpoints: dict[str, Checkpoint], mine: StudentModels | None = None):
         self.checkpoints = checkpoints
+        self.mine = mine  # each session's own model: scored beside the shipped ones
 
     @FORM.checked
-    def score_line(self, text: str) -> tuple[pd.DataFrame, str, pd.DataFrame]:
+    def score_line(self, text: str, request: gr.Request | None = None) -> tuple[pd.DataFrame, str, pd.DataFrame]:
         """(one row per cell: mean surprisal, perplexity, validation perplexity; each cell's words coloured;
         one row per word: its surprisal under every cell)."""
         if not text_words(text):
             raise InputError("score_line.error.no_words")
-        score = score_line(self.checkpoints, text)
+        models = with_mine(self.checkpoints, self.mine, request)
+        score = score_line(models, text)
         names = [t("score_line.col.cell"), t("score_line.col.mean"), t("score_line.col.perplexity"),
                  t("score_line.col.val_ppl")]
         lines = score.tokens.count(EOL)
@@ -65,15 +68,15 @@ class ScoreLineTab:
             names[3:3] = [t("score_line.col.line_ppl", n=i) for i in range(1, lines + 1)]
         rows, blocks = [], []
         for cell, bits in score.surprisal.items():
-            val = self.checkpoints[cell].metrics.get("val_ppl")
+            val, name = models[cell].metrics.get("val_ppl"), model_name(cell, models[cell])
             per_line = [round(p, 3) for p in score.line_perplexities(cell)] if lines > 1 else []
-            rows.append((CELL_LABELS[cell], round(sum(bits) / len(bits), 4), round(score.perplexity[cell], 3),
+            rows.append((name, round(sum(bits) / len(bits), 4), round(score.perplexity[cell], 3),
                          *per_line, round(val, 1) if isinstance(val, (int, float)) else None))
             spans = [word_span(w, 2 ** -b, t("score_line.tip", bits=f"{b:.2f}")) if known
                      else unknown_span(w, t("score_line.unknown_tip", bits=f"{b:.2f}", unk=UNK, word=w))
-                     for w, b, known in zip(score.tokens, bits, score.known, strict=True)]
-            blocks.append(f"<div><b>{CELL_LABELS[cell]}</b>{words_html([], spans, legend=False)}</div>")
-        return pd.DataFrame(rows, columns=names), "".join(blocks) + legend_html(score), words_table(score)
+                     for w, b, known in zip(score.tokens, bits, score.known_by[cell], strict=True)]
+            blocks.append(f"<div><b>{esc(name)}</b>{words_html([], spans, legend=False)}</div>")
+        return pd.DataFrame(rows, columns=names), "".join(blocks) + legend_html(score), words_table(score, models)
 
     def layout(self) -> None:
         with panel(t("score_line.title"), "score_line", t("score_line.explain")):

@@ -11,6 +11,7 @@ from ...checkpoint import Checkpoint
 from ...tokens import UNK, text_words
 from .. import limits, params
 from ..i18n import t
+from ..mine import Chosen, StudentModels
 from ..render import heatmap_image, md_cell, shown_token
 from ..validate import InputError
 
@@ -23,13 +24,14 @@ FORM = params.Form(params.SENTENCE.but(default=EXAMPLE, blank_ok=True, look={"sc
 
 
 class TokenizeTab:
-    def __init__(self, checkpoints: dict[str, Checkpoint]):
+    def __init__(self, checkpoints: dict[str, Checkpoint], mine: StudentModels | None = None):
         self.checkpoints = checkpoints
+        self.mine = mine  # each session's own model, offered as the cell "mine"
 
     @FORM.checked
-    def tokenize(self, text: str, cell: str) -> tuple[pd.DataFrame, str, Image.Image]:
+    def tokenize(self, text: str, cell: Chosen) -> tuple[pd.DataFrame, str, Image.Image]:
         """(one row per token: position, word, id, known?, first dims, norm; the shapes as Markdown; a heatmap)."""
-        ckpt = self.checkpoints[cell]
+        ckpt = cell.ckpt
         words = text_words(text)  # a line break typed is <eol>, a word of its own (as in training)
         if not words:
             raise InputError("tokenize.error.no_words")
