@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl
 
 import gradio as gr
 
-from . import i18n, links
+from . import classroom, i18n, links
 from .i18n import t
 from .render import text_lines_html
 
@@ -312,6 +312,7 @@ class PageBuilder:
             self.language = gr.Radio([(module.NAME, code) for code, module in i18n.LANGUAGES.items()],
                                      value=i18n.DEFAULT, label=t("page.language"), scale=0, min_width=200,
                                      elem_id="language")
+        self.classroom = classroom.ClassroomLine()  # where students reach the app, when it serves the local network
         # HTML of escaped text, never Markdown: a notice quotes the link, which anyone can write.
         self.notice = gr.HTML(visible=False, elem_id="link-notice")
 
