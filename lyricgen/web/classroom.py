@@ -23,6 +23,8 @@ class Addresses(Msg):
 
 
 class ClassroomLine:
+    """The line under the header: hidden until show() is given the addresses."""
+
     def __init__(self) -> None:
         self.addresses = Addresses()  # the page's recorded string holds this very object: it translates what show() set
         self.markdown = gr.Markdown(t("page.classroom", urls=self.addresses), visible=False, elem_id="classroom")
