@@ -1,6 +1,7 @@
 """The lyricgen web app: a lesson on recurrent language models, lyrics to generate, and every step inside.
 
     python app.py                                   # http://127.0.0.1:7860
+    python app.py --lan                             # for a class on the same Wi-Fi: prints the addresses
     python app.py --share --auth teacher:secret     # also a temporary public gradio.live link
     python app.py --host 0.0.0.0 --port 8080        # reachable from other machines on the network
 
@@ -31,7 +32,7 @@ import gradio as gr  # noqa: E402
 from lyricgen.checkpoint import Checkpoint, CheckpointError, load_cells  # noqa: E402
 from lyricgen.engine import DecodingEngine, stop_engines  # noqa: E402
 from lyricgen.tokens import init_jieba  # noqa: E402
-from lyricgen.web import limits, server  # noqa: E402
+from lyricgen.web import limits, network, server  # noqa: E402
 from lyricgen.web.i18n import t  # noqa: E402
 from lyricgen.web.mine import StudentModels  # noqa: E402
 from lyricgen.web.page import PageBuilder  # noqa: E402
@@ -84,7 +85,7 @@ def build_demo(checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEn
             models.ModelTab(checkpoints, mine=mine).layout()
         page.finish(demo)
         demo.unload(mine.forget_request)  # a page closed: its model goes
-    demo.lyricgen_page = page  # its strings and link setups, for tests
+    demo.lyricgen_page = page  # its strings, link setups and classroom line (for main, and tests)
     demo.lyricgen_mine = mine  # the students' own models, for tests
     return server.configure_queue(demo)
 
@@ -104,8 +105,13 @@ demo = build_demo(CHECKPOINTS, ENGINES)
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1; 0.0.0.0 = all)")
-    parser.add_argument("--port", type=int, default=None, help="port (default 7860, or the next free one)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1; 0.0.0.0 = all)")
+    where.add_argument("--lan", action="store_true",
+                       help=f"serve the local network (--host {network.ALL_INTERFACES}, port {network.PORT} unless "
+                            "--port), and print and show the addresses students open")
+    parser.add_argument("--port", type=int, default=None,
+                        help="port (default 7860, or the next free one; serving the network, 7860)")
     parser.add_argument("--share", action="store_true", help="also ask Gradio for a temporary public link")
     parser.add_argument("--auth", default=None, metavar="USER:PASSWORD", help="require this login")
     parser.add_argument("--max-batch", type=int, default=limits.ENGINE_MAX_BATCH,
@@ -124,8 +130,11 @@ def main(argv: list[str] | None = None) -> None:
     # For the server process only (tests import this module and keep torch's defaults):
     server.share_cpu_threads()  # requests running together do not fight over the same cores
     server.settle_process()  # what lives as long as the server leaves the garbage collector's scans
+    host, port, classroom = network.listen_on(args.host, args.port, args.lan)
+    if classroom is not None:
+        demo.lyricgen_page.classroom.show(classroom)  # the header names the addresses too
     try:
-        server.serve(demo, args.host, args.port, args.share, auth)
+        server.serve(demo, host, port, args.share, auth, classroom=classroom)
     finally:  # Ctrl+C, or the server stopped: the decoding loops stop with it
         stop_engines(ENGINES)
 

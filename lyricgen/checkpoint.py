@@ -21,6 +21,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_model
 
+from . import modelscope_sdk
 from .card import README_FILE, model_card
 from .fingerprint import Fingerprint
 from .model import CELLS, LyricModel, ModelConfig
@@ -32,6 +33,7 @@ VOCAB_FILE = "vocab.json"
 METRICS_FILE = "metrics.json"
 FINGERPRINT_FILE = "fingerprint.json"
 FOLDER_FILES = [CONFIG_FILE, WEIGHTS_FILE, VOCAB_FILE, METRICS_FILE, FINGERPRINT_FILE, README_FILE]
+ROOT_FILES = [f"{cell}/{name}" for cell in CELLS for name in FOLDER_FILES]  # a weights root: one folder per cell
 
 
 class CheckpointError(RuntimeError):
@@ -150,25 +152,39 @@ def save_checkpoint(
     atomic_replace(out_dir, write)
 
 
-def resolve_folder(path_or_repo: str | Path) -> Path:
-    """A local folder as it is; anything else is a Hugging Face Hub model id ("user/name").
+def resolve_folder(path_or_repo: str | Path, files: list[str] = FOLDER_FILES) -> Path:
+    """A local folder as it is; modelscope:OWNER/NAME a ModelScope repo; anything else a Hugging Face Hub id.
 
-    The hub is only asked when the id is not a local folder; with HF_HUB_OFFLINE=1 set before
-    import, huggingface_hub answers from its local cache alone.
+    A hub is only asked when the text is not a local folder, and only for `files` (patterns of paths in
+    the repo: a weights folder's by default, ROOT_FILES for a weights root). Hugging Face goes through
+    huggingface_hub, which reads HF_ENDPOINT (a mirror such as https://hf-mirror.com) and, with
+    HF_HUB_OFFLINE=1, answers from its local cache alone; ModelScope through the optional modelscope SDK.
     """
-    path = Path(path_or_repo)
-    recover(path)
-    if path.is_dir():
-        return path
     text = str(path_or_repo)
-    if text.count("/") != 1 or text.startswith((".", "/")):
-        raise CheckpointError(f"{text}: no such weights folder (and not a hub id of the form user/name)")
-    from huggingface_hub import snapshot_download
+    modelscope_repo = modelscope_sdk.repo_of(text)
+    repo = modelscope_repo or text
+    if modelscope_repo is None:
+        path = Path(path_or_repo)
+        recover(path)
+        if path.is_dir():
+            return path
+    if repo.count("/") != 1 or repo.startswith((".", "/")) or repo.endswith("/"):
+        raise CheckpointError(f"{text}: no such weights folder (and not a hub id of the form user/name "
+                              f"or {modelscope_sdk.PREFIX}owner/name)")
+    if modelscope_repo is not None:
+        try:
+            return modelscope_sdk.snapshot(repo, files)
+        except modelscope_sdk.MissingSDK as e:
+            raise CheckpointError(f"{text}: {e}") from e
+        except Exception as e:  # network, missing repo, no login for a private one
+            raise CheckpointError(f"{text}: could not fetch from ModelScope ({e})") from e
+    from huggingface_hub import constants, snapshot_download
 
     try:
-        return Path(snapshot_download(repo_id=text, allow_patterns=FOLDER_FILES))
+        return Path(snapshot_download(repo_id=repo, allow_patterns=files))
     except Exception as e:  # network, missing repo, missing cache entry offline
-        raise CheckpointError(f"{text}: could not fetch from the Hugging Face Hub ({e})") from e
+        raise CheckpointError(f"{text}: could not fetch from the Hugging Face Hub at {constants.ENDPOINT} "
+                              f"({e})") from e
 
 
 def read_config(path: Path) -> ModelConfig:
@@ -288,9 +304,10 @@ def read_fingerprint(path: Path) -> Fingerprint | None:
 def load_cells(root: str | Path, device: torch.device | str | None = None) -> dict[str, Checkpoint]:
     """Load root/rnn, root/lstm and root/gru (those present) once, onto device (default: GPU if any).
 
+    root may be a hub id of a repository laid out the same way (`python -m lyricgen.hub push` of a root).
     Each folder must hold the cell its name says: a mix-up would label one model as another.
     """
-    root = Path(root)
+    root = resolve_folder(root, ROOT_FILES)
     checkpoints: dict[str, Checkpoint] = {}
     for cell in CELLS:
         if not (root / cell).is_dir():

@@ -85,7 +85,7 @@ def cache_settings(ckpt: Checkpoint, lam: float | None, theta: float | None, win
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", required=True, help="weights folder or hub id")
+    parser.add_argument("--weights", required=True, help="weights folder or hub id (USER/NAME, modelscope:OWNER/NAME)")
     parser.add_argument("--text", required=True, help="UTF-8 lyrics file, one lyric line per line")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")

@@ -187,7 +187,7 @@ def generate_text(model: LyricModel, vocab: Vocab, settings: GenerationSettings)
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", required=True, help="weights folder or hub id")
+    parser.add_argument("--weights", required=True, help="weights folder or hub id (USER/NAME, modelscope:OWNER/NAME)")
     parser.add_argument("--start", default="", help="start text (any text; jieba-split)")
     parser.add_argument("--length", type=int, default=50, help="tokens to generate (words and line breaks)")
     parser.add_argument("--temperature", type=float, default=0.8, help="0 = greedy")

@@ -24,7 +24,9 @@ def test_weights_root_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv(server.WEIGHTS_ENV, raising=False)
     assert server.weights_root("weights") == Path("weights")
     monkeypatch.setenv(server.WEIGHTS_ENV, str(tmp_path))
-    assert server.weights_root("weights") == tmp_path
+    assert Path(server.weights_root("weights")) == tmp_path
+    monkeypatch.setenv(server.WEIGHTS_ENV, "modelscope:teacher/lyricgen-weights")  # a hub id stays text
+    assert server.weights_root("weights") == "modelscope:teacher/lyricgen-weights"
 
 
 def test_load_models_refuses_an_empty_root_and_a_mislabelled_cell(tiny_weights, tmp_path):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx2  # the HTTP client huggingface_hub itself uses
 import pytest
+from hub_helpers import SPACE_README, app_endpoints, make_project
 from huggingface_hub import HfApi
 from huggingface_hub.utils import set_client_factory
 from huggingface_hub.utils._http import default_client_factory
@@ -49,8 +50,9 @@ def build_hub_cache(cache: Path, repo_id: str, folder: Path) -> Path:
     return snapshot
 
 
-def run_offline(cache: Path, code: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
+def run_offline(cache: Path, code: str, **env_vars: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "HF_ENDPOINT"}  # huggingface.co unless a test names another
+    env.update(HF_HUB_OFFLINE="1", HF_HUB_CACHE=str(cache), PYTHONPATH=str(ROOT), **env_vars)
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -73,15 +75,24 @@ def test_load_checkpoint_by_hub_id_from_the_cache_offline(tiny_weights, tmp_path
     assert out["TEXT"].startswith("明月")
 
 
+LOAD_MISSING_ID = (
+    "from lyricgen.checkpoint import CheckpointError, load_checkpoint\n"
+    "try:\n    load_checkpoint('teacher/not-there', 'cpu')\n"
+    "except CheckpointError as e:\n    print('ERROR', e)\n"
+)
+
+
 def test_a_hub_id_missing_from_the_cache_fails_clearly_offline(tmp_path):
-    code = (
-        "from lyricgen.checkpoint import CheckpointError, load_checkpoint\n"
-        "try:\n    load_checkpoint('teacher/not-there', 'cpu')\n"
-        "except CheckpointError as e:\n    print('ERROR', e)\n"
-    )
-    done = run_offline(tmp_path / "empty-cache", code)
+    done = run_offline(tmp_path / "empty-cache", LOAD_MISSING_ID)
     assert done.returncode == 0, done.stderr
-    assert "ERROR teacher/not-there: could not fetch from the Hugging Face Hub" in done.stdout
+    assert "ERROR teacher/not-there: could not fetch from the Hugging Face Hub at https://huggingface.co" in done.stdout
+
+
+def test_a_hub_id_is_fetched_from_the_mirror_hf_endpoint_names(tmp_path):
+    """HF_ENDPOINT (hf-mirror in mainland China) is huggingface_hub's: the id is looked up there, and said so."""
+    done = run_offline(tmp_path / "empty-cache", LOAD_MISSING_ID, HF_ENDPOINT="https://hf-mirror.com")
+    assert done.returncode == 0, done.stderr
+    assert "ERROR teacher/not-there: could not fetch from the Hugging Face Hub at https://hf-mirror.com" in done.stdout
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,26 +171,6 @@ def test_push_refuses_a_folder_that_does_not_load(fake_hub, tiny_weights, tmp_pa
     assert fake_hub.requests == []  # nothing was sent
 
 
-def make_project(root: Path, weights: dict[str, Path], readme: str) -> Path:
-    """A copy of the project as deploy sees it, plus files that must not be uploaded."""
-    root.mkdir(parents=True, exist_ok=True)
-    for name in ("app.py", "requirements.txt", "packages.txt"):
-        shutil.copy(ROOT / name, root / name)
-    (root / "README.md").write_text(readme, encoding="utf-8")
-    shutil.copytree(ROOT / "lyricgen", root / "lyricgen", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "lyricgen" / "__pycache__").mkdir()
-    (root / "lyricgen" / "__pycache__" / "x.pyc").write_bytes(b"")
-    for cell, folder in weights.items():
-        shutil.copytree(folder, root / "weights" / cell)
-    (root / "weights" / "lstm.resume").mkdir()
-    (root / "weights" / "lstm.resume" / "state.pt").write_bytes(b"")
-    (root / ".env").write_text("HF_TOKEN=secret")
-    return root
-
-
-SPACE_README = "---\ntitle: lyricgen\nsdk: gradio\nsdk_version: 6.31.0\napp_file: app.py\n---\n\n# lyricgen\n"
-
-
 def test_deploy_uploads_the_app_package_and_weights_as_a_gradio_space(fake_hub, tiny_weights, tmp_path):
     project = make_project(tmp_path, tiny_weights, SPACE_README)
     hub.deploy("teacher/lyricgen", project, api=HfApi(token="hf_fake"))
@@ -201,16 +192,9 @@ def test_deploy_uploads_the_app_package_and_weights_as_a_gradio_space(fake_hub, 
 def test_the_space_runs_from_exactly_its_files(tiny_weights, tmp_path):
     """Lay out space_files in an empty folder and start the app from there: a file missing from the list fails."""
     project = make_project(tmp_path / "project", tiny_weights, SPACE_README)
-    space = tmp_path / "space"
-    for name, path in hub.space_files(project).items():
-        (space / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, space / name)
-    code = "import app; print('ENDPOINTS', sorted(d.api_name for d in app.demo.fns.values() if d.api_name))"
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LYRICGEN_WEIGHTS")}
-    done = subprocess.run([sys.executable, "-c", code], cwd=space, env=env, capture_output=True, text=True,
-                          timeout=180)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "'generate'" in done.stdout and "'score_line'" in done.stdout
+    hub.stage(hub.space_files(project), tmp_path / "space")
+    endpoints = app_endpoints(tmp_path / "space", "app")
+    assert "generate" in endpoints and "score_line" in endpoints
 
 
 def test_deploy_needs_space_front_matter(fake_hub, tiny_weights, tmp_path):

@@ -85,7 +85,7 @@ HOSTILE_QUERIES = [
 def test_a_notice_shows_what_the_link_carries_as_text(built):
     from html.parser import HTMLParser
 
-    from lyricgen.web.page import notice_update
+    from lyricgen.web.links import notice_update
 
     class Parts(HTMLParser):
         def __init__(self):

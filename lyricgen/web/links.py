@@ -23,6 +23,7 @@ import gradio as gr
 
 from . import limits
 from .i18n import t
+from .render import text_lines_html
 from .validate import InputError
 
 # ---------------------------------------------------------------------------------------------
@@ -149,3 +150,11 @@ def offer(params: dict[str, Param], run: Any | None = None, name: str | None = N
         run.elem_id = f"run-{setup.tab.replace('_', '-')}"
     setup.copy = copy
     return setup
+
+
+def notice_update(notices: list[str], hidden: object) -> object:
+    """The notice under the header: shown with these lines, else `hidden` (a plain "" costs the server
+    least, where the notice is known to be hidden already)."""
+    if not notices:
+        return hidden
+    return gr.update(value=text_lines_html(f"⚠️ {n}" for n in notices), visible=True)

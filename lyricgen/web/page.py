@@ -31,9 +31,8 @@ from urllib.parse import parse_qsl
 
 import gradio as gr
 
-from . import i18n, links
+from . import i18n, lan_line, links
 from .i18n import t
-from .render import text_lines_html
 
 # Marks one part of the page's start as done, a part being "lyricgenLanguage" or "lyricgenLink": the page is
 # ready (lyricgenReady, which tests and bench/page_views.py wait for) once its language and its link are both
@@ -311,6 +310,7 @@ class PageBuilder:
             self.language = gr.Radio([(module.NAME, code) for code, module in i18n.LANGUAGES.items()],
                                      value=i18n.DEFAULT, label=t("page.language"), scale=0, min_width=200,
                                      elem_id="language")
+        self.classroom = lan_line.ClassroomLine()  # where students reach the app, when it serves the local network
         # HTML of escaped text, never Markdown: a notice quotes the link, which anyone can write.
         self.notice = gr.HTML(visible=False, elem_id="link-notice")
 
@@ -325,7 +325,7 @@ class PageBuilder:
         with i18n.using(lang):
             filled = links.read_query(self.setups, query)
         unknown = filled.notices if filled.setup is None else []  # a known panel's opener speaks for it
-        return [lang, notice_update(unknown, hidden="")]
+        return [lang, links.notice_update(unknown, hidden="")]
 
     def switch(self, lang: str, request: gr.Request | None = None) -> list:
         """The page's strings in this language (chosen on the switch, or the visitor's on load), remembered
@@ -342,7 +342,7 @@ class PageBuilder:
         filled = links.read_query(self.setups, query, request)
         tabs = [gr.update(selected=tab_id) for _, tab_id in setup.path]
         values = [filled.values[name] if name in filled.values else gr.skip() for name in setup.params]
-        return [*tabs, *values, notice_update(filled.notices, hidden=gr.update(visible=False))]
+        return [*tabs, *values, links.notice_update(filled.notices, hidden=gr.update(visible=False))]
 
     # -- wiring ----------------------------------------------------------------------------------
 
@@ -394,11 +394,3 @@ class PageBuilder:
         self.language.change(self.switch, self.language, translated, api_visibility="private",
                              concurrency_limit=None).then(None, self.language, None, js=TRANSLATED_JS)
         self.language.input(None, self.language, None, js=REMEMBER_LANGUAGE_JS)
-
-
-def notice_update(notices: list[str], hidden: object) -> object:
-    """The notice under the header: shown with these lines, else `hidden` (a plain "" costs the server
-    least, where the notice is known to be hidden already)."""
-    if not notices:
-        return hidden
-    return gr.update(value=text_lines_html(f"⚠️ {n}" for n in notices), visible=True)

@@ -25,12 +25,16 @@ from .guard import LongLinkGuard
 from .page import CSS as PAGE_CSS
 from .page import gradio_strings
 
-WEIGHTS_ENV = "LYRICGEN_WEIGHTS"  # another weights root, holding rnn/, lstm/ and gru/
+WEIGHTS_ENV = "LYRICGEN_WEIGHTS"  # another weights root, holding rnn/, lstm/ and gru/, or a hub id of one
 
 
-def weights_root(default: str | Path) -> Path:
-    """The folder holding one weights folder per cell: $LYRICGEN_WEIGHTS when set, else default."""
-    return Path(os.environ.get(WEIGHTS_ENV) or default)
+def weights_root(default: str | Path) -> str | Path:
+    """The weights root, holding one weights folder per cell: $LYRICGEN_WEIGHTS when set, else default.
+
+    The variable's text is kept as it is: it may be a hub id (USER/NAME, modelscope:OWNER/NAME), which
+    checkpoint.resolve_folder tells from a folder, and which a Path would spell with a backslash on Windows.
+    """
+    return os.environ.get(WEIGHTS_ENV) or Path(default)
 
 
 def engines_for(checkpoints: dict[str, Checkpoint]) -> dict[str, DecodingEngine]:
@@ -115,12 +119,40 @@ def parse_auth(text: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+def share_failed(local_url: str) -> str:
+    """What a failed --share says: the local server runs on, and what works where gradio.live does not.
+
+    The link needs Gradio's tunnel binary from a Hugging Face CDN and its tunnel server at gradio.app,
+    both often out of reach in mainland China, where most of this app's classes are.
+    """
+    return (f"\n无法创建公开链接（没有网络，或连不上 gradio.live）；应用仍在本机运行：{local_url}\n"
+            "公开链接在中国大陆常常用不了：课堂里请用 python app.py --lan（同一 Wi-Fi），"
+            "或部署到魔搭创空间（python -m lyricgen.hub deploy --to modelscope）。\n"
+            f"Could not create a public share link (no network, or gradio.live unreachable); "
+            f"the app keeps serving locally at {local_url}\n"
+            "Share links often do not work in mainland China: for a class use python app.py --lan (same Wi-Fi), "
+            "or deploy to a ModelScope studio (python -m lyricgen.hub deploy --to modelscope).\n")
+
+
+def classroom_notice(urls: list[str]) -> str:
+    """What --lan prints once the server runs: every address students can open, or why there is none."""
+    if not urls:
+        return ("\n没有找到局域网地址：这台电脑连上学校的 Wi-Fi 或网线了吗？\n"
+                "No local network address found: is this machine on the school's Wi-Fi or network cable?\n")
+    lines = "".join(f"  {url}\n" for url in urls)
+    return (f"\n同一网络里的学生在浏览器里打开：\n{lines}"
+            f"Students on the same network open in their browser:\n{lines}")
+
+
 def serve(blocks: gr.Blocks, host: str | None = None, port: int | None = None, share: bool = False,
-          auth: tuple[str, str] | None = None, block: bool = True, quiet: bool = False) -> str | None:
+          auth: tuple[str, str] | None = None, block: bool = True, quiet: bool = False,
+          classroom: list[str] | None = None) -> str | None:
     """Launch, and when a public link was asked for but none came, say so and keep serving locally.
 
     Gradio itself only prints a hint about a missing file when the share server cannot be reached
-    (no network, a firewall); the local server runs on either way. Returns the public URL or None.
+    (no network, a firewall); the local server runs on either way. classroom: the addresses to print
+    for students on the local network (network.classroom_urls), None when it serves no network.
+    Returns the public URL or None.
     """
     if share and auth is None:
         print("注意：公开链接没有密码，任何拿到链接的人都能用。 · Note: the public link has no password; "
@@ -141,10 +173,10 @@ def serve(blocks: gr.Blocks, host: str | None = None, port: int | None = None, s
                   max_file_size=limits.MAX_UPLOAD_BYTES, state_session_capacity=limits.MAX_LIVE_SESSIONS,
                   app_kwargs={"middleware": middleware})
     sessions.install(blocks)  # what each session keeps, bounded (sessions.py)
+    if classroom is not None:
+        print(classroom_notice(classroom), file=sys.stderr)
     if share and not blocks.share_url:
-        print(f"\n无法创建公开链接（没有网络，或连不上 gradio.live）；应用仍在本机运行：{blocks.local_url}\n"
-              f"Could not create a public share link (no network, or gradio.live unreachable); "
-              f"the app keeps serving locally at {blocks.local_url}\n", file=sys.stderr)
+        print(share_failed(blocks.local_url), file=sys.stderr)
     if block:
         blocks.block_thread()
     return blocks.share_url

@@ -8,6 +8,7 @@ STRINGS = {
     # The page around the tabs (app.py, lyricgen/web/page.py).
     "page.title": "# lyricgen · Lyrics from recurrent neural networks\n"
                   "Word-level RNN / LSTM / GRU language models · device: `{device}`",
+    "page.classroom": "Classroom address (students on the same network open it in a browser): {urls}",
     "page.language": "语言 Language",
     "page.notice.unknown_param": "The link has parameters this page does not know; ignored: {names}",
     "page.notice.bad_value": "The link's value for {name} cannot be used ({reason}); ignored",

@@ -7,6 +7,7 @@ ALIASES = ("zh-CN", "zh-SG", "zh-Hans", "cmn")
 STRINGS = {
     # The page around the tabs (app.py, lyricgen/web/page.py).
     "page.title": "# lyricgen · 用循环神经网络写歌词\n词级 RNN / LSTM / GRU 语言模型 · 设备：`{device}`",
+    "page.classroom": "课堂地址（同一网络里的学生在浏览器里打开）：{urls}",
     "page.language": "语言 Language",
     "page.notice.unknown_param": "链接里有看不懂的参数，已忽略：{names}",
     "page.notice.bad_value": "链接里 {name} 的值不能用（{reason}），已忽略",
