@@ -97,8 +97,9 @@ CREATE TABLE IF NOT EXISTS likes (
 
 
 class ClassError(Exception):
-    """Something a visitor can fix or should know: a message key (class.error.*) and its fields. A field
-    named `what` holds a string key itself (the field's name, "field.nickname")."""
+    """Something a visitor can fix or should know: a message key (class.error.*, or the page's own error.* for
+    text too long, empty or not text) and its fields. A field named `what` holds a string key itself (the
+    field's name, "field.nickname")."""
 
     def __init__(self, key: str, **fields: Any):
         super().__init__(key)
@@ -114,12 +115,12 @@ def _text(value: object, limit: int, what: str, blank_ok: bool = True) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ClassError("class.error.not_text", what=what)
+        raise ClassError("error.not_text", what=what)
     if len(value) > limit:
-        raise ClassError("class.error.too_long", what=what, n=len(value), limit=limit)
+        raise ClassError("error.too_long", what=what, n=len(value), limit=limit)
     value = value.encode("utf-8", "replace").decode("utf-8").strip()  # a lone surrogate (JSON can send one) → ?
     if not value and not blank_ok:
-        raise ClassError("class.error.empty", what=what)
+        raise ClassError("error.empty", what=what)
     return value
 
 

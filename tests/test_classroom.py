@@ -64,8 +64,8 @@ def test_bad_answers_are_refused(store):
     refused("class.error.question", store.answer, code, "s1", "", "nope", "A")
     refused("class.error.unknown", store.answer, "ZZZZZZ", "s1", "", "words", "A")
     refused("class.error.unknown", store.answer, "<b>", "s1", "", "words", "A")
-    refused("class.error.empty", store.answer, code, "  ", "", "words", "A")
-    refused("class.error.too_long", store.answer, code, "s1", "n" * 21, "words", "A")
+    refused("error.empty", store.answer, code, "  ", "", "words", "A")
+    refused("error.too_long", store.answer, code, "s1", "n" * 21, "words", "A")
 
 
 def test_reveal_and_every_teacher_action_need_the_key(store):
@@ -129,8 +129,8 @@ def test_limits_per_student_and_per_class(store, monkeypatch):
     for _ in range(classroom.MAX_POSTS_PER_STUDENT):
         store.post(code, "s1", "", "词", {})
     refused("class.error.your_posts", store.post, code, "s1", "", "词", {})
-    refused("class.error.too_long", store.post, code, "s2", "", "词" * (classroom.MAX_TEXT_CHARS + 1), {})
-    refused("class.error.empty", store.post, code, "s2", "", "  ", {})
+    refused("error.too_long", store.post, code, "s2", "", "词" * (classroom.MAX_TEXT_CHARS + 1), {})
+    refused("error.empty", store.post, code, "s2", "", "  ", {})
     refused("class.error.settings", store.post, code, "s2", "", "词", {"evil": 1})
     refused("class.error.settings", store.post, code, "s2", "", "词", {"seed": [1]})
     refused("class.error.settings", store.post, code, "s2", "", "词", {"temperature": float("nan")})

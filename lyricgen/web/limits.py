@@ -5,6 +5,7 @@ binds the browser, and a client can send anything. These keep one request cheap 
 sharing one CPU.
 """
 
+from .. import classroom
 from ..inspect import attention
 from ..lab import LabConfig
 
@@ -113,3 +114,17 @@ MAX_UPLOAD_BYTES = 24 * 1024 * 1024
 # Languages: the language chosen on each page is remembered for its session (lyricgen/web/i18n.py).
 MAX_SESSIONS = 10_000  # pages remembered at once; the oldest is forgotten first (it falls back to its browser's)
 DOWNLOAD_MAX_AGE_S = 3600  # a file handed out (the Lab's trained model) stays in Gradio's cache this long
+
+# ---------------------------------------------------------------------------------------------
+# 课堂 Class: the class together (lyricgen/web/tabs/classroom.py). What one class holds is the class store's
+# (lyricgen/classroom.py), which enforces it whoever calls; named here for the page's boxes.
+CLASS_MAX_STUDENTS = classroom.MAX_STUDENTS
+CLASS_MAX_POSTS = classroom.MAX_POSTS
+CLASS_MAX_POSTS_PER_STUDENT = classroom.MAX_POSTS_PER_STUDENT
+CLASS_MAX_TEXT_CHARS = classroom.MAX_TEXT_CHARS  # lyrics posted, and their settings as JSON
+CLASS_MAX_NICKNAME_CHARS = classroom.MAX_NICKNAME_CHARS
+CLASS_CODE_BOX_CHARS = 20  # the code box: a code typed with spaces around it fits
+CLASS_REFRESH_S = 4.0  # the teacher's chart and the students' wall and answers refresh this often
+CLASS_CONCURRENCY = 8  # class events at once: each is one short SQLite read or write, never a model step
+CLASS_WALL_SHOWN = 100  # posts the page shows, newest first (the download holds them all)
+CLASS_QR_BOX_PX = 12  # pixels per QR module: about 450 px for a class link, readable from the back of a room
