@@ -218,7 +218,7 @@ class ClassTab:
 
     def teacher_view(self, code: str, key: str, step: str) -> list:
         """How many joined, the chosen question's answers as a chart (and its choices), the whole wall."""
-        poll = BY_STEP.get(step, POLLS[0])
+        poll = BY_STEP.get(step, POLLS[0]) if isinstance(step, str) else POLLS[0]  # a client may send anything
         with said():
             counts = self.store.results(code, key)[poll.step]
             students = self.store.students(code, key)
