@@ -32,8 +32,18 @@ from .generate import DOWNLOAD_JS  # the same download: the browser saves the te
 # The secret BrowserState encrypts with: fixed, so that a restarted server still reads what browsers kept.
 # It hides nothing from the browser's owner, whose key it is anyway.
 BROWSER_SECRET = "lyricgen-class"
+# A page opened as ?class=CODE: its Class tab first (Gradio draws a tab's contents, the opener's button among
+# them, only once the tab is shown), then the opener, which fills in the code (ClassTab.open_link).
 CLASS_LINK_JS = """() => {
-  if (new URLSearchParams(location.search).has("class")) document.querySelector("#class-link-open")?.click();
+  if (!new URLSearchParams(location.search).has("class")) return;
+  document.querySelector('button[data-tab-id="class"]')?.click();
+  const started = Date.now();
+  const press = () => {
+    const opener = document.querySelector("#class-link-open");
+    if (opener) opener.click();
+    else if (Date.now() - started < 10000) requestAnimationFrame(press);
+  };
+  press();
 }"""
 
 
@@ -276,7 +286,7 @@ class ClassTab:
                                           max_length=limits.CLASS_CODE_BOX_CHARS, elem_id="class-code")
                         nickname = gr.Textbox(label=t("class.nickname"), max_length=limits.CLASS_MAX_NICKNAME_CHARS,
                                               elem_id="class-nickname")
-                    join = gr.Button(t("class.join_button"), variant="primary", elem_id="class-join-button")
+                    join = gr.Button(t("class.join_button"), variant="primary", elem_id="class-enter")
                     status = gr.HTML(elem_id="class-status")
                     gr.Markdown(t("class.polls"))
                     radios, reveals = [], []
