@@ -704,6 +704,7 @@ STRINGS = {
     "class.error.choice": "Choose one of {names}",
     "class.error.no_post": "There is no such post on this class's wall",
     "class.error.settings": "The settings must be a JSON object holding only {names}",
+    "alt.class_qr": "A QR code: scan it with a phone's camera to open the class link shown above",
     "field.nickname": "nickname",
     "field.settings": "settings",
     "field.student": "student token",

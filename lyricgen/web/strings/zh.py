@@ -654,6 +654,7 @@ STRINGS = {
     "class.error.choice": "请从 {names} 中选一个",
     "class.error.no_post": "这个课堂的班级墙上没有这个帖子",
     "class.error.settings": "设置必须是只含 {names} 的 JSON 对象",
+    "alt.class_qr": "二维码：用手机相机扫一扫，就能打开上面的课堂链接",
     "field.nickname": "昵称",
     "field.settings": "设置",
     "field.student": "同学标识",

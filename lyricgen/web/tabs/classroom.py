@@ -316,7 +316,7 @@ class ClassTab:
                     link = gr.Textbox(label=t("class.link"), interactive=False, buttons=["copy"],
                                       elem_id="class-link")
                     picture = gr.Image(label=t("class.qr"), type="pil", format="png", interactive=False, height=460,
-                                       alt_text=t("class.qr"), elem_id="class-qr")
+                                       alt_text=t("alt.class_qr"), elem_id="class-qr")
                     students = gr.Markdown(elem_id="class-students")
                     with gr.Row():
                         question = gr.Dropdown([(t(p.key("question")), p.step) for p in POLLS], value=POLLS[0].step,
