@@ -118,3 +118,33 @@ def test_refusals_are_one_clear_sentence_and_change_nothing(tmp_path, api_name, 
         assert json.loads(client.predict(code, api_name="/class_wall")) == []
         assert all(v == 0 for counts in json.loads(client.predict(code, key, api_name="/class_results")).values()
                    for v in counts.values())
+
+
+def test_the_teachers_chart_counts_and_the_reveal_reaches_a_student(tmp_path):
+    """The tab's own handlers, as the page calls them: join, answer, the teacher's chart, reveal, the wall."""
+    from lyricgen.web.validate import InputError
+
+    tab = ClassTab(ClassStore(tmp_path / "classes.sqlite", QUESTIONS), ["gru"])
+    code, key = tab.class_open()
+    tokens = []
+    for nickname, choice in (("a", "A"), ("<b>b</b>", "B"), ("", "B")):
+        joined, token, status, *_ = tab.join(f" {code.lower()} ", nickname, None)
+        assert joined == code and "<b>" not in status
+        tab.answer("words", joined, nickname, token, choice)
+        tokens.append(token)
+    students, frame, choices, _ = tab.teacher_view(code, key, "words")
+    assert students == "3 students joined."
+    assert dict(zip(frame["choice"], frame["students"], strict=True)) == {"A": 1, "B": 2, "C": 0, "D": 0}
+    assert "B. 6: rain and night stay whole" in choices
+    assert tab.refresh(code)[0]["visible"] is False  # not revealed yet
+    tab.reveal(code, key, "words")
+    reveal = tab.refresh(code)[0]
+    assert reveal["visible"] and reveal["value"].startswith("✓ The answer: B.")
+    again = tab.join(code, "a", tokens[0])  # a reload: the same student, the same answer
+    assert again[1] == tokens[0] and again[4] == "A"
+    with pytest.raises(InputError, match="Wrong teacher key"):
+        tab.reveal(code, "not the key", "vectors")
+    with pytest.raises(InputError, match="Join a class first"):
+        tab.answer("words", None, "", tokens[0], "A")
+    assert tab.restore({"code": code, "key": key})[:2] == [code, key]
+    assert tab.restore({"code": code, "key": "wrong"}) == [gr.skip()] * 3
