@@ -29,10 +29,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
+from lyricgen import classroom  # noqa: E402
 from lyricgen.checkpoint import Checkpoint, CheckpointError, load_cells  # noqa: E402
 from lyricgen.engine import DecodingEngine, stop_engines  # noqa: E402
 from lyricgen.tokens import init_jieba  # noqa: E402
-from lyricgen.web import limits, network, server  # noqa: E402
+from lyricgen.web import limits, network, polls, server  # noqa: E402
 from lyricgen.web.i18n import t  # noqa: E402
 from lyricgen.web.mine import StudentModels  # noqa: E402
 from lyricgen.web.page import PageBuilder  # noqa: E402
@@ -53,12 +54,14 @@ from lyricgen.web.tabs import (  # noqa: E402
     score_line,
     tokenize,
 )
+from lyricgen.web.tabs.classroom import ClassTab  # noqa: E402
 
 
 def build_demo(checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEngine] | None = None,
-               mine: StudentModels | None = None) -> gr.Blocks:
+               mine: StudentModels | None = None, class_store: classroom.ClassStore | None = None) -> gr.Blocks:
     """The page around the loaded models; engines: their decoding loops (default: start one per model);
-    mine: each session's own model, offered as "mine" in every panel (default: a store of its own)."""
+    mine: each session's own model, offered as "mine" in every panel (default: a store of its own);
+    class_store: where the Class tab keeps its classes (default: CLASS_STORE)."""
     engines = engines if engines is not None else server.engines_for(checkpoints)
     mine = mine if mine is not None else StudentModels()
     page = PageBuilder()
@@ -82,6 +85,7 @@ def build_demo(checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEn
                 lab_train.TrainTab(checkpoints, mine=mine).layout()
                 lab_gradients.GradientsTab(checkpoints, mine=mine).layout()
                 lab_shapes.ShapesTab(checkpoints).layout()
+            ClassTab(class_store or CLASS_STORE, checkpoints, lambda: page.classroom.urls).layout(demo)
             models.ModelTab(checkpoints, mine=mine).layout()
         page.finish(demo)
         demo.unload(mine.forget_request)  # a page closed: its model goes
@@ -100,6 +104,10 @@ except CheckpointError as error:
 if __name__ == "__main__":  # the server process only: tests import this module and keep glibc's defaults
     server.limit_allocator_arenas()  # before any thread starts: memory stays flat under a class's load
 ENGINES = server.engines_for(CHECKPOINTS)
+# The classes' SQLite file: --class-db, else $LYRICGEN_CLASS_DB, else data/ beside this file (git ignores it).
+# Nothing is written until the server starts or a class is opened, so importing this module makes no file.
+CLASS_STORE = classroom.ClassStore(os.environ.get("LYRICGEN_CLASS_DB") or Path(__file__).resolve().parent / "data"
+                                   / "classes.sqlite", polls.QUESTIONS)
 demo = build_demo(CHECKPOINTS, ENGINES)
 
 
@@ -118,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="requests one model advances together (default %(default)s)")
     parser.add_argument("--max-waiting", type=int, default=limits.ENGINE_MAX_WAITING,
                         help="requests waiting for a place before 'busy' (default %(default)s)")
+    parser.add_argument("--class-db", default=None, metavar="PATH",
+                        help=f"the SQLite file the Class tab keeps its classes in (default {CLASS_STORE.path})")
     args = parser.parse_args(argv)
     if args.max_batch < 1 or args.max_waiting < 0:
         parser.error("--max-batch must be at least 1 and --max-waiting at least 0")
@@ -129,12 +139,15 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(str(e))
     # For the server process only (tests import this module and keep torch's defaults):
     server.share_cpu_threads()  # requests running together do not fight over the same cores
+    if args.class_db:
+        CLASS_STORE.use(args.class_db)
+    CLASS_STORE.start()  # the schema, WAL, and classes past a week removed, before the first student arrives
     server.settle_process()  # what lives as long as the server leaves the garbage collector's scans
-    host, port, classroom = network.listen_on(args.host, args.port, args.lan)
-    if classroom is not None:
-        demo.lyricgen_page.classroom.show(classroom)  # the header names the addresses too
+    host, port, lan = network.listen_on(args.host, args.port, args.lan)
+    if lan is not None:
+        demo.lyricgen_page.classroom.show(lan)  # the header names the addresses too
     try:
-        server.serve(demo, host, port, args.share, auth, classroom=classroom)
+        server.serve(demo, host, port, args.share, auth, classroom=lan)
     finally:  # Ctrl+C, or the server stopped: the decoding loops stop with it
         stop_engines(ENGINES)
 

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach the hub
+# The app's class store (app.CLASS_STORE) in a folder of this run's own, never in the repository: the tests
+# that open classes (the fuzzing too) write there. Tests of the store itself make their own files.
+os.environ.setdefault("LYRICGEN_CLASS_DB", str(Path(tempfile.mkdtemp(prefix="lyricgen-class-")) / "classes.sqlite"))
 
 POEMS = """床前明月光
 疑是地上霜

@@ -26,11 +26,13 @@ class ClassroomLine:
     """The line under the header: hidden until show() is given the addresses."""
 
     def __init__(self) -> None:
+        self.urls: list[str] = []  # where students reach the app on the local network, once show() is told
         self.addresses = Addresses()  # the page's recorded string holds this very object: it translates what show() set
         self.markdown = gr.Markdown(t("page.classroom", urls=self.addresses), visible=False, elem_id="classroom")
 
     def show(self, urls: list[str]) -> None:
         """Show these addresses (network.classroom_urls); none leaves the line hidden."""
+        self.urls = list(urls)  # the class tab's QR code points at the first
         self.addresses.fields["urls"] = list(urls)
         self.markdown.value = text(DEFAULT, "page.classroom", urls=self.addresses)  # the language it was built in
         self.markdown.visible = bool(urls)

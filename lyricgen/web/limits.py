@@ -5,6 +5,7 @@ binds the browser, and a client can send anything. These keep one request cheap 
 sharing one CPU.
 """
 
+from .. import classroom
 from ..inspect import attention
 
 # Text a student types: a start text, a sentence to tokenize or trace, a line to score.
@@ -126,3 +127,17 @@ MINE_ENGINE_BATCH = 4  # requests a student's model advances together: one stude
 MINE_ENGINE_WAITING = 8
 MINE_DETAIL_CHARS = 300  # a loader's message quoted in a refusal, at most
 LAB_HIGH_UNKNOWN = 0.5  # a validation split with this share of unknown words gets a warning beside the curve
+
+# ---------------------------------------------------------------------------------------------
+# 课堂 Class: the class together (lyricgen/web/tabs/classroom.py). What one class holds is the class store's
+# (lyricgen/classroom.py), which enforces it whoever calls; named here for the page's boxes.
+CLASS_MAX_STUDENTS = classroom.MAX_STUDENTS
+CLASS_MAX_POSTS = classroom.MAX_POSTS
+CLASS_MAX_POSTS_PER_STUDENT = classroom.MAX_POSTS_PER_STUDENT
+CLASS_MAX_TEXT_CHARS = classroom.MAX_TEXT_CHARS  # lyrics posted, and their settings as JSON
+CLASS_MAX_NICKNAME_CHARS = classroom.MAX_NICKNAME_CHARS
+CLASS_CODE_BOX_CHARS = 20  # the code box: a code typed with spaces around it fits
+CLASS_REFRESH_S = 4.0  # the teacher's chart and the students' wall and answers refresh this often
+CLASS_CONCURRENCY = 8  # class events at once: each is one short SQLite read or write, never a model step
+CLASS_WALL_SHOWN = 100  # posts the page shows, newest first (the download holds them all)
+CLASS_QR_BOX_PX = 12  # pixels per QR module: about 450 px for a class link, readable from the back of a room
