@@ -39,7 +39,7 @@ def test_the_header_is_compact_on_a_phone(pages, locale):
     language = box(page, "#language")
     assert language["height"] <= 60, language  # one line: its label and the two choices
     tabs = page.locator("#tabs > .tab-wrapper [role=tab]").filter(visible=True)
-    assert tabs.count() == 6  # every tab of the page, none in a "More tabs" menu
+    assert tabs.count() == 7  # every tab of the page (Lesson … Class, Model), none in a "More tabs" menu
     assert page.locator("#tabs > .tab-wrapper button[aria-label='More tabs']").filter(visible=True).count() == 0
     bottoms = [tabs.nth(i).bounding_box()["y"] + tabs.nth(i).bounding_box()["height"] for i in range(tabs.count())]
     assert max(bottoms) <= height / 3, bottoms  # the header and the whole tab bar in the first third of the screen
