@@ -17,7 +17,7 @@ from ..i18n import Msg, t
 from ..polls import BY_STEP
 from ..validate import InputError
 
-# Every event of the page's Class tab: no API of its own, one queue for the whole tab.
+# Every event of the Class tab's page: not in the API (class_api.py is), and one concurrency group with the API.
 EVENTS = {"api_visibility": "private", "concurrency_limit": limits.CLASS_CONCURRENCY, "concurrency_id": "class"}
 
 
