@@ -24,7 +24,9 @@ One module a step, in the order the data goes through them:
     engine.py       the continuous-batching decoding engine: one loop per model
     cache.py        the continuous cache: remember what followed similar states
     fingerprint.py  the memorization check: hashes of training lines and word n-grams
-    classroom.py    the class together: codes, teacher keys, poll answers and the class wall, in SQLite
+    classroom.py    the class together: codes, teacher keys, poll answers and the class wall, in SQLite;
+                    its parts: class_db.py (the file), class_roster.py (classes, keys, students),
+                    class_polls.py (answers, results, reveals), class_wall.py (posts, likes, CSV)
     lab.py          training a small model live, fed the tutorial's way or this project's
     poems.txt       the built-in poems the lab trains on (data, not a module)
     inspect/        the numbers behind the look-inside panels

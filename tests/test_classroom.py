@@ -1,4 +1,5 @@
-"""The class store (lyricgen/classroom.py) on a real SQLite file in a temporary folder, without the page."""
+"""The class store (lyricgen/classroom.py, its parts lyricgen/class_*.py) on a real SQLite file in a temporary folder,
+without the page."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import time
 
 import pytest
 
-from lyricgen import classroom
+from lyricgen import class_roster, class_wall, classroom
 from lyricgen.classroom import ClassError, ClassStore
 
 QUESTIONS = {"words": 4, "vectors": 3}
@@ -135,10 +136,10 @@ def test_limits_per_student_and_per_class(store, monkeypatch):
     refused("class.error.settings", store.post, code, "s2", "", "词", {"seed": [1]})
     refused("class.error.settings", store.post, code, "s2", "", "词", {"temperature": float("nan")})
     refused("class.error.settings", store.post, code, "s2", "", "词", "{}")
-    monkeypatch.setattr(classroom, "MAX_POSTS", classroom.MAX_POSTS_PER_STUDENT + 1)
+    monkeypatch.setattr(class_wall, "MAX_POSTS", classroom.MAX_POSTS_PER_STUDENT + 1)
     store.post(code, "s2", "", "词", {})
     refused("class.error.wall_full", store.post, code, "s3", "", "词", {})
-    monkeypatch.setattr(classroom, "MAX_STUDENTS", 2)  # s1 and s2: s3's refused post took his joining back with it
+    monkeypatch.setattr(class_roster, "MAX_STUDENTS", 2)  # s1 and s2: s3's refused post took his joining back with it
     refused("class.error.full", store.join, code, "s4", "")
     assert store.join(code, "s1", " 新名字 ") == (code, "新名字")  # a known student renames, however full
 

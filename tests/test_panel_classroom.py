@@ -16,7 +16,8 @@ from lyricgen.classroom import ClassStore
 from lyricgen.web import qr, server
 from lyricgen.web.page import PageBuilder
 from lyricgen.web.polls import POLLS, QUESTIONS
-from lyricgen.web.tabs.classroom import ClassTab, regenerate_query, wall_html
+from lyricgen.web.tabs.class_common import regenerate_query, wall_html
+from lyricgen.web.tabs.classroom import ClassTab
 from lyricgen.web.tabs.lesson import STEPS
 
 SETTINGS = {"start": "星星", "cell": "gru", "temperature": 0.8, "top_k": 0, "top_p": 1.0, "seed": 7, "cache": False}
@@ -125,26 +126,26 @@ def test_the_teachers_chart_counts_and_the_reveal_reaches_a_student(tmp_path):
     from lyricgen.web.validate import InputError
 
     tab = ClassTab(ClassStore(tmp_path / "classes.sqlite", QUESTIONS), ["gru"])
-    code, key = tab.class_open()
+    code, key = tab.api.class_open()
     tokens = []
     for nickname, choice in (("a", "A"), ("<b>b</b>", "B"), ("", "B")):
-        joined, token, status, *_ = tab.join(f" {code.lower()} ", nickname, None)
+        joined, token, status, *_ = tab.student.join(f" {code.lower()} ", nickname, None)
         assert joined == code and "<b>" not in status
-        tab.answer("words", joined, nickname, token, choice)
+        tab.student.answer("words", joined, nickname, token, choice)
         tokens.append(token)
-    students, frame, choices, _ = tab.teacher_view(code, key, "words")
+    students, frame, choices, _ = tab.teacher.teacher_view(code, key, "words")
     assert students == "3 students joined."
     assert dict(zip(frame["choice"], frame["students"], strict=True)) == {"A": 1, "B": 2, "C": 0, "D": 0}
     assert "B. 6: rain and night stay whole" in choices
-    assert tab.refresh(code)[0]["visible"] is False  # not revealed yet
-    tab.reveal(code, key, "words")
-    reveal = tab.refresh(code)[0]
+    assert tab.student.refresh(code)[0]["visible"] is False  # not revealed yet
+    tab.teacher.reveal(code, key, "words")
+    reveal = tab.student.refresh(code)[0]
     assert reveal["visible"] and reveal["value"].startswith("✓ The answer: B.")
-    again = tab.join(code, "a", tokens[0])  # a reload: the same student, the same answer
+    again = tab.student.join(code, "a", tokens[0])  # a reload: the same student, the same answer
     assert again[1] == tokens[0] and again[4] == "A"
     with pytest.raises(InputError, match="Wrong teacher key"):
-        tab.reveal(code, "not the key", "vectors")
+        tab.teacher.reveal(code, "not the key", "vectors")
     with pytest.raises(InputError, match="Join a class first"):
-        tab.answer("words", None, "", tokens[0], "A")
-    assert tab.restore({"code": code, "key": key})[:2] == [code, key]
-    assert tab.restore({"code": code, "key": "wrong"}) == [gr.skip()] * 3
+        tab.student.answer("words", None, "", tokens[0], "A")
+    assert tab.teacher.restore({"code": code, "key": key})[:2] == [code, key]
+    assert tab.teacher.restore({"code": code, "key": "wrong"}) == [gr.skip()] * 3

@@ -1,0 +1,80 @@
+"""What the Class tab's parts share (class_api.py, class_join.py, class_teach.py): a store refusal said in the
+page's language, who the student is, a post's settings and its regenerate link, the wall as HTML."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlencode
+
+import gradio as gr
+
+from ...classroom import MAX_TOKEN_CHARS, SETTINGS_KEYS, ClassError
+from .. import limits
+from ..i18n import Msg, t
+from ..polls import BY_STEP
+from ..validate import InputError
+
+# Every event of the Class tab's page: not in the API (class_api.py is), and one concurrency group with the API.
+EVENTS = {"api_visibility": "private", "concurrency_limit": limits.CLASS_CONCURRENCY, "concurrency_id": "class"}
+
+
+@contextmanager
+def said() -> Iterator[None]:
+    """A ClassError from the store, said in the page's language."""
+    try:
+        yield
+    except ClassError as error:
+        fields = {k: Msg(v) if k == "what" else v for k, v in error.fields.items()}
+        raise InputError(error.key, **fields) from None
+
+
+def student_of(token: object, request: gr.Request | None) -> str:
+    """The browser's token, else (an API client) its session; the store refuses neither is there."""
+    if isinstance(token, str) and 0 < len(token) <= MAX_TOKEN_CHARS:
+        return token
+    return getattr(request, "session_hash", None) or ""
+
+
+def settings_of(settings_json: object) -> dict:
+    """A post's settings, sent as JSON text: the store checks what they hold."""
+    if isinstance(settings_json, dict):
+        return settings_json
+    if not isinstance(settings_json, str) or len(settings_json) > limits.CLASS_MAX_TEXT_CHARS:
+        raise ClassError("class.error.settings", names=", ".join(sorted(SETTINGS_KEYS)))
+    try:
+        return json.loads(settings_json or "{}")
+    except ValueError:
+        raise ClassError("class.error.settings", names=", ".join(sorted(SETTINGS_KEYS))) from None
+
+
+def regenerate_query(settings: dict) -> str:
+    """The link that sets Generate up as the post was written (links.py checks it again when it is opened)."""
+    pairs = [("tab", "generate")]
+    for name in ("start", "length", "cell", "temperature", "top_k", "top_p", "seed", "cache"):
+        value = settings.get(name)
+        if value is not None and value != "":
+            pairs.append((name, ("1" if value else "0") if isinstance(value, bool) else str(value)))
+    return "?" + urlencode(pairs)
+
+
+def wall_html(posts: list[dict]) -> str:
+    """The posts, newest first, as HTML: every nickname and lyric escaped; a regenerate link each."""
+    if not posts:
+        return f"<p>{html.escape(t('class.wall_empty'))}</p>"
+    shown = []
+    for post in posts[: limits.CLASS_WALL_SHOWN]:
+        by = t("class.post_by", id=post["id"], nickname=post["nickname"] or t("class.anonymous"), likes=post["likes"])
+        hidden = f" <em>({html.escape(t('class.hidden'))})</em>" if post["hidden"] else ""
+        href = html.escape(regenerate_query(post["settings"]), quote=True)
+        shown.append(f'<div class="class-post" data-post="{post["id"]}"><p><strong>{html.escape(by)}</strong>'
+                     f'{hidden}</p><p style="white-space: pre-wrap">{html.escape(post["lyrics"])}</p>'
+                     f'<p><a href="{href}">{html.escape(t("class.regenerate"))}</a></p></div>')
+    return "<hr>".join(shown)
+
+
+def reveal_text(step: str) -> str:
+    poll = BY_STEP[step]
+    return t("class.revealed", letter=poll.right, choice=t(poll.key(poll.right)), why=t(poll.key("why")))
