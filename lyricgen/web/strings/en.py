@@ -92,7 +92,7 @@ STRINGS = {
     "lesson.training.text": "### Step {n} · Training\n"
                             "Training asks the model for the next word again and again, measures how wrong it was with "
                             "the cross-entropy (how surprised it was by the right word), and moves every weight a "
-                            "small step against the gradient (the gradient points where the loss grows). In the Lab you watch the loss fall and read a sample now and then. Trained "
+                            "small step against the gradient (the gradient points where the loss grows). In the Lab you watch the loss fall and read a sample now and then; when it ends, the model is **My model** in every panel: now look at it in Hidden states. Trained "
                             "too long, a model starts to recite its training lyrics: check how much of what it writes "
                             "is copied.\n\n"
                             "`loss = −log₂ p(the right next word)` (the surprisal, in bits; PyTorch's cross-entropy "
@@ -124,7 +124,6 @@ STRINGS = {
     "lesson.try.gradients": "Try it: Vanishing gradients",
     "lesson.try.compare": "Try it: Compare cells",
     "lesson.try.train": "Try it: Train it yourself",
-    "lesson.try.mine": "Then: your model's hidden states (My model, once it is trained)",
     "lesson.try.score_line": "Try it: Score a line",
     "lesson.try.memorized": "Try it: Memorization",
     "lesson.try.attention": "Try it: Memory & attention",

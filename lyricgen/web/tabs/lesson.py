@@ -75,8 +75,6 @@ STEPS = (
     )),
     Step("training", (
         ("lesson.try.train", {"tab": "train", "cell": "gru"}),
-        # Then the model just trained, inside: "mine" is the student's own (a link without one says so).
-        ("lesson.try.mine", {"tab": "hidden_states", "text": "风吹过你的头发", "cell": "mine"}),
         ("lesson.try.score_line", {"tab": "score_line", "text": "我在你的身边\n今天的作业写完了吗"}),
         ("lesson.try.memorized", {"tab": "memorized", "cell": "gru", "text": WRITTEN}),
     )),
