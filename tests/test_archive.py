@@ -10,7 +10,7 @@ import pytest
 import torch
 from archive_helpers import hostile_zips, zip_folder
 
-from lyricgen import generate
+from lyricgen import evaluate, generate
 from lyricgen.archive import ArchiveError, load_zip
 from lyricgen.checkpoint import load_checkpoint
 from lyricgen.web import i18n
@@ -59,6 +59,15 @@ def test_the_command_line_takes_a_zip(tiny_weights, tmp_path):
         generate.main(["--weights", str(tiny_weights["gru"]), "--start", "明月", "--length", "6", "--seed", "3",
                        "--device", "cpu"])
     assert out.getvalue() == again.getvalue() and "明月" in out.getvalue()
+    lines = tmp_path / "lines.txt"
+    lines.write_text("明月几时有\n把酒问青天\n", encoding="utf-8")
+    scored = []
+    for weights in (path, tiny_weights["gru"]):
+        printed = io.StringIO()
+        with redirect_stdout(printed):
+            evaluate.main(["--weights", str(weights), "--text", str(lines), "--json", "--device", "cpu"])
+        scored.append(json.loads(printed.getvalue().strip().splitlines()[-1]))
+    assert scored[0]["perplexity"] == scored[1]["perplexity"]
 
 
 # ---------------------------------------------------------------------------------------------
