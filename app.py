@@ -70,7 +70,8 @@ def build_demo(checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEn
         page.header(models.device_of(checkpoints))
         with gr.Tabs(elem_id="tabs", overflow_behavior="wrap"):  # on a phone every tab shows, in two rows
             lesson.LessonTab(checkpoints).layout()
-            lyrics = generate.GenerateTab(checkpoints, engines, mine=mine).layout()
+            writer = generate.GenerateTab(checkpoints, engines, mine=mine)
+            lyrics = writer.layout()
             tokenize.TokenizeTab(checkpoints, mine=mine).layout()
             with gr.Tab(t("tab.inside"), id="inside", elem_id="tab-inside"), gr.Tabs():
                 next_words.NextWordsTab(checkpoints, mine=mine).layout()
@@ -85,7 +86,9 @@ def build_demo(checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEn
                 lab_train.TrainTab(checkpoints, mine=mine).layout()
                 lab_gradients.GradientsTab(checkpoints, mine=mine).layout()
                 lab_shapes.ShapesTab(checkpoints).layout()
-            ClassTab(class_store or CLASS_STORE, checkpoints, lambda: page.classroom.urls).layout(demo)
+            class_tab = ClassTab(class_store or CLASS_STORE, checkpoints, lambda: page.classroom.urls)
+            class_tab.layout(demo)
+            class_tab.offer_posting(writer)  # Generate's lyrics and settings to the class wall
             models.ModelTab(checkpoints, mine=mine).layout()
         page.finish(demo)
         demo.unload(mine.forget_request)  # a page closed: its model goes

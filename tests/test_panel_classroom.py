@@ -149,3 +149,37 @@ def test_the_teachers_chart_counts_and_the_reveal_reaches_a_student(tmp_path):
         tab.student.answer("words", None, "", tokens[0], "A")
     assert tab.teacher.restore({"code": code, "key": key})[:2] == [code, key]
     assert tab.teacher.restore({"code": code, "key": "wrong"}) == [gr.skip()] * 3
+
+
+def test_generate_posts_its_lyrics_and_settings_and_the_wall_writes_them_again(tiny, engines, tmp_path):
+    """Generate's "post to the class": the last lyrics with every setting that wrote them; the post's regenerate
+    link sets Generate up again, and the same settings write the same lyrics."""
+    from conftest import answers
+
+    from lyricgen.web import links
+    from lyricgen.web.tabs.generate import GenerateTab
+
+    store = ClassStore(tmp_path / "classes.sqlite", QUESTIONS)
+    tab = ClassTab(store, tiny)
+    writer = GenerateTab(tiny, engines, 0)
+    code, _ = tab.api.class_open()
+    with pytest.raises(gr.Error, match="Generate lyrics first"):
+        tab.student.post_generated(code, "Mei", "student-1", "")
+    lyrics, _, saved = answers(writer.generate("明月", 12, 0.9, "gru", 5, "", 0.95, False))[-1]
+    status = tab.student.post_generated(code, "Mei", "student-1", saved)
+    (post,) = store.wall(code)
+    assert "#" in status and post["lyrics"] == lyrics.strip() and post["nickname"] == "Mei"
+    settings = post["settings"]
+    assert {k: settings[k] for k in ("start", "length", "cell", "temperature", "top_k", "top_p", "cache")} == {
+        "start": "明月", "length": 12, "cell": "gru", "temperature": 0.9, "top_k": 5, "top_p": 0.95, "cache": False}
+    page = PageBuilder()
+    with gr.Blocks(), page.building(), gr.Tabs():
+        GenerateTab(tiny, engines).layout()
+    query = dict(pair.split("=", 1) for pair in regenerate_query(settings).lstrip("?").split("&"))
+    from urllib.parse import unquote
+    filled = links.read_query(page.setups, {k: unquote(v) for k, v in query.items()})
+    assert filled.notices == [] and filled.values["seed"] == str(settings["seed"])  # the seed used, not a blank
+    again, _, _ = answers(writer.generate(filled.values["start"], filled.values["length"],
+                                          filled.values["temperature"], filled.values["cell"], filled.values["top_k"],
+                                          filled.values["seed"], filled.values["top_p"], filled.values["cache"]))[-1]
+    assert again == lyrics

@@ -703,6 +703,8 @@ STRINGS = {
     "class.post_lyrics": "Lyrics to post",
     "class.post_button": "Post to the class",
     "class.posted": "Posted: #{id}.",
+    "generate.post": "Post to the class",
+    "class.error.nothing_generated": "Generate lyrics first: the post sends the last lyrics and their settings",
     "class.post_id": "Post number",
     "class.like_button": "♥ Like",
     "class.open_button": "Open a class",

@@ -654,6 +654,8 @@ STRINGS = {
     "class.post_lyrics": "要发的歌词",
     "class.post_button": "发到班级墙",
     "class.posted": "已发帖：#{id}。",
+    "generate.post": "贴到班级墙",
+    "class.error.nothing_generated": "请先生成歌词：贴出的是最近一次生成的歌词和它的设置",
     "class.post_id": "帖子编号",
     "class.like_button": "♥ 点赞",
     "class.open_button": "开一个课堂",

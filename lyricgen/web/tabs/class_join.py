@@ -4,6 +4,7 @@ post lyrics to the class wall and like a post."""
 from __future__ import annotations
 
 import html
+import json
 import secrets
 from functools import partial
 from typing import Any
@@ -61,6 +62,22 @@ class JoinView:
         with said():
             post_id = self.store.post(joined, student_of(token, request), nickname, lyrics, {})
         return [f"<p>{html.escape(t('class.posted', id=post_id))}</p>", *self.student_view(joined)]
+
+    def post_generated(self, joined: str | None, nickname: str, token: Any, saved: str,
+                       request: gr.Request | None = None) -> str:
+        """Generate's last lyrics with the settings that wrote them (its download's JSON), on the class wall."""
+        if not isinstance(joined, str) or not joined:
+            raise InputError("class.error.not_joined")
+        try:
+            generated = json.loads(saved) if isinstance(saved, str) and saved else None
+        except ValueError:
+            generated = None
+        if not isinstance(generated, dict) or not isinstance(generated.get("settings"), dict):
+            raise InputError("class.error.nothing_generated")
+        with said():
+            post_id = self.store.post(joined, student_of(token, request), nickname, generated.get("lyrics"),
+                                      generated["settings"])
+        return f"<p>{html.escape(t('class.posted', id=post_id))}</p>"
 
     def like(self, joined: str | None, token: Any, post_id: float | None, request: gr.Request | None = None) -> list:
         if not isinstance(joined, str) or not joined:

@@ -14,6 +14,7 @@ sub-tab, the teacher's page), class_common.py (what they share). This module lay
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import gradio as gr
 
@@ -53,6 +54,13 @@ class ClassTab:
         self.student = JoinView(store)
         self.teacher = TeachView(store, lan_urls)  # lan_urls: the machine's addresses on the local network
 
+    def offer_posting(self, generate: Any) -> None:
+        """Generate's "post to the class" button sends its last lyrics and settings to the class this page joined
+        (call after both tabs are laid out)."""
+        generate.post_button.click(self.student.post_generated,
+                                   [self.joined, self.student.nickname, self.token, generate.saved],
+                                   generate.post_status, **EVENTS)
+
     def open_link(self, request: gr.Request | None = None) -> list:
         """A page opened as ?class=CODE: the Class tab, its join panel, the code in its box."""
         code = str((getattr(request, "query_params", None) or {}).get("class", ""))[: limits.CLASS_CODE_BOX_CHARS]
@@ -77,6 +85,7 @@ class ClassTab:
         self.path = [(tab.parent, "class")] if isinstance(tab.parent, gr.Tabs) else []
         self.path.append((sub_tabs, "class_join"))
         self.student.wire(token, joined)
+        self.token, self.joined = token, joined
         link_open.click(self.open_link, None, [tabs for tabs, _ in self.path] + [self.student.code], **EVENTS)
         if demo is not None:
             demo.load(None, None, None, js=CLASS_LINK_JS)

@@ -82,13 +82,22 @@ def lyrics_file(cell: Chosen, settings: GenerationSettings, seed: int, lyrics: s
     return "\n".join(parts)
 
 
+def settings_record(cell: Chosen, settings: GenerationSettings, seed: int) -> dict:
+    """What wrote the lyrics, under Generate's link names: a class post's settings (its regenerate link)."""
+    sampling = settings.sampling
+    return {"start": settings.start_text, "length": settings.length, "cell": cell.name,
+            "temperature": sampling.temperature, "top_k": sampling.top_k or 0, "top_p": sampling.top_p, "seed": seed,
+            "cache": settings.cache is not None}
+
+
 def download(cell: Chosen, settings: GenerationSettings, seed: int, lyrics: str) -> str:
-    """The download, handed to the browser as JSON text: {"name": its file name, "text": lyrics_file()}.
+    """The download, handed to the browser as JSON text: {"name": its file name, "text": lyrics_file(), and the
+    lyrics and settings_record, which "post to the class" sends}.
     The browser saves it (DOWNLOAD_JS), so the server writes, copies and deletes no file per request;
     it travels in a hidden Textbox, whose code every page loads anyway (gr.JSON's would add to each)."""
     name = cell.ckpt.model.config.cell if cell.name != MINE else f"{MINE}-{cell.ckpt.model.config.cell}"
-    return json.dumps({"name": f"lyrics-{name}-{seed}.txt",
-                       "text": lyrics_file(cell, settings, seed, lyrics)}, ensure_ascii=False)
+    return json.dumps({"name": f"lyrics-{name}-{seed}.txt", "text": lyrics_file(cell, settings, seed, lyrics),
+                       "lyrics": lyrics, "settings": settings_record(cell, settings, seed)}, ensure_ascii=False)
 
 
 # Saves the last lyrics' download as a file, in the browser; before the lyrics are complete there is none.
@@ -182,7 +191,11 @@ class GenerateTab:
                     lyrics = gr.Textbox(label=t("generate.lyrics"), lines=14, interactive=False, elem_id="lyrics")
                     info = gr.Markdown(elem_id="generate-info")
                     saved = gr.Textbox(visible="hidden", elem_id="download-data")  # download(): the last lyrics'
-                    save = gr.Button(t("generate.download"), size="sm", elem_id="download-lyrics")
+                    with gr.Row():
+                        save = gr.Button(t("generate.download"), size="sm", elem_id="download-lyrics")
+                        # Wired by the Class tab (ClassTab.offer_posting), which knows the class this page joined.
+                        self.post_button = gr.Button(t("generate.post"), size="sm", elem_id="generate-post")
+                    self.post_status = gr.HTML(elem_id="generate-post-status")
             start = fields["start"]
             gr.Examples(EXAMPLES, inputs=[start, fields["cell"], fields["temperature"]], label=t("generate.examples"))
             inputs = fields.inputs()
@@ -193,5 +206,6 @@ class GenerateTab:
                          concurrency_limit=None)
             save.click(None, saved, None, js=DOWNLOAD_JS)
             retell_button(self.told, [info, saved])
+            self.saved = saved  # the last lyrics and their settings, for the class post
             fields.offer(run=button)
         return lyrics
