@@ -69,7 +69,8 @@ def build_demo(checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEn
                    delete_cache=(limits.DOWNLOAD_MAX_AGE_S, limits.DOWNLOAD_MAX_AGE_S)) as demo, page.building():
         page.header(models.device_of(checkpoints))
         with gr.Tabs(elem_id="tabs", overflow_behavior="wrap"):  # on a phone every tab shows, in two rows
-            lesson.LessonTab(checkpoints).layout()
+            teaching = lesson.LessonTab(checkpoints)
+            teaching.layout()
             writer = generate.GenerateTab(checkpoints, engines, mine=mine)
             lyrics = writer.layout()
             tokenize.TokenizeTab(checkpoints, mine=mine).layout()
@@ -89,6 +90,7 @@ def build_demo(checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEn
             class_tab = ClassTab(class_store or CLASS_STORE, checkpoints, lambda: page.classroom.urls)
             class_tab.layout(demo)
             class_tab.offer_posting(writer)  # Generate's lyrics and settings to the class wall
+            class_tab.offer_polls(teaching)  # the Lesson's questions answered to the class
             models.ModelTab(checkpoints, mine=mine).layout()
         page.finish(demo)
         demo.unload(mine.forget_request)  # a page closed: its model goes

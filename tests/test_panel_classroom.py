@@ -183,3 +183,22 @@ def test_generate_posts_its_lyrics_and_settings_and_the_wall_writes_them_again(t
                                           filled.values["temperature"], filled.values["cell"], filled.values["top_k"],
                                           filled.values["seed"], filled.values["top_p"], filled.values["cache"]))[-1]
     assert again == lyrics
+
+
+def test_the_lessons_polls_answer_to_the_class_the_page_joined(tiny, engines, tmp_path):
+    """Each Lesson step's poll (hidden until the page joins a class) is wired to the class: its answer counts."""
+    import app
+
+    store = ClassStore(tmp_path / "classes.sqlite", QUESTIONS)
+    demo = app.build_demo(tiny, engines, class_store=store)
+    radios = {block.elem_id: block for block in demo.blocks.values() if str(block.elem_id).startswith("lesson-poll-")}
+    assert sorted(radios) == sorted(f"lesson-poll-{poll.step}" for poll in POLLS)
+    assert not any(radio.visible for radio in radios.values())  # a page in no class asks nothing
+    code, key = store.open()
+    for poll in POLLS[:2]:
+        radio = radios[f"lesson-poll-{poll.step}"]
+        (event,) = [fn for fn in demo.fns.values() if any(target[0] == radio._id and target[1] == "input"
+                                                            for target in fn.targets)]
+        event.fn(code, "Mei", "student-7", poll.right)
+    results = store.results(code, key)
+    assert [results[poll.step][poll.right] for poll in POLLS[:2]] == [1, 1]

@@ -124,6 +124,7 @@ STRINGS = {
     "lesson.try.gradients": "Try it: Vanishing gradients",
     "lesson.try.compare": "Try it: Compare cells",
     "lesson.try.train": "Try it: Train it yourself",
+    "lesson.poll": "Your class's poll: {question}",
     "lesson.try.score_line": "Try it: Score a line",
     "lesson.try.memorized": "Try it: Memorization",
     "lesson.try.attention": "Try it: Memory & attention",

@@ -103,6 +103,7 @@ STRINGS = {
     "lesson.try.gradients": "试一试：梯度消失",
     "lesson.try.compare": "试一试：三种单元对比",
     "lesson.try.train": "试一试：自己训练",
+    "lesson.poll": "课堂投票：{question}",
     "lesson.try.score_line": "试一试：给一句打分",
     "lesson.try.memorized": "试一试：记忆检查",
     "lesson.try.attention": "试一试：记忆与注意力",

@@ -117,8 +117,8 @@ class JoinView:
         """token: the student kept in the browser; joined: the code of the class this page joined."""
         code, nickname, radios = self.code, self.nickname, self.radios
         shown = [*self.reveals, self.wall]
-        self.join_button.click(self.join, [code, nickname, token],
-                               [joined, token, self.status, self.timer, *radios, *shown], **EVENTS)
+        self.joined_event = self.join_button.click(self.join, [code, nickname, token],
+                                                   [joined, token, self.status, self.timer, *radios, *shown], **EVENTS)
         for poll, radio in zip(POLLS, radios, strict=True):
             answer = partial(self.answer, poll.step)
             answer.__name__ = "answer"  # its name in Gradio's logs and the tests

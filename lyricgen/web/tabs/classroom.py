@@ -14,6 +14,7 @@ sub-tab, the teacher's page), class_common.py (what they share). This module lay
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 import gradio as gr
@@ -60,6 +61,16 @@ class ClassTab:
         generate.post_button.click(self.student.post_generated,
                                    [self.joined, self.student.nickname, self.token, generate.saved],
                                    generate.post_status, **EVENTS)
+
+    def offer_polls(self, lesson: Any) -> None:
+        """Each Lesson step's poll, shown once this page joins a class, answers to that class as the Join
+        sub-tab's poll does (call after both tabs are laid out)."""
+        radios = list(lesson.polls.values())
+        self.student.joined_event.success(lambda: [gr.update(visible=True)] * len(radios), None, radios, **EVENTS)
+        for step, radio in lesson.polls.items():
+            answer = partial(self.student.answer, step)
+            answer.__name__ = "answer"  # its name in Gradio's logs and the tests
+            radio.input(answer, [self.joined, self.student.nickname, self.token, radio], None, **EVENTS)
 
     def open_link(self, request: gr.Request | None = None) -> list:
         """A page opened as ?class=CODE: the Class tab, its join panel, the code in its box."""

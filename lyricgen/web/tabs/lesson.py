@@ -20,6 +20,7 @@ from ...checkpoint import Checkpoint
 from ...generate import GenerationSettings, Sampling, generate_text
 from .. import limits
 from ..i18n import Joined, Msg, t
+from ..polls import BY_STEP
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ STEPS = (
 class LessonTab:
     def __init__(self, checkpoints: dict[str, Checkpoint]):
         self.checkpoints = checkpoints
+        self.polls: dict[str, gr.Radio] = {}  # step → its poll, answered to the class (ClassTab.offer_polls)
 
     def sizes(self) -> dict[str, int | str]:
         """The shipped models' sizes and figures, quoted by the steps (the cells share them): vocab, embed,
@@ -122,3 +124,8 @@ class LessonTab:
                 gr.Markdown(t("lesson.step", text=Msg(f"lesson.{step.key}.text", n=number, **sizes),
                               guess=Msg(f"lesson.{step.key}.guess"), links=try_its),
                             elem_id=f"lesson-{step.key.replace('_', '-')}", elem_classes="lesson-step")
+                poll = BY_STEP.get(step.key)
+                if poll is not None:  # the step's question as the class's poll: shown once the page joins a class
+                    self.polls[poll.step] = gr.Radio([(t(poll.key(c)), c) for c in poll.letters],
+                                                     label=t("lesson.poll", question=Msg(poll.key("question"))),
+                                                     visible=False, elem_id=f"lesson-poll-{poll.step}")
