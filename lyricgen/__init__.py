@@ -11,9 +11,11 @@ One module a step, in the order the data goes through them:
     train.py        training: truncated BPTT, early stopping on a held-out tail, the best checkpoint kept
     resume.py       resuming training after the last finished epoch
     checkpoint.py   model → weights folder, written atomically and loaded strictly
+    archive.py      a weights folder as a zip: checked before it is unpacked, then loaded strictly
     card.py         a weights folder's model card (its README.md)
     provenance.py   what a model was trained on, named by its corpus's sha256: the card's Data section
-    hub.py          sharing on the Hugging Face Hub: a weights folder, or the whole app as a Space
+    modelscope_sdk.py  the optional ModelScope SDK, imported only when asked for
+    hub.py          sharing on the Hugging Face Hub or ModelScope: a weights folder, or the app as a Space or studio
     evaluate.py     perplexity on any lyrics file, scored as validation is
     ngram.py        the baseline to beat: an interpolated Kneser-Ney n-gram model
     generate.py     generation: feed the start words, then sample one word at a time
