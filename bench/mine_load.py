@@ -1,0 +1,121 @@
+"""Students' own models beside the shipped ones (issue: your model, everywhere).
+
+    python bench/mine_load.py [--users 30] [--seconds 40] [--length 100] [--app app.py]
+
+One Lab training (10 s, through /train) makes a model; then two runs against a fresh server each: USERS students
+generating with the shipped models alone, and the same USERS beside USERS more who each upload that model
+(/upload_model: every one of them now owns a model, held apart) and generate with it ("mine"). Prints the shipped
+models' p95 both ways and their ratio (target: within 20%), the mine students' answers, and the server's memory
+growth (the store's caps bound it). Prints the CPU model and torch version first; ends with one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+import uuid
+
+import httpx
+from gradio_client import Client
+from load import API, CELLS, STARTS, Endpoint, ask, cpu_model, percentile, rss_mb  # bench/load.py
+from server import resolve_app, start_server, stop  # bench/server.py
+
+TRAIN = ["builtin", "", "lstm", 128, 0.003, 10, "project", "明月"]  # the Lab's inputs: 10 s on the built-in poems
+
+
+def train_zip(url: str) -> str:
+    """One Lab training through /train: the path of the zip it offers (the server's, on this machine)."""
+    *_, file = Client(url, verbose=False, download_files=False).predict(*TRAIN, api_name="/train")
+    return file["path"]
+
+
+async def upload(http: httpx.AsyncClient, url: str, index: int, session: str, path: str) -> None:
+    """The zip sent as a page sends it: to Gradio's upload route, then /upload_model in this session."""
+    with open(path, "rb") as f:
+        sent = await http.post(f"{url}{API}/upload", files={"files": ("model.zip", f, "application/zip")})
+    sent.raise_for_status()
+    data = [{"path": sent.json()[0], "meta": {"_type": "gradio.FileData"}, "orig_name": "model.zip"}]
+    await ask(http, Endpoint(url, index, None, []), session, data)
+
+
+async def student(i: int, http, endpoint: Endpoint, cell: str, args, stop_at: float, out: dict) -> None:
+    session, n = uuid.uuid4().hex[:11], i
+    if cell == "mine":
+        try:
+            await upload(http, endpoint.url, args.upload_index, session, args.zip)
+        except Exception as e:
+            out["failed"].append(f"upload {type(e).__name__}: {str(e)[:80]}")
+            return
+    while time.perf_counter() < stop_at:
+        model = cell if cell == "mine" else CELLS[n % len(CELLS)]
+        n += 1
+        try:
+            _, whole, _ = await ask(http, endpoint, session, endpoint.inputs(STARTS[n % len(STARTS)], args.length,
+                                                                             model, ""))
+            out[cell == "mine"].append(whole)
+        except Exception as e:
+            out["failed"].append(f"{model} {type(e).__name__}: {str(e)[:80]}")
+
+
+async def the_class(url: str, args, with_mine: bool) -> dict:
+    endpoint = Endpoint.read(url)
+    config = httpx.get(f"{url}config", timeout=30).json()
+    args.upload_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "upload_model")
+    out = {False: [], True: [], "failed": []}
+    cells = ["shipped"] * args.users + (["mine"] * args.users if with_mine else [])
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=2 * len(cells) + 10, keepalive_expiry=2.0)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), limits=limits) as http:
+        stop_at = time.perf_counter() + args.seconds
+        await asyncio.gather(*(student(i, http, endpoint, c, args, stop_at, out) for i, c in enumerate(cells)))
+    return out
+
+
+def run(args, with_mine: bool) -> dict:
+    with tempfile.TemporaryFile() as log:
+        server, url = start_server(resolve_app(args.app), args.weights, log)
+        try:
+            if args.zip is None:
+                args.zip = train_zip(url)
+            before = rss_mb(server.pid)
+            out = asyncio.run(the_class(url, args, with_mine))
+            time.sleep(1.0)
+            after = rss_mb(server.pid)
+        finally:
+            stop(server)
+    figures = {"with_mine": with_mine, "shipped_answers": len(out[False]),
+               "shipped_p95_s": round(percentile(out[False], 95), 3), "mine_answers": len(out[True]),
+               "mine_p95_s": round(percentile(out[True], 95), 3) if out[True] else None,
+               "failed": len(out["failed"]), "memory_growth_mb": round(after - before, 1)}
+    print(json.dumps(figures), flush=True)
+    if out["failed"]:
+        print("  e.g.", out["failed"][:3], flush=True)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=40.0)
+    parser.add_argument("--length", type=int, default=100)
+    parser.add_argument("--app", default="app.py")
+    parser.add_argument("--weights", default=None)
+    args = parser.parse_args()
+    args.zip = None
+    print(f"CPU: {cpu_model()} · torch {__import__('torch').__version__}", flush=True)
+    with tempfile.TemporaryDirectory() as keep:  # the trained zip outlives its server
+        alone = run(args, False)
+        kept = f"{keep}/model.zip"
+        with open(args.zip, "rb") as src, open(kept, "wb") as dst:
+            dst.write(src.read())
+        args.zip = kept
+        beside = run(args, True)
+    ratio = beside["shipped_p95_s"] / alone["shipped_p95_s"]
+    print(json.dumps({"users": args.users, "shipped_p95_ratio": round(ratio, 3), "target": 1.2,
+                      "runs": [alone, beside]}))
+
+
+if __name__ == "__main__":
+    main()
