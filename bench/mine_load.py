@@ -1,6 +1,6 @@
 """Students' own models beside the shipped ones (issue: your model, everywhere).
 
-    python bench/mine_load.py [--users 30] [--seconds 40] [--length 100] [--app app.py]
+    python bench/mine_load.py [--users 30] [--seconds 40] [--length 100] [--think 0] [--app app.py]
 
 One Lab training (10 s, through /train) makes a model; then two runs against a fresh server each: USERS students
 generating with the shipped models alone, and the same USERS beside USERS more who each upload that model
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import tempfile
 import time
 import uuid
@@ -42,7 +43,7 @@ async def upload(http: httpx.AsyncClient, url: str, index: int, session: str, pa
 
 
 async def student(i: int, http, endpoint: Endpoint, cell: str, args, stop_at: float, out: dict) -> None:
-    session, n = uuid.uuid4().hex[:11], i
+    session, n, rng = uuid.uuid4().hex[:11], i, random.Random(i)
     if cell == "mine":
         try:
             await upload(http, endpoint.url, args.upload_index, session, args.zip)
@@ -50,6 +51,10 @@ async def student(i: int, http, endpoint: Endpoint, cell: str, args, stop_at: fl
             out["failed"].append(f"upload {type(e).__name__}: {str(e)[:80]}")
             return
     while time.perf_counter() < stop_at:
+        if args.think:  # a class reading: an exponential pause between answers
+            await asyncio.sleep(rng.expovariate(1 / args.think))
+            if time.perf_counter() >= stop_at:
+                return
         model = cell if cell == "mine" else CELLS[n % len(CELLS)]
         n += 1
         try:
@@ -100,6 +105,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--length", type=int, default=100)
+    parser.add_argument("--think", type=float, default=0.0, help="mean seconds a student reads between answers")
     parser.add_argument("--app", default="app.py")
     parser.add_argument("--weights", default=None)
     args = parser.parse_args()

@@ -39,6 +39,8 @@ row's word). This file holds the loop's thread and what a caller calls.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import weakref
 
@@ -59,12 +61,13 @@ class DecodingEngine:
 
     max_batch: most requests advanced together; max_waiting: most requests queued beyond the free
     places of the batch before submit raises EngineBusy. threads: torch threads for the loop's own
-    work (None: torch's setting). start=False runs no thread: the caller drives the loop with step()
+    work (None: torch's setting). nice: the loop thread's priority (a student's model below the shipped
+    ones). start=False runs no thread: the caller drives the loop with step()
     (tests and benchmarks that want a known batch at every step).
     """
 
     def __init__(self, checkpoint: Checkpoint, max_batch: int = 32, max_waiting: int = 64,
-                 name: str | None = None, start: bool = True, threads: int | None = None):
+                 name: str | None = None, start: bool = True, threads: int | None = None, nice: int = 0):
         if max_batch < 1 or max_waiting < 0:
             raise ValueError("max_batch must be at least 1 and max_waiting at least 0")
         self.model: LyricModel = checkpoint.model.eval()
@@ -74,6 +77,7 @@ class DecodingEngine:
         self.max_waiting = max_waiting
         self.device = self.model.device
         self.threads = threads
+        self.nice = nice  # the loop thread's Linux nice value: above 0, other threads get the cores first
         self._waiting = WaitingLine(self.name)  # submitted, not yet admitted
         self._decoder = Decoder(self.model, self.vocab)  # the batch and its work; the loop's own
         self._thread: threading.Thread | None = None
@@ -147,6 +151,9 @@ class DecodingEngine:
             # Per thread: several engines on a few cores must not each spin up every core's worth of
             # threads, which then wait on one another.
             torch.set_num_threads(self.threads)
+        if self.nice > 0:  # per thread on Linux; elsewhere, or not allowed, the loop runs at the normal priority
+            with contextlib.suppress(AttributeError, OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
         while (newcomers := self._waiting.wait_and_take(self.active_count, self.max_batch - self.active_count)
                ) is not None:
             self._iterate(newcomers)

@@ -156,7 +156,7 @@ class StudentModels:
                 raise InputError("mine.error.evicted")
             if entry.engine is None:
                 entry.engine = DecodingEngine(ckpt, limits.MINE_ENGINE_BATCH, limits.MINE_ENGINE_WAITING,
-                                              name=f"mine-{len(self.owned)}", threads=1)
+                                              name=f"mine-{len(self.owned)}", threads=1, nice=limits.MINE_NICE)
             return entry.engine
 
     def forget(self, session: str | None) -> None:
