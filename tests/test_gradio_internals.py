@@ -21,9 +21,10 @@ import gradio.state_holder
 import pytest
 from conftest import free_port
 
-from lyricgen.web import i18n, links, page
+from lyricgen.web import i18n, links, page, page_js
 
-LYRICGEN = ("lyricgen/web/i18n.py", "lyricgen/web/links.py", "lyricgen/web/page.py", "app.py")
+LYRICGEN = ("lyricgen/web/i18n.py", "lyricgen/web/links.py", "lyricgen/web/page.py", "lyricgen/web/page_js.py",
+            "app.py")
 
 
 def _uses(path: str) -> str:
@@ -119,13 +120,13 @@ def test_offer_finds_its_panel_and_refuses_outside_one():
 
 
 def test_page_js_is_fixed_and_takes_its_values_as_arguments(built):
-    settings = json.loads(page.page_settings())
+    settings = json.loads(page_js.page_settings())
     assert settings["default"] == i18n.DEFAULT
     assert set(settings["words"]) == set(i18n.LANGUAGES) and ["en", "en"] in settings["names"]
     hidden = [b for b in built.blocks if getattr(b, "elem_id", None) == "page-settings"]
     assert len(hidden) == 1 and json.loads(hidden[0].value) == settings
     for name in ("START_JS", "STARTED_JS", "OPENED_JS", "TRANSLATED_JS"):
-        js = getattr(page, name)
+        js = getattr(page_js, name)
         for placeholder in ("DEFAULT", "LANGUAGE_DONE", "LINK_DONE", "NAMES", "TRY_IT\n", "WORDS;"):
             assert placeholder not in js, f"{name} still holds a placeholder {placeholder!r}"
         assert f'"{i18n.DEFAULT}"' not in js, f"{name} has the default language written in"
@@ -133,8 +134,8 @@ def test_page_js_is_fixed_and_takes_its_values_as_arguments(built):
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="no node to parse the page's JS")
 def test_page_js_parses(built):
-    functions = [page.START_JS, page.STARTED_JS, page.TRANSLATED_JS, page.REMEMBER_LANGUAGE_JS, page.COPY_JS,
-                 page.ADDRESS_JS, *(page.opened_js(setup) for setup in built.setups.values())]
+    functions = [page_js.START_JS, page_js.STARTED_JS, page_js.TRANSLATED_JS, page_js.REMEMBER_LANGUAGE_JS,
+                 page_js.COPY_JS, page_js.ADDRESS_JS, *(page_js.opened_js(setup) for setup in built.setups.values())]
     script = "for (const f of JSON.parse(process.argv[1])) new Function('return (' + f + ');');"
     done = subprocess.run(["node", "-e", script, json.dumps(functions)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -21,7 +21,7 @@ def panel(title: str, tab_id: str, explanation: str) -> Iterator[None]:
 
 def retell_button(told: Retold, outputs: list) -> gr.Button:
     """A hidden button that shows these outputs again, as `told` kept them, in the page's language now: the
-    page presses it after the language switch (page.py), where running the tab again would not do."""
+    page presses it after the language switch (page_js.py), where running the tab again would not do."""
     button = gr.Button(visible="hidden", elem_classes="retell")
 
     def retell(request: gr.Request | None = None) -> list:
