@@ -66,9 +66,10 @@ TARGET_THINK_P95_S = (1.0, 3.0)  # a reading class: p95 first words, p95 whole a
 TARGET_GROWTH_MB = 50.0
 REFUSALS = ("busy", "Queue is full")  # the server's own "try again" answers
 API = "gradio_api"
-# One live training of the Lab tab (/train): corpus, text, cell, hidden size, learning rate, [budget], feeding, start.
+# One live training of the Lab tab (/train): corpus, text, cell, hidden size, learning rate, [budget], feeding, start,
+# tokens.
 TRAINING = ("builtin", "", "gru", 128, 0.003)
-TRAINING_TAIL = ("project", "明月")
+TRAINING_TAIL = ("project", "明月", "char")  # feeding, start text, tokens
 TRAINING_BUDGET_S = (5.0, 90.0)  # the tab's smallest and largest time budget (lyricgen/web/limits.py)
 TOKENS_PER_S = re.compile(r"\*\*([\d,]+)\*\* (?:词元/秒|tokens/s)")  # the status line, in either language
 

@@ -67,22 +67,25 @@ def model_card(config: ModelConfig, metrics: dict, has_fingerprint: bool = False
     lines_total, train_lines, val_lines = split_figures(metrics, settings)
     val_fraction = settings.get("val_fraction")
     unk_rate = metrics.get("val_unk_rate")
+    chars = settings.get("tokens") == "char"  # a Lab model of characters (LabConfig.tokens)
+    level, unit, zh_level = ("character", "character", "字") if chars else ("word", "word", "词")
     out = front_matter(config, data, lab)
     made = "trained in the lyricgen Lab" if lab else "from lyricgen"
     out += [
         "",
-        f"# lyricgen{' Lab' if lab else ''} {cell}: a word-level language model of {data.name}",
+        f"# lyricgen{' Lab' if lab else ''} {cell}: a {level}-level language model of {data.name}",
         "",
-        f"用{data.zh}训练的词级 {cell} 语言模型{'（在 lyricgen 实验室里训练）' if lab else ''}：教学用的小模型，"
-        "会背诵训练文字，请勿把生成的文字当作原创发表。",
+        f"用{data.zh}训练的{zh_level}级 {cell} 语言模型{'（在 lyricgen 实验室里训练）' if lab else ''}："
+        "教学用的小模型，会背诵训练文字，请勿把生成的文字当作原创发表。",
         "",
         f"A small recurrent language model {made}, a teaching demo of word-level RNN, LSTM and GRU models: it "
-        f"reads Chinese text one word at a time and gives the probability of every word that could come next.",
+        f"reads Chinese text one {unit} at a time and gives the probability of every {unit} that could come next.",
         "",
         "## What it is",
         "",
-        "- **Word-level**: each line is split into words by [jieba](https://github.com/fxsjy/jieba) (`jieba.lcut`); "
-        "one word is one token.",
+        ("- **Character-level**: each character of a line is one token (`vocab.json` says `\"split\": \"char\"`)."
+         if chars else "- **Word-level**: each line is split into words by [jieba](https://github.com/fxsjy/jieba) "
+         "(`jieba.lcut`); one word is one token."),
         f"- **Vocabulary**: {config.vocab_size:,} tokens, in id order in `vocab.json`. "
         f"`{UNK}` (id {SPECIALS.index(UNK)}) stands for every word outside it"
         + (f" (words seen fewer than {settings['min_count']} times in the training text)" if "min_count" in settings

@@ -41,15 +41,16 @@ def unk_probabilities(ids: torch.Tensor, vocab_size: int, unk_id: int, eol_id: i
 
 
 def build_corpus(lines: list[str], val_fraction: float, min_count: int, unk_alpha: float,
-                 hold_out: bool = True) -> Corpus:
+                 hold_out: bool = True, tokens: str = "word") -> Corpus:
     """Lines → tokens → ids, the last val_fraction of the lines held out (hold_out=False: none).
 
     min_count: words seen fewer times in the training lines are not in the vocabulary.
     unk_alpha: see unk_probabilities.
+    tokens: how a line is split (tokens.SPLITS): jieba's words, or characters; the vocabulary keeps it.
     """
     split = split_lines(lines, val_fraction) if hold_out else Split(lines, [])
-    train_tokens, val_tokens = lines_to_tokens(split.train_lines), lines_to_tokens(split.val_lines)
-    vocab = Vocab.build(train_tokens, min_count)
+    train_tokens, val_tokens = lines_to_tokens(split.train_lines, tokens), lines_to_tokens(split.val_lines, tokens)
+    vocab = Vocab.build(train_tokens, min_count, tokens)
     train_ids = torch.tensor(vocab.encode(train_tokens), dtype=torch.long)
     return Corpus(
         split=split,
@@ -72,4 +73,4 @@ def epoch_ids(corpus: Corpus, seed: int, epoch: int) -> torch.Tensor:
 
 def fingerprint_of(corpus: Corpus) -> Fingerprint:
     """The training lines' words, hashed: the app's memorization check compares generated lines with them."""
-    return Fingerprint.build([split_words(line) for line in corpus.split.train_lines])
+    return Fingerprint.build([split_words(line, corpus.vocab.split) for line in corpus.split.train_lines])

@@ -62,12 +62,15 @@ class DecodingEngine:
     max_batch: most requests advanced together; max_waiting: most requests queued beyond the free
     places of the batch before submit raises EngineBusy. threads: torch threads for the loop's own
     work (None: torch's setting). nice: the loop thread's priority (a student's model below the shipped
-    ones). start=False runs no thread: the caller drives the loop with step()
+    ones). gate: a semaphore engines share, held for each step: at most its count of them compute at
+    once (the students' models, however many, then take no more cores than that from the shipped models).
+    start=False runs no thread: the caller drives the loop with step()
     (tests and benchmarks that want a known batch at every step).
     """
 
     def __init__(self, checkpoint: Checkpoint, max_batch: int = 32, max_waiting: int = 64,
-                 name: str | None = None, start: bool = True, threads: int | None = None, nice: int = 0):
+                 name: str | None = None, start: bool = True, threads: int | None = None, nice: int = 0,
+                 gate: threading.Semaphore | None = None):
         if max_batch < 1 or max_waiting < 0:
             raise ValueError("max_batch must be at least 1 and max_waiting at least 0")
         self.model: LyricModel = checkpoint.model.eval()
@@ -78,6 +81,7 @@ class DecodingEngine:
         self.device = self.model.device
         self.threads = threads
         self.nice = nice  # the loop thread's Linux nice value: above 0, other threads get the cores first
+        self.gate = gate if gate is not None else contextlib.nullcontext()  # held for each step
         self._waiting = WaitingLine(self.name)  # submitted, not yet admitted
         self._decoder = Decoder(self.model, self.vocab)  # the batch and its work; the loop's own
         self._thread: threading.Thread | None = None
@@ -161,7 +165,7 @@ class DecodingEngine:
 
     def _iterate(self, newcomers: list[Request]) -> None:
         # Inference mode per iteration, in the thread doing the work: grad mode is per thread.
-        with torch.inference_mode():
+        with self.gate, torch.inference_mode():
             try:
                 self._decoder.admit(newcomers)
                 self._decoder.advance()

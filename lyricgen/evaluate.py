@@ -23,7 +23,7 @@ import torch
 from .cache import CACHE_KEY, CacheSettings, cache_log_probs, recorded_settings
 from .checkpoint import METRICS_FILE, Checkpoint, load_checkpoint
 from .model import LyricModel, cross_entropy, evaluating
-from .tokens import EOL, lines_to_tokens, read_lines
+from .tokens import EOL, read_lines
 from .vocab import Vocab
 
 
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
             settings = cache_settings(ckpt, *flags)
         except ValueError as e:
             parser.error(str(e))
-    score = score_tokens(ckpt.model, ckpt.vocab, lines_to_tokens(read_lines(args.text)), settings)
+    score = score_tokens(ckpt.model, ckpt.vocab, ckpt.vocab.stream(read_lines(args.text)), settings)
     with_cache = "" if settings is None else (f", with the cache (λ={settings.lam:g}, θ={settings.theta:g}, "
                                               f"N={settings.window})")
     print(f"{args.text}: perplexity {score.perplexity:.2f} over {score.tokens} tokens "

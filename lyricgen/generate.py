@@ -20,7 +20,7 @@ from .cache import Cache, CacheSettings, top_output
 from .checkpoint import load_checkpoint
 from .model import Hidden, LyricModel
 from .sampling import Sampling, next_distribution, nucleus, pick_token, sample  # noqa: F401  (their home before)
-from .tokens import join_words, text_words
+from .tokens import join_words
 from .vocab import Vocab
 
 
@@ -56,7 +56,7 @@ class Step:
 
 
 def make_prompt(vocab: Vocab, start_text: str) -> Prompt:
-    words = text_words(start_text)  # a line break typed is the <eol> token, as in training
+    words = vocab.words(start_text)  # a line break typed is the <eol> token, as in training
     return Prompt(words, [vocab.eol_id, *vocab.encode(words)], [w for w in words if w not in vocab])
 
 

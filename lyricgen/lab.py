@@ -60,6 +60,10 @@ class LabConfig:
     tutorial_share: float = 0.03  # tutorial feeding: windows start only in this first share of the text
     unk_alpha: float = 3.0  # each pass hides a word seen c times as <unk> with probability a/(a+c); 0: never
     min_count: int = 2  # words seen fewer times in the training split are not in the vocabulary
+    # How a line becomes tokens (tokens.SPLITS): "char", one per character, or "word", jieba's words as train.py
+    # splits the lyrics. Characters by default: jieba splits the built-in poems into words most of which occur
+    # once, so their validation text is mostly unknown words and a word-level model learns little in seconds.
+    tokens: str = "char"
     val_fraction: float = 0.1  # the last lines form the validation tail
     eval_every: int = 20  # steps between two validation losses (one more at the end)
     sample_every: int = 50  # steps between two samples (step 0 included: the untrained model's)
@@ -124,8 +128,9 @@ def builtin_poems() -> str:
 
 
 def prepare(text: str, cfg: LabConfig) -> LabData:
-    """Text (one line a line) → jieba tokens → a vocabulary from the training split → ids, as train.py does."""
-    corpus = build_corpus(text_lines(text), cfg.val_fraction, cfg.min_count, cfg.unk_alpha)
+    """Text (one line a line) → tokens (jieba's words or characters, cfg.tokens) → a vocabulary from the training
+    split → ids, as train.py does."""
+    corpus = build_corpus(text_lines(text), cfg.val_fraction, cfg.min_count, cfg.unk_alpha, tokens=cfg.tokens)
     return LabData(**vars(corpus), corpus_sha256=text_sha256(text))
 
 

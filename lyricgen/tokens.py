@@ -1,8 +1,12 @@
-"""Text → tokens: jieba word segmentation, one lyric line at a time.
+"""Text → tokens: jieba word segmentation (or single characters), one lyric line at a time.
 
 A lyric file is a list of lines; each line becomes its words followed by the line-break token
 EOL, and the whole text starts with EOL too, so that the first word of a file is predicted
 "at the start of a line", exactly like every other first word.
+
+A vocabulary says how its text is split (Vocab.split): "word", jieba's words, as the shipped models
+read lyrics; or "char", one token per character, which the Lab offers for classical poems: jieba
+splits them into words most of which occur once, so a short text teaches a word-level model little.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import jieba
 UNK = "<unk>"  # stands for every word that is not in the vocabulary
 EOL = "<eol>"  # the line break between two lyric lines
 SPECIALS = (UNK, EOL)
+SPLITS = ("word", "char")  # how a line becomes tokens: jieba's words, or its characters
 
 _init_lock = threading.Lock()
 _initialized = False
@@ -33,8 +38,13 @@ def init_jieba() -> None:
             _initialized = True
 
 
-def split_words(text: str) -> list[str]:
-    """jieba's words of one line, without the whitespace tokens jieba keeps between them."""
+def split_words(text: str, split: str = "word") -> list[str]:
+    """The tokens of one line: jieba's words, without the whitespace tokens jieba keeps between them; or,
+    split="char", its characters but spaces."""
+    if split == "char":
+        return [ch for ch in text if not ch.isspace()]
+    if split != "word":
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
     init_jieba()
     return [word for word in jieba.lcut(text.strip()) if word.strip()]
 
@@ -50,7 +60,7 @@ def text_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def text_words(text: str) -> list[str]:
+def text_words(text: str, split: str = "word") -> list[str]:
     """A typed text's tokens as training saw them: each line's words, EOL between two lines.
 
     No EOL before the first line or after the last: a start text may stop mid-line, and the callers
@@ -60,15 +70,15 @@ def text_words(text: str) -> list[str]:
     for i, line in enumerate(text_lines(text)):
         if i:
             words.append(EOL)
-        words.extend(split_words(line))
+        words.extend(split_words(line, split))
     return words
 
 
-def lines_to_tokens(lines: Iterable[str]) -> list[str]:
+def lines_to_tokens(lines: Iterable[str], split: str = "word") -> list[str]:
     """[EOL, words of line 1..., EOL, words of line 2..., EOL]: the token stream models are trained on."""
     tokens = [EOL]
     for line in lines:
-        tokens.extend(split_words(line))
+        tokens.extend(split_words(line, split))
         tokens.append(EOL)
     return tokens
 

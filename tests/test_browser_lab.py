@@ -43,6 +43,14 @@ def test_train_streams_then_stops_with_a_download(page):
     expect(panel.locator("#lab-download")).to_contain_text(".zip")
     page.wait_for_timeout(1500)  # the line plot draws after the data lands
     screenshot(page, "lab_train")
+    # The model is this session's own now: its link opens Hidden states in place, "my model" chosen.
+    status.get_by_role("link", name="隐藏状态").click()
+    hidden = page.locator("#tab-hidden-states")
+    expect(hidden).to_be_visible()
+    expect(hidden.get_by_role("radio", name="我的模型")).to_be_checked()
+    assert "cell=mine" in page.url
+    hidden.get_by_role("button", name="看隐藏状态").click()
+    expect(hidden.locator("#hidden-info")).to_contain_text("我的模型")
 
 
 def test_gradients_plot_and_explain(page):

@@ -4,6 +4,7 @@ requests joining and leaving between steps, cancel, back-pressure, one request's
 from __future__ import annotations
 
 import gc
+import threading
 import time
 import weakref
 from dataclasses import replace
@@ -331,3 +332,39 @@ def test_a_cache_of_weight_one_only_repeats_what_it_has_seen(tiny_ckpts):
         seen.add(step.token_id)
     plain = ids(generate_from_settings(ckpt.model, ckpt.vocab, GenerationSettings(start, 40, Sampling(1.0), seed=3))[2])
     assert not set(plain) <= set(make_prompt(ckpt.vocab, start).ids)  # without it, new words come
+
+
+class CountingGate:
+    """A gate of one, as the students' models share (StudentModels.gate), that counts who holds it."""
+
+    def __init__(self):
+        self.semaphore, self.lock = threading.BoundedSemaphore(1), threading.Lock()
+        self.inside = self.most = self.entered = 0
+
+    def __enter__(self):
+        self.semaphore.acquire()
+        with self.lock:
+            self.inside += 1
+            self.most, self.entered = max(self.most, self.inside), self.entered + 1
+
+    def __exit__(self, *exc_info):
+        with self.lock:
+            self.inside -= 1
+        self.semaphore.release()
+
+
+def test_engines_sharing_a_gate_step_one_at_a_time_and_write_the_same(tiny_ckpts):
+    gate = CountingGate()
+    engines = [DecodingEngine(tiny_ckpts[cell], max_batch=2, name=f"gated-{cell}", threads=1, gate=gate)
+               for cell in ("lstm", "gru")]
+    try:
+        settings = [GenerationSettings("明月", 25, Sampling(0.8), seed=s) for s in range(3)]
+        jobs = [(engine, s, engine.submit(s)) for engine in engines for s in settings]
+        for engine, s, job in jobs:
+            assert ids(job.result(WAIT_S)) == reference(tiny_ckpts[engine.name.removeprefix("gated-")], s)
+        # every step of both loops went through the gate, and never two at once
+        wait_for(lambda: gate.entered >= sum(e.steps_run for e in engines))
+        assert gate.entered == sum(e.steps_run for e in engines) and gate.most == 1
+    finally:
+        for engine in engines:
+            engine.stop()

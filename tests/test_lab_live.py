@@ -61,13 +61,17 @@ def test_builtin_poems_are_lines_without_punctuation(poems):
     assert "床前明月光" in lines and "但愿人长久" in lines
 
 
-def test_prepare_follows_the_projects_rules(poems):
-    cfg = LabConfig(min_count=2, val_fraction=0.1)
+@pytest.mark.parametrize("tokens", ["word", "char"])
+def test_prepare_follows_the_projects_rules(poems, tokens):
+    cfg = LabConfig(min_count=2, val_fraction=0.1, tokens=tokens)
     data = prepare(poems, cfg)
     split = split_lines(poems.splitlines(), 0.1)
-    train_tokens, val_tokens = lines_to_tokens(split.train_lines), lines_to_tokens(split.val_lines)
+    train_tokens, val_tokens = lines_to_tokens(split.train_lines, tokens), lines_to_tokens(split.val_lines, tokens)
+    if tokens == "char":  # every token one character, and the text's every character a token
+        assert all(len(t) == 1 for t in train_tokens if t != "<eol>")
+        assert "".join(t for t in train_tokens if t != "<eol>") == "".join(split.train_lines).replace(" ", "")
     vocab = Vocab.build(train_tokens, 2)
-    assert data.vocab.tokens == vocab.tokens
+    assert data.vocab.tokens == vocab.tokens and data.vocab.split == tokens
     assert data.train_ids.tolist() == vocab.encode(train_tokens)
     assert data.val_ids == vocab.encode(val_tokens)
     assert (data.train_lines, data.val_lines) == (len(split.train_lines), len(split.val_lines))

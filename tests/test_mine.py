@@ -34,8 +34,8 @@ def made_up_text(lines: int = 60, seed: int = 0) -> str:
 
 
 def train_args(text: str, cell: str = "gru") -> list:
-    # source, text, cell, hidden_size, lr, budget, feeding, start
-    return ["paste", text, cell, 16, 0.003, 30, "project", "zorp"]
+    # source, text, cell, hidden_size, lr, budget, feeding, start, tokens (made-up words: jieba keeps each whole)
+    return ["paste", text, cell, 16, 0.003, 30, "project", "zorp", "word"]
 
 
 def client(url: str) -> Client:

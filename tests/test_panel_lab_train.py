@@ -48,7 +48,7 @@ def client(url: str, lang: str = "en") -> Client:
 
 def train_args(**change) -> list:
     args = {"source": "builtin", "text": "", "cell": "gru", "hidden_size": 16, "lr": 0.003, "budget_s": 30,
-            "feeding": "project", "start_text": "明月"}
+            "feeding": "project", "start_text": "明月", "tokens": "char"}
     return list({**args, **change}.values())
 
 
@@ -292,12 +292,14 @@ def test_a_served_training_speaks_the_browsers_language(lab_url):
 
 def test_train_link_sets_up_a_training(built):
     setup = built.setups["train"]
-    assert list(setup.params) == ["source", "text", "cell", "hidden_size", "lr", "budget", "feeding", "start"]
+    assert list(setup.params) == ["source", "text", "cell", "hidden_size", "lr", "budget", "feeding", "start",
+                                  "tokens"]
     filled = read(built, {"tab": "train", "source": "paste", "text": "床前明月光\n疑是地上霜", "cell": "lstm",
-                          "hidden_size": "64", "lr": "0.01", "budget": "20", "feeding": "tutorial", "start": "春风"})
+                          "hidden_size": "64", "lr": "0.01", "budget": "20", "feeding": "tutorial", "start": "春风",
+                          "tokens": "word"})
     assert filled.setup is setup and not filled.notices
     assert filled.values == {"source": "paste", "text": "床前明月光\n疑是地上霜", "cell": "lstm", "hidden_size": 64,
-                             "lr": 0.01, "budget": 20.0, "feeding": "tutorial", "start": "春风"}
+                             "lr": 0.01, "budget": 20.0, "feeding": "tutorial", "start": "春风", "tokens": "word"}
     round_trip(built, filled)
 
     bad = read(built, {"tab": "train", "hidden_size": "1000", "cell": "transformer", "lr": "fast", "colour": "red",

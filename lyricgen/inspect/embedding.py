@@ -43,7 +43,7 @@ def nearest_words(ckpt: Checkpoint, word: str, k: int) -> Neighbours:
     """
     vocab = ckpt.vocab
     if word not in vocab:
-        pieces = split_words(word)
+        pieces = split_words(word, vocab.split)
         return Neighbours(word, False, pd.DataFrame(columns=["rank", "word", "id", "cosine"]), pieces,
                           [p in vocab for p in pieces], sharing_characters(ckpt, word))
     token_id = vocab.index[word]

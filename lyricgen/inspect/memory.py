@@ -48,24 +48,26 @@ class MemoryReport:
         return sum(words) / max(1, len(words))
 
 
-def to_stream(words_or_text: Sequence[str] | str) -> list[str]:
+def to_stream(words_or_text: Sequence[str] | str, split: str = "word") -> list[str]:
     """Tokens (EOL or "\\n" for line breaks) or text → the fingerprint's stream: words, "\\n" between lines.
 
-    Text is split line by line with jieba, as the training lines were; a token list is taken as it
-    is, since those are the very words the model produced.
+    Text is split line by line as the training lines were (split: tokens.SPLITS, the model vocabulary's);
+    a token list is taken as it is, since those are the very words the model produced.
     """
     if isinstance(words_or_text, str):
         stream: list[str] = []
         for line in words_or_text.splitlines():
-            stream.extend(split_words(line))
+            stream.extend(split_words(line, split))
             stream.append("\n")
         return stream
     return ["\n" if w in (EOL, "\n") else w for w in words_or_text]
 
 
-def check_memorization(words_or_text: Sequence[str] | str, fingerprint: Fingerprint) -> MemoryReport:
-    """Mark the lines seen verbatim in training and the words inside copied runs of ≥ run_words words."""
-    stream = to_stream(words_or_text)
+def check_memorization(words_or_text: Sequence[str] | str, fingerprint: Fingerprint,
+                       split: str = "word") -> MemoryReport:
+    """Mark the lines seen verbatim in training and the words inside copied runs of ≥ run_words words
+    (split: how the training text was split, for a text)."""
+    stream = to_stream(words_or_text, split)
     spans = fingerprint.copied_spans(stream)
     in_run = [False] * len(stream)
     for start, end in spans:

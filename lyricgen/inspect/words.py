@@ -187,20 +187,31 @@ def score_line(checkpoints: dict[str, Checkpoint], text: str) -> LineScore:
     """Surprisal (bits) of every word of text under every cell, and the text's perplexity per cell.
 
     Several lines are fine (one <eol> between them). Unknown words are scored as <unk>, the model's
-    probability of "some word I do not know", and flagged in `known`.
+    probability of "some word I do not know", and flagged in `known`. The words are the first word-level
+    model's (jieba's); a model of characters reads each word as its characters, and a word's surprisal is
+    the sum of its characters' (its probability, their product), so that every model's figure is per word.
     """
-    tokens = lines_to_tokens(text_lines(text))  # [<eol>, words..., <eol>, ...]
+    split = next((c.vocab.split for c in checkpoints.values() if c.vocab.split == "word"), "char")
+    tokens = lines_to_tokens(text_lines(text), split)  # [<eol>, words..., <eol>, ...]
     # The shipped cells share one vocabulary, a student's model has its own: a word is "known" if all know it.
-    known_by = {cell: [t == EOL or t in c.vocab for t in tokens[1:]] for cell, c in checkpoints.items()}
+    known_by = {cell: [t == EOL or all(p in c.vocab for p in pieces(t, c.vocab)) for t in tokens[1:]]
+                for cell, c in checkpoints.items()}
     result = LineScore(tokens[1:], [all(column) for column in zip(*known_by.values(), strict=True)], known_by)
     for cell, ckpt in checkpoints.items():
         vocab, model = ckpt.vocab, ckpt.model
-        ids = torch.tensor(vocab.encode(tokens), dtype=torch.long, device=model.device)  # (num_tokens,)
+        own = [piece for token in tokens for piece in pieces(token, vocab)]  # the tokens as this model reads them
+        ids = torch.tensor(vocab.encode(own), dtype=torch.long, device=model.device)  # (num_own_tokens,)
         with torch.inference_mode(), evaluating(model):
-            logits, _ = model(ids[:-1].unsqueeze(1))  # (num_tokens - 1, 1, vocab_size)
-            log_probs = torch.log_softmax(logits[:, 0].float(), dim=-1)  # (num_tokens - 1, vocab_size)
-            nats = -log_probs.gather(1, ids[1:].unsqueeze(1))[:, 0]  # (num_tokens - 1,)
-        bits = (nats / LN2).cpu().tolist()
+            logits, _ = model(ids[:-1].unsqueeze(1))  # (num_own_tokens - 1, 1, vocab_size)
+            log_probs = torch.log_softmax(logits[:, 0].float(), dim=-1)  # (num_own_tokens - 1, vocab_size)
+            nats = -log_probs.gather(1, ids[1:].unsqueeze(1))[:, 0]  # (num_own_tokens - 1,)
+        own_bits = iter((nats / LN2).cpu().tolist())
+        bits = [sum(next(own_bits) for _ in pieces(token, vocab)) for token in tokens[1:]]
         result.surprisal[cell] = bits
         result.perplexity[cell] = 2 ** (sum(bits) / len(bits))
     return result
+
+
+def pieces(token: str, vocab: Vocab) -> list[str]:
+    """A word as vocab's model reads it: itself, or its characters for a vocabulary of characters."""
+    return list(token) if vocab.split == "char" and token != EOL else [token]

@@ -125,7 +125,10 @@ MINE_IDLE_S = 30 * 60  # a model unused this long is dropped
 MINE_MAX_DROPPED = 2_000  # sessions remembered to be told why their model went
 MINE_ENGINE_BATCH = 4  # requests a student's model advances together: one student, a few tabs
 MINE_ENGINE_WAITING = 8
-MINE_NICE = 10  # a student's model's loop, as a Lab training: the shipped models' requests get the cores first
+MINE_NICE = 19  # a student's model's loop, the lowest priority: the shipped models' requests get the cores first
+# Students' models computing a step at once, all of them together (each has its loop; they take turns): however
+# many students generate with their own, they take at most this many threads' worth of the cores.
+MINE_STEPS_AT_ONCE = 1
 MINE_DETAIL_CHARS = 300  # a loader's message quoted in a refusal, at most
 LAB_HIGH_UNKNOWN = 0.5  # a validation split with this share of unknown words gets a warning beside the curve
 

@@ -71,6 +71,7 @@ class StudentModels:
         self.lock = threading.Lock()
         self.owned: OrderedDict[str, Owned] = OrderedDict()  # session → its model, least recently used first
         self.dropped: OrderedDict[str, str] = OrderedDict()  # session → why its model went (a string key)
+        self.gate = threading.BoundedSemaphore(limits.MINE_STEPS_AT_ONCE)  # every engine here holds it per step
 
     # -- what the server holds ---------------------------------------------------------------------
 
@@ -156,7 +157,8 @@ class StudentModels:
                 raise InputError("mine.error.evicted")
             if entry.engine is None:
                 entry.engine = DecodingEngine(ckpt, limits.MINE_ENGINE_BATCH, limits.MINE_ENGINE_WAITING,
-                                              name=f"mine-{len(self.owned)}", threads=1, nice=limits.MINE_NICE)
+                                              name=f"mine-{len(self.owned)}", threads=1, nice=limits.MINE_NICE,
+                                              gate=self.gate)
             return entry.engine
 
     def forget(self, session: str | None) -> None:

@@ -33,13 +33,15 @@ PRESS_JS = """(id) => {
   press();
 }"""
 
-# A Lesson "try it" link opens its panel in place: the address becomes the link (reload, copy, go back),
+# A Lesson "try it" link (or one in an element of class opens-panels: the Lab's "now use it in Hidden
+# states") opens its panel in place, in this session: the address becomes the link (reload, copy, go back),
 # the language kept, and the panel's opener reads it. Installed once, when the page starts.
 TRY_IT_JS = """
   if (!window.lyricgenTryIt) {
     window.lyricgenTryIt = true;
     document.addEventListener("click", (event) => {
-      const link = event.target.closest && event.target.closest(".lesson-step a[href*='tab=']");
+      const link = event.target.closest
+        && event.target.closest(".lesson-step a[href*='tab='], .opens-panels a[href*='tab=']");
       if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
       const url = new URL(link.getAttribute("href"), location.href);
       const opener = document.getElementById("open-" + url.searchParams.get("tab"));

@@ -75,7 +75,7 @@ def default_settings(ckpt: Checkpoint) -> CacheSettings:
     """limits.DEFAULT_CACHE_*: θ = sharpness / mean‖h‖², the mean over the example song's states, so that
     the score gap between a state identical to the query and an orthogonal one is the same for every cell
     (cache.CacheGrid's unit). A fixed text, so the settings do not change with what the student types."""
-    ids = ckpt.vocab.encode(lines_to_tokens(text_lines(EXAMPLE)))
+    ids = ckpt.vocab.encode(ckpt.vocab.stream(text_lines(EXAMPLE)))
     hs, _ = hidden_and_log_probs(ckpt.model, ids)
     mean_sq = float((hs.double() ** 2).sum(1).mean()) or 1.0
     return CacheSettings(limits.DEFAULT_CACHE_LAM, limits.DEFAULT_CACHE_SHARPNESS / mean_sq,
@@ -225,7 +225,7 @@ class AttentionTab:
         A position past the end chooses the last word: the slider may still reach further than a shorter text.
         """
         ckpt = cell.ckpt
-        tokens = lines_to_tokens(text_lines(text))
+        tokens = ckpt.vocab.stream(text_lines(text))
         if all(token == EOL for token in tokens):
             raise InputError("attention.error.no_words")
         if len(tokens) > limits.MAX_ATTENTION_TOKENS:

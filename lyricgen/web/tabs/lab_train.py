@@ -26,6 +26,7 @@ from ...lab import (
     prepare,
 )
 from ...model import bits
+from ...tokens import SPLITS
 from .. import i18n, limits, params
 from ..i18n import Joined, Msg, t
 from ..mine import StudentModels, refusal, session_of
@@ -130,11 +131,13 @@ FORM = params.Form(
     params.Choice("feeding", "field.feeding", "lab_train.feeding", default=LabConfig.feeding,
                   options=tuple((f, f"lab_train.feeding.{f}") for f in FEEDINGS)),
     params.START.but(label="lab_train.start", default=START),
+    params.Choice("tokens", "field.tokens", "lab_train.tokens", default=LabConfig.tokens,
+                  options=tuple((s, f"lab_train.tokens.{s}") for s in SPLITS)),
 )
 
 
 def read_request(source: str, text: str, cell: str, hidden_size: int, lr: float, budget: float, feeding: str,
-                 start: str, max_steps: int | None) -> tuple[str, LabConfig]:
+                 start: str, tokens: str, max_steps: int | None) -> tuple[str, LabConfig]:
     """The page's checked values → (the text to train on, the run's settings); an InputError when there is no
     text to train on."""
     corpus = builtin_poems() if source == "builtin" else text
@@ -146,7 +149,7 @@ def read_request(source: str, text: str, cell: str, hidden_size: int, lr: float,
     if len(lines) < limits.LAB_MIN_LINES:
         raise InputError("lab_train.error.few_lines", least=limits.LAB_MIN_LINES, n=len(lines))
     return corpus, LabConfig(cell=cell, hidden_size=hidden_size, lr=lr, budget_s=budget, feeding=feeding,
-                             max_steps=max_steps, start_text=start)
+                             max_steps=max_steps, start_text=start, tokens=tokens)
 
 
 def check_enough_text(data: LabData) -> None:
@@ -175,7 +178,8 @@ class TrainTab:
 
     @FORM.checked
     def train(self, source: str, text: str, cell: str, hidden_size: int, lr: float, budget: float, feeding: str,
-              start: str, request: gr.Request | None = None) -> Iterator[tuple[pd.DataFrame, str, str, str | None]]:
+              start: str, tokens: str, request: gr.Request | None = None
+              ) -> Iterator[tuple[pd.DataFrame, str, str, str | None]]:
         """Stream (the loss curves, the figures, the samples, None) a few times a second; last, the zip to download.
 
         One training per browser session and at most max_trainings on the server (self.slots); the stop
@@ -183,7 +187,8 @@ class TrainTab:
         the language of this request, the one that started the training, until the page switches language.
         """
         lang = i18n.current()
-        corpus, cfg = read_request(source, text, cell, hidden_size, lr, budget, feeding, start, self.max_steps)
+        corpus, cfg = read_request(source, text, cell, hidden_size, lr, budget, feeding, start, tokens,
+                                   self.max_steps)
         key = request.session_hash if request is not None else None
         run = self.slots.reserve(key)
         try:
@@ -243,7 +248,9 @@ class TrainTab:
             with gr.Row():
                 with gr.Column(scale=2):
                     fields = FORM.fields(self)
-                    fields.show("source", "text", "feeding")  # the text, then how it is fed, then the model
+                    fields.show("source", "text")  # the text, how it is split and fed, then the model
+                    fields.show("tokens", info=t("lab_train.tokens.info"))
+                    fields.show("feeding")
                     fields.show()
                     with gr.Row():
                         button = gr.Button(t("lab_train.button"), variant="primary", elem_id="lab-train-button")
@@ -254,7 +261,8 @@ class TrainTab:
                                            x_title=t("lab_train.plot.x"), y_title=t("lab_train.plot.y"),
                                            color_title=t("plot.curve"), height=300, scale=3, elem_id="lab-loss")
                         with gr.Column(scale=2):
-                            status = gr.Markdown(elem_id="lab-status")
+                            # its links (to use the model just made) open their panel in place: in this session
+                            status = gr.Markdown(elem_id="lab-status", elem_classes="opens-panels")
                     samples = gr.Textbox(label=t("lab_train.samples"), lines=12, interactive=False,
                                          elem_id="lab-samples")
                     download = gr.File(label=t("lab_train.download"), interactive=False, elem_id="lab-download")

@@ -37,7 +37,7 @@ class MemorizedTab:
         fingerprint = cell.ckpt.fingerprint
         if fingerprint is None:
             raise InputError("memorized.error.no_fingerprint")
-        report = check_memorization(text.replace(EOL, "\n"), fingerprint)
+        report = check_memorization(text.replace(EOL, "\n"), fingerprint, cell.ckpt.vocab.split)
         names = [t("memorized.col.line"), t("memorized.col.text"), t("memorized.col.verbatim"),
                  t("memorized.col.copied"), t("memorized.col.words")]
         table = pd.DataFrame([(line.index, line.text, "⚠" if line.seen else "", sum(line.copied), len(line.words))

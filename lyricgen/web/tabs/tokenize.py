@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from ...checkpoint import Checkpoint
-from ...tokens import UNK, text_words
+from ...tokens import UNK
 from .. import limits, params
 from ..i18n import t
 from ..mine import Chosen, StudentModels
@@ -32,7 +32,7 @@ class TokenizeTab:
     def tokenize(self, text: str, cell: Chosen) -> tuple[pd.DataFrame, str, Image.Image]:
         """(one row per token: position, word, id, known?, first dims, norm; the shapes as Markdown; a heatmap)."""
         ckpt = cell.ckpt
-        words = text_words(text)  # a line break typed is <eol>, a word of its own (as in training)
+        words = ckpt.vocab.words(text)  # split as its training text was: a line break typed is <eol>
         if not words:
             raise InputError("tokenize.error.no_words")
         vocab, model = ckpt.vocab, ckpt.model
