@@ -71,3 +71,16 @@ def test_a_class_polls_reveals_and_shows_the_wall_as_text(pages):
     expect(wall).to_contain_text("**not bold**")  # the next refresh shows it to everyone, as text
     assert wall.locator("img").count() == 0 and "<img src=x" in wall.inner_text()
     assert students[1].title() != "pwned"
+
+    # Each post has its own buttons: a student likes one on the wall, the teacher hides it on theirs.
+    post = wall.locator(".class-post").first
+    post.get_by_role("button", name="♥ 点赞").click()
+    expect(post).to_contain_text("♥ 1")
+    teacher_wall = teacher.locator("#class-teacher-wall")
+    teacher.locator("#class-teacher-refresh").click()
+    mine = teacher_wall.locator(".class-post").first
+    expect(mine).to_contain_text("♥ 1")
+    mine.get_by_role("button", name="隐藏这个帖子").click()
+    expect(teacher_wall.locator(".class-post").first).to_contain_text("已隐藏")
+    assert teacher_wall.locator(".class-post").first.get_by_role("button").count() == 0
+    expect(wall.locator(".class-post")).to_have_count(0)  # gone from the students' wall at their next refresh

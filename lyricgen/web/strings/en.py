@@ -711,7 +711,6 @@ STRINGS = {
     "class.posted": "Posted: #{id}.",
     "generate.post": "Post to the class",
     "class.error.nothing_generated": "Generate lyrics first: the post sends the last lyrics and their settings",
-    "class.post_id": "Post number",
     "class.like_button": "♥ Like",
     "class.open_button": "Open a class",
     "class.opened": "Class {code} is open. Students open the link below, or type the code on the Class tab.",

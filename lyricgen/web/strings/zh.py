@@ -662,7 +662,6 @@ STRINGS = {
     "class.posted": "已发帖：#{id}。",
     "generate.post": "贴到班级墙",
     "class.error.nothing_generated": "请先生成歌词：贴出的是最近一次生成的歌词和它的设置",
-    "class.post_id": "帖子编号",
     "class.like_button": "♥ 点赞",
     "class.open_button": "开一个课堂",
     "class.opened": "课堂 {code} 已开。同学们打开下面的链接，或在“课堂”页输入课堂码。",

@@ -60,8 +60,30 @@ def regenerate_query(settings: dict) -> str:
     return "?" + urlencode(pairs)
 
 
-def wall_html(posts: list[dict]) -> str:
-    """The posts, newest first, as HTML: every nickname and lyric escaped; a regenerate link each."""
+# A wall's buttons (one per post: like, for a student; hide, for the teacher) tell the wall's own click event
+# which post and what to do (gr.HTML's js_on_load: `trigger` sends them as the event's data, gr.EventData).
+WALL_JS = """element.addEventListener('click', (event) => {
+  const button = event.target.closest && event.target.closest('button[data-act]');
+  if (button) trigger('click', {post: Number(button.dataset.post), act: button.dataset.act});
+});"""
+
+
+def wall(elem_id: str) -> gr.HTML:
+    """An empty wall whose post buttons send their post to its .click event (post_of reads it)."""
+    return gr.HTML(elem_id=elem_id, js_on_load=WALL_JS)
+
+
+def post_of(event: gr.EventData | None, act: str) -> object:
+    """The post a wall's button asked to act on (a client may send anything: the store checks it)."""
+    data = getattr(event, "_data", None) or {}
+    if not isinstance(data, dict) or data.get("act") != act:
+        raise InputError("class.error.no_post")
+    return data.get("post")
+
+
+def wall_html(posts: list[dict], act: str | None = None) -> str:
+    """The posts, newest first, as HTML: every nickname and lyric escaped; a regenerate link each, and (act:
+    "like" or "hide") a button that does it to that post."""
     if not posts:
         return f"<p>{html.escape(t('class.wall_empty'))}</p>"
     shown = []
@@ -69,9 +91,12 @@ def wall_html(posts: list[dict]) -> str:
         by = t("class.post_by", id=post["id"], nickname=post["nickname"] or t("class.anonymous"), likes=post["likes"])
         hidden = f" <em>({html.escape(t('class.hidden'))})</em>" if post["hidden"] else ""
         href = html.escape(regenerate_query(post["settings"]), quote=True)
+        button = "" if act is None or (act == "hide" and post["hidden"]) else (
+            f' <button type="button" class="class-act" data-act="{act}" data-post="{int(post["id"])}">'
+            f'{html.escape(t(f"class.{act}_button"))}</button>')
         shown.append(f'<div class="class-post" data-post="{post["id"]}"><p><strong>{html.escape(by)}</strong>'
                      f'{hidden}</p><p style="white-space: pre-wrap">{html.escape(post["lyrics"])}</p>'
-                     f'<p><a href="{href}">{html.escape(t("class.regenerate"))}</a></p></div>')
+                     f'<p><a href="{href}">{html.escape(t("class.regenerate"))}</a>{button}</p></div>')
     return "<hr>".join(shown)
 
 

@@ -16,7 +16,7 @@ from .. import limits
 from ..i18n import t
 from ..polls import POLLS
 from ..validate import InputError
-from .class_common import EVENTS, reveal_text, said, student_of, wall_html
+from .class_common import EVENTS, post_of, reveal_text, said, student_of, wall, wall_html
 
 
 class JoinView:
@@ -41,7 +41,7 @@ class JoinView:
             posts = self.store.wall(code)
         reveals = [gr.update(value=reveal_text(p.step), visible=True) if p.step in revealed else
                    gr.update(visible=False) for p in POLLS]
-        return [*reveals, wall_html(posts)]
+        return [*reveals, wall_html(posts, "like")]
 
     def refresh(self, joined: str | None) -> list:
         if not isinstance(joined, str) or not joined:
@@ -79,11 +79,12 @@ class JoinView:
                                       generated["settings"])
         return f"<p>{html.escape(t('class.posted', id=post_id))}</p>"
 
-    def like(self, joined: str | None, token: Any, post_id: float | None, request: gr.Request | None = None) -> list:
+    def like(self, joined: str | None, token: Any, event: gr.EventData, request: gr.Request | None = None) -> list:
+        """A post's like button on the wall."""
         if not isinstance(joined, str) or not joined:
             raise InputError("class.error.not_joined")
         with said():
-            self.store.like(joined, student_of(token, request), post_id)
+            self.store.like(joined, student_of(token, request), post_of(event, "like"))
         return self.student_view(joined)
 
     def layout(self) -> None:
@@ -107,10 +108,8 @@ class JoinView:
                                      max_length=limits.CLASS_MAX_TEXT_CHARS, elem_id="class-lyrics")
             self.post_button = gr.Button(t("class.post_button"), elem_id="class-post-button")
         with gr.Row():
-            self.like_id = gr.Number(label=t("class.post_id"), precision=0, minimum=1, elem_id="class-like-id")
-            self.like_button = gr.Button(t("class.like_button"), elem_id="class-like-button")
             self.refresh_button = gr.Button(t("class.refresh"), elem_id="class-refresh")
-        self.wall = gr.HTML(elem_id="class-wall")
+        self.wall = wall("class-wall")  # each post with its like button
         self.timer = gr.Timer(limits.CLASS_REFRESH_S, active=False)
 
     def wire(self, token: gr.BrowserState, joined: gr.State) -> None:
@@ -126,4 +125,4 @@ class JoinView:
         for trigger in (self.timer.tick, self.refresh_button.click):
             trigger(self.refresh, joined, shown, show_progress="hidden", **EVENTS)
         self.post_button.click(self.post, [joined, nickname, token, self.lyrics], [self.status, *shown], **EVENTS)
-        self.like_button.click(self.like, [joined, token, self.like_id], shown, **EVENTS)
+        self.wall.click(self.like, [joined, token], shown, **EVENTS)

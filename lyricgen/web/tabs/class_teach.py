@@ -14,7 +14,7 @@ from ...classroom import MAX_TOKEN_CHARS, ClassError, ClassStore
 from .. import limits, qr
 from ..i18n import t
 from ..polls import BY_STEP, POLLS
-from .class_common import EVENTS, said, wall_html
+from .class_common import EVENTS, post_of, said, wall, wall_html
 from .generate import DOWNLOAD_JS  # the same download: the browser saves the text, the server writes no file
 
 
@@ -53,7 +53,7 @@ class TeachView:
             posts = self.store.wall(code, hidden=True)
         frame = pd.DataFrame({"choice": list(counts), "students": list(counts.values())})
         choices = "\n".join(f"- {t('class.choices', letter=c, choice=t(poll.key(c)))}" for c in poll.letters)
-        return [t("class.students", n=students), frame, choices, wall_html(posts)]
+        return [t("class.students", n=students), frame, choices, wall_html(posts, "hide")]
 
     def teacher_refresh(self, code: str, key: str, step: str) -> list:
         if not code or not key:
@@ -65,9 +65,10 @@ class TeachView:
             self.store.reveal(code, key, step)
         return self.teacher_view(code, key, step)
 
-    def hide(self, code: str, key: str, step: str, post_id: float | None) -> list:
+    def hide(self, code: str, key: str, step: str, event: gr.EventData) -> list:
+        """A post's hide button on the teacher's wall."""
         with said():
-            self.store.hide(code, key, post_id)
+            self.store.hide(code, key, post_of(event, "hide"))
         return self.teacher_view(code, key, step)
 
     def clear(self, code: str, key: str, step: str) -> list:
@@ -108,13 +109,11 @@ class TeachView:
                                 label=t("class.chart"), sort="x", elem_id="class-chart")
         self.choices = gr.Markdown(elem_id="class-choices")
         with gr.Row():
-            self.hide_id = gr.Number(label=t("class.post_id"), precision=0, minimum=1, elem_id="class-hide-id")
-            self.hide_button = gr.Button(t("class.hide_button"), elem_id="class-hide")
             self.clear_button = gr.Button(t("class.clear_button"), variant="stop", elem_id="class-clear")
             self.download_button = gr.Button(t("class.download_button"), elem_id="class-download")
             self.close_button = gr.Button(t("class.close_button"), variant="stop", elem_id="class-close")
         self.saved = gr.Textbox(visible="hidden", elem_id="class-download-text")
-        self.wall = gr.HTML(elem_id="class-teacher-wall")
+        self.wall = wall("class-teacher-wall")  # each post with its hide button
         self.timer = gr.Timer(limits.CLASS_REFRESH_S, active=False)
 
     def wire(self, teach: gr.Tab, kept: gr.BrowserState) -> None:
@@ -128,7 +127,7 @@ class TeachView:
         for trigger in (timer.tick, self.refresh_button.click, self.question.input):
             trigger(self.teacher_refresh, teacher_in, view, show_progress="hidden", **EVENTS)
         self.reveal_button.click(self.reveal, teacher_in, view, **EVENTS)
-        self.hide_button.click(self.hide, [*teacher_in, self.hide_id], view, **EVENTS)
+        self.wall.click(self.hide, teacher_in, view, **EVENTS)
         self.clear_button.click(self.clear, teacher_in, [opened, *view], **EVENTS)
         self.download_button.click(self.download, [code, key], self.saved, **EVENTS).then(None, self.saved, None,
                                                                                           js=DOWNLOAD_JS)
