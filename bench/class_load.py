@@ -1,10 +1,12 @@
 """A class generating while it answers the Lesson's polls and posts to the class wall (issue: the class, together).
 
-    python bench/class_load.py [--users 100] [--seconds 40] [--length 100] [--rounds 2] [--app app.py]
+    python bench/class_load.py [--users 100] [--seconds 40] [--length 100] [--think 0] [--rounds 2] [--app app.py]
 
 Runs the same class twice against a fresh server each time, in turns: students who only press Generate, and
 students who after every answer also answer a poll (class_answer) and post their lyrics (class_post) to one
-class, through the queue as the page sends them (bench/load.py's client). Prints generation's p95 (first
+class, as the page sends them: Generate through the queue (bench/load.py's client), the class's calls as one
+HTTP POST each (they skip the queue, lyricgen/web/tabs/class_common.py). --think: a mean pause (exponential)
+before each Generate, as a class reading; 0 is a flood. Prints generation's p95 (first
 words, whole answer) both ways, their ratio (target: within 10%), the class calls made and failed, and that
 the wall holds exactly the posts made. Prints the CPU model and torch version first; ends with one JSON line.
 """
@@ -33,14 +35,20 @@ def fn_index(url: str, name: str) -> int:
 
 
 async def call(http: httpx.AsyncClient, url: str, index: int, session: str, data: list):
-    """One class call through the queue: its answer."""
-    _, _, answer = await ask(http, Endpoint(url, index, None, []), session, data)
-    return answer
+    """One class call, posted as the page posts an event outside the queue: its answer."""
+    sent = await http.post(f"{url}gradio_api/run/predict", json={"data": data, "fn_index": index,
+                                                                "session_hash": session})
+    sent.raise_for_status()
+    return sent.json()["data"][0]
 
 
 async def student(i: int, http, endpoint: Endpoint, url: str, calls: dict, args, stop_at: float, out: dict) -> None:
     rng, session, n = random.Random(i), uuid.uuid4().hex[:11], i
     while time.perf_counter() < stop_at:
+        if args.think:
+            await asyncio.sleep(rng.expovariate(1 / args.think))
+            if time.perf_counter() >= stop_at:
+                return
         cell, start = CELLS[n % len(CELLS)], STARTS[n % len(STARTS)]
         n += 1
         try:
@@ -104,6 +112,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--length", type=int, default=100)
+    parser.add_argument("--think", type=float, default=0.0, help="mean seconds a student reads between answers")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each, in turns")
     parser.add_argument("--app", default="app.py")
     parser.add_argument("--weights", default=None)
@@ -114,7 +123,8 @@ def main() -> None:
     with_class = [r for r in runs if r["class"]]
     ratio = (sum(r["whole_p95_s"] for r in with_class) / len(with_class)) / (
         sum(r["whole_p95_s"] for r in plain) / len(plain))
-    print(json.dumps({"users": args.users, "whole_p95_ratio": round(ratio, 3), "target": 1.10, "runs": runs}))
+    print(json.dumps({"users": args.users, "think_s": args.think, "whole_p95_ratio": round(ratio, 3), "target": 1.10,
+                      "runs": runs}))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ import json
 import gradio as gr
 
 from ...classroom import ClassStore
-from .. import limits
 from .class_common import regenerate_query, said, settings_of, student_of
 
 
@@ -57,4 +56,4 @@ class ClassApi:
         """The endpoints, registered inside the Class tab (a gr.Tabs holds only tabs)."""
         for fn in (self.class_open, self.class_answer, self.class_post, self.class_wall, self.class_results,
                    self.class_hide):
-            gr.api(fn, api_name=fn.__name__, concurrency_limit=limits.CLASS_CONCURRENCY, concurrency_id="class")
+            gr.api(fn, api_name=fn.__name__, queue=False)  # outside the queue, as the page's events (class_common)

@@ -17,8 +17,10 @@ from ..i18n import Msg, t
 from ..polls import BY_STEP
 from ..validate import InputError
 
-# Every event of the Class tab's page: not in the API (class_api.py is), and one concurrency group with the API.
-EVENTS = {"api_visibility": "private", "concurrency_limit": limits.CLASS_CONCURRENCY, "concurrency_id": "class"}
+# Every event of the Class tab's page: not in the API (class_api.py is), and, as the API's, outside the queue:
+# each is one short SQLite read or write, never a model step, so it neither waits behind the generations nor
+# costs the server a queue's join and event stream (one HTTP POST; Gradio's thread pool bounds how many at once).
+EVENTS = {"api_visibility": "private", "queue": False}
 
 
 @contextmanager
