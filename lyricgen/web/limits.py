@@ -129,6 +129,7 @@ MINE_NICE = 19  # a student's model's loop, the lowest priority: the shipped mod
 # Students' models computing a step at once, all of them together (each has its loop; they take turns): however
 # many students generate with their own, they take at most this many threads' worth of the cores.
 MINE_STEPS_AT_ONCE = 1
+CODE_FOLDERS_KEPT = 200  # a panel's code as files (.py, .ipynb) for the last this many distinct inputs
 MINE_DETAIL_CHARS = 300  # a loader's message quoted in a refusal, at most
 LAB_HIGH_UNKNOWN = 0.5  # a validation split with this share of unknown words gets a warning beside the curve
 
@@ -142,6 +143,5 @@ CLASS_MAX_TEXT_CHARS = classroom.MAX_TEXT_CHARS  # lyrics posted, and their sett
 CLASS_MAX_NICKNAME_CHARS = classroom.MAX_NICKNAME_CHARS
 CLASS_CODE_BOX_CHARS = 20  # the code box: a code typed with spaces around it fits
 CLASS_REFRESH_S = 4.0  # the teacher's chart and the students' wall and answers refresh this often
-CLASS_CONCURRENCY = 8  # class events at once: each is one short SQLite read or write, never a model step
 CLASS_WALL_SHOWN = 100  # posts the page shows, newest first (the download holds them all)
 CLASS_QR_BOX_PX = 12  # pixels per QR module: about 450 px for a class link, readable from the back of a room

@@ -50,6 +50,7 @@ class Setup:
     path: list[tuple[Any, str]] = field(default_factory=list)  # (gr.Tabs, tab id) from the top to the panel
     needs: str | None = None  # a parameter without which a run could only fail (an empty box): no run then
     copy: Any | None = None  # the panel's "copy link" button
+    code: Any | None = None  # the panel's code view (code_view.CodeView), when it has one
 
     def query(self, *values: Any) -> str:
         """The URL query that sets this panel up with these values (in the order of params). A value that

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl
 
 import gradio as gr
 
-from . import i18n, lan_line, links, page_js
+from . import code_view, i18n, lan_line, links, page_js
 from .i18n import t
 
 # Narrow screens (a phone is 390 px wide): wide tables and pictures scroll inside their own box, and
@@ -184,3 +184,4 @@ class PageBuilder:
         self.language.change(self.switch, self.language, translated, api_visibility="private",
                              concurrency_limit=None).then(None, self.language, None, js=page_js.TRANSLATED_JS)
         self.language.input(None, self.language, None, js=page_js.REMEMBER_LANGUAGE_JS)
+        gr.api(code_view.code_api(self.setups), api_name="code")  # the script behind a panel, for a link's setup

@@ -489,6 +489,13 @@ STRINGS = {
     "field.budget": "time budget",
     "field.feeding": "feeding",
     "field.tokens": "tokens",
+    # The code behind a panel (lyricgen/web/code_view.py, lyricgen/code/).
+    "code.title": "Code: this panel in PyTorch",
+    "code.intro": "The script that computes this panel's numbers for the inputs above, standalone: torch, jieba and safetensors only, never lyricgen. Run it with `--weights` set to a model folder; its last line prints the numbers as JSON. Download it as `.py` or as a notebook.",
+    "code.button": "Show the code for these inputs",
+    "code.files": "The script and the notebook",
+    "code.error.not_text": "The panel and its setup must be text",
+    "code.error.no_code": "The panel {panel} has no code view yet",
     "field.sequence_source": "sequence source",
     "field.sequence_length": "sequence length",
     "field.scale": "W_hh scale",

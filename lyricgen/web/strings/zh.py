@@ -450,6 +450,13 @@ STRINGS = {
     "field.budget": "训练时间",
     "field.feeding": "喂数据的方式",
     "field.tokens": "切分方式",
+    # 面板背后的代码（lyricgen/web/code_view.py、lyricgen/code/）。
+    "code.title": "代码：用 PyTorch 写出这个面板",
+    "code.intro": "按上面的输入算出这个面板数字的脚本，独立可运行：只用 `torch`、`jieba` 和 `safetensors`，不用 `lyricgen`。用 `--weights` 指向模型文件夹来运行；最后一行把这些数字打印成 `JSON`。可以下载成 `.py` 或笔记本。",
+    "code.button": "显示这些输入的代码",
+    "code.files": "脚本和笔记本",
+    "code.error.not_text": "面板和设置都必须是文字",
+    "code.error.no_code": "面板 {panel} 还没有代码视图",
     "field.sequence_source": "序列来源",
     "field.sequence_length": "序列长度",
     "field.scale": "W_hh 倍数",

@@ -18,6 +18,7 @@ from ...engine import DecodingEngine
 from ...generate import GenerationSettings
 from ...tokens import UNK, join_words
 from .. import i18n, limits, params
+from ..code_view import CodeView
 from ..i18n import t
 from ..mine import MINE, Chosen, StudentModels
 from ..render import md_cell, model_name
@@ -207,5 +208,5 @@ class GenerateTab:
             save.click(None, saved, None, js=DOWNLOAD_JS)
             retell_button(self.told, [info, saved])
             self.saved = saved  # the last lyrics and their settings, for the class post
-            fields.offer(run=button)
+            CodeView("generate", FORM, self, "tab.generate").layout(fields, fields.offer(run=button))
         return lyrics

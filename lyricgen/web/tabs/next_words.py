@@ -9,6 +9,7 @@ from ...checkpoint import Checkpoint
 from ...inspect.words import next_words
 from ...tokens import EOL
 from .. import limits, params
+from ..code_view import CodeView
 from ..i18n import t
 from ..mine import Chosen, StudentModels
 from ..render import esc, model_name, next_words_html, shown_token
@@ -102,4 +103,4 @@ class NextWordsTab:
             button.click(self.next_words, fields.inputs(), outputs, api_name="next_words", preprocess=False)
             step.release(self.next_words, fields.inputs(seed=used_seed), outputs, api_visibility="private",
                          preprocess=False)
-            fields.offer(run=button)
+            CodeView("next_words", FORM, self, "next_words.title").layout(fields, fields.offer(run=button))

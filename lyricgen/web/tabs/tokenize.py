@@ -10,6 +10,7 @@ from PIL import Image
 from ...checkpoint import Checkpoint
 from ...tokens import UNK
 from .. import limits, params
+from ..code_view import CodeView
 from ..i18n import t
 from ..mine import Chosen, StudentModels
 from ..render import heatmap_image, md_cell, shown_token
@@ -78,4 +79,4 @@ class TokenizeTab:
                              alt_text=t("alt.tokenize"), elem_id="heatmap")
             button.click(self.tokenize, fields.inputs(), [table, shapes, image], api_name="tokenize")
             text.submit(self.tokenize, fields.inputs(), [table, shapes, image], api_visibility="private")
-            fields.offer(run=button)
+            CodeView("tokenize", FORM, self, "tab.tokenize").layout(fields, fields.offer(run=button))

@@ -1,0 +1,111 @@
+"""The code behind a panel (the `code` API, lyricgen/code): each panel's script, run in a fresh interpreter outside
+the repository (so it cannot import lyricgen), prints the same numbers as the panel's endpoint, for two or three
+input sets each: words and ids equal, probabilities within 1e-4, seeded generation identical."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from urllib.parse import parse_qsl
+
+import nbformat
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+from panel_helpers import rows
+
+from lyricgen.web.i18n import text
+
+# panel → setups (a link's query, as the `code` API takes it)
+CASES = {
+    "tokenize": ["text=窗外的星星在说话&cell=gru", "text=明月几时有\n把酒问青天&cell=rnn", "text=zorp 春风&cell=lstm"],
+    "generate": ["start=明月&length=12&seed=7&cell=lstm", "start=春风&length=15&temperature=1.2&top_k=5&top_p=0.9"
+                 "&seed=3&cell=gru", "start=&length=10&temperature=0&seed=1&cell=rnn"],
+    "next_words": ["start=明月&cell=lstm&length=8&seed=42&step=3", "start=春风&cell=gru&length=6&temperature=1.5"
+                   "&seed=5&step=5&top_k=4"],
+}
+
+
+def run_script(text: str, weights, where) -> dict:
+    """The script in a fresh interpreter, in a folder outside the repository: its last line, as JSON."""
+    assert "import lyricgen" not in text and "from lyricgen" not in text
+    path = where / "panel.py"
+    path.write_text(text, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(path), "--weights", str(weights)], cwd=where, capture_output=True,
+                          text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def query(setup: str) -> dict[str, str]:
+    return dict(parse_qsl(setup, keep_blank_values=True))
+
+
+@pytest.mark.parametrize("setup", CASES["tokenize"])
+def test_tokenize_code_gives_the_panels_words_ids_and_norms(served, tiny_weights, tmp_path, setup):
+    client, _ = served
+    q = query(setup)
+    printed = run_script(client.predict("tokenize", setup, api_name="/code"), tiny_weights[q["cell"]], tmp_path)
+    table, _, _ = client.predict(q["text"], q["cell"], api_name="/tokenize")
+    shown = rows(table)
+    assert printed["ids"] == [r["id"] for r in shown]
+    known, norm = text("en", "tokenize.col.known"), text("en", "tokenize.col.norm")
+    assert printed["known"] == [r[known] == "✓" for r in shown]
+    assert printed["norms"] == pytest.approx([r[norm] for r in shown], abs=6e-4)  # the table rounds to 3
+    assert printed["shape"][:2] == [len(shown), 1]
+
+
+@pytest.mark.parametrize("setup", CASES["generate"])
+def test_generate_code_writes_the_panels_lyrics(served, tiny_weights, tmp_path, setup):
+    client, _ = served
+    q = query(setup)
+    printed = run_script(client.predict("generate", setup, api_name="/code"), tiny_weights[q["cell"]], tmp_path)
+    lyrics, _, _ = client.predict(q["start"], int(q["length"]), float(q.get("temperature", 0.8)), q["cell"],
+                                  int(q.get("top_k", 0)), q["seed"], float(q.get("top_p", 1.0)), False,
+                                  api_name="/generate")
+    assert printed["text"] == lyrics and len(printed["words"]) == int(q["length"])
+
+
+@pytest.mark.parametrize("setup", CASES["next_words"])
+def test_next_words_code_gives_the_steps_top_words_and_both_probabilities(served, tiny_weights, tmp_path, setup):
+    client, _ = served
+    q = query(setup)
+    printed = run_script(client.predict("next_words", setup, api_name="/code"), tiny_weights[q["cell"]], tmp_path)
+    _, _, before, after, *_ = client.predict(q["start"], q["cell"], int(q["length"]),
+                                               float(q.get("temperature", 0.8)), q["seed"], int(q["step"]),
+                                               int(q.get("top_k", 0)), api_name="/next_words")
+    before, after = before["value"]["data"], after["value"]["data"]  # the charts' rows: [label, probability]
+    labels = [row[0] for row in before]
+    assert labels == [f"{rank}. {'↵' if w == '<eol>' else w}" for rank, (w, _, _) in enumerate(printed["top"], 1)]
+    assert [row[1] for row in before] == pytest.approx([p for _, p, _ in printed["top"]], abs=1e-4)
+    assert [row[1] for row in after] == pytest.approx([p for _, _, p in printed["top"]], abs=1e-4)
+
+
+def test_the_code_speaks_the_pages_language_and_the_notebook_holds_the_same_steps(served, built):
+    from lyricgen import code
+
+    client, url = served
+    english = client.predict("tokenize", "text=明月&cell=gru", api_name="/code")
+    chinese = Client(url, verbose=False, download_files=False, headers={"Accept-Language": "zh-CN"}).predict(
+        "tokenize", "text=明月&cell=gru", api_name="/code")
+    assert "# %% Look up the vectors" in english and "查词向量" not in english
+    assert "# %% 查词向量" in chinese and "Look up the vectors" not in chinese
+    book = nbformat.reads(code.notebook("tokenize", {"text": "明月"}, "en", "weights/gru", "Tokens"), as_version=4)
+    nbformat.validate(book)
+    kinds = [c.cell_type for c in book.cells]
+    assert kinds[0] == "markdown" and kinds[1:] == ["markdown", "code"] * (len(kinds) // 2)
+    script = code.script("tokenize", {"text": "明月"}, "en", "weights/gru", "Tokens")
+    assert all(c.source in script for c in book.cells if c.cell_type == "code")
+
+
+def test_the_code_api_refuses_as_links_do(served):
+    client, _ = served
+    with pytest.raises(AppError, match="does not exist: 'nowhere'"):
+        client.predict("nowhere", "", api_name="/code")
+    with pytest.raises(AppError, match="does not know; ignored: 'colour'"):
+        client.predict("tokenize", "text=明月&colour=red", api_name="/code")
+    with pytest.raises(AppError, match="no code view yet"):
+        client.predict("score_line", "text=明月", api_name="/code")
+    script = client.predict("tokenize", "text='''); import os; os.system('x') #", api_name="/code")
+    assert "TEXT = \"'''); import os; os.system('x') #\"" in script  # what was typed is a string, never code
