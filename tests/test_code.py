@@ -5,6 +5,7 @@ input sets each: words and ids equal, probabilities within 1e-4, seeded generati
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from urllib.parse import parse_qsl
@@ -22,6 +23,10 @@ CASES = {
     "tokenize": ["text=窗外的星星在说话&cell=gru", "text=明月几时有\n把酒问青天&cell=rnn", "text=zorp 春风&cell=lstm"],
     "generate": ["start=明月&length=12&seed=7&cell=lstm", "start=春风&length=15&temperature=1.2&top_k=5&top_p=0.9"
                  "&seed=3&cell=gru", "start=&length=10&temperature=0&seed=1&cell=rnn"],
+    "hidden_states": ["text=窗外的星星在说话&cell=lstm", "text=明月几时有\n把酒问青天&cell=gru", "text=zorp&cell=rnn"],
+    "open_box": ["text=窗外的星星&units=4&cell=rnn", "text=zorp 明月&units=6&cell=rnn"],
+    "score_line": ["text=我在你的身边\n今天的作业写完了吗", "text=zorp 明月"],
+    "neighbours": ["word=明月&cell=lstm", "word=春风&cell=gru"],
     "next_words": ["start=明月&cell=lstm&length=8&seed=42&step=3", "start=春风&cell=gru&length=6&temperature=1.5"
                    "&seed=5&step=5&top_k=4"],
 }
@@ -82,6 +87,63 @@ def test_next_words_code_gives_the_steps_top_words_and_both_probabilities(served
     assert [row[1] for row in after] == pytest.approx([p for _, _, p in printed["top"]], abs=1e-4)
 
 
+@pytest.mark.parametrize("setup", CASES["hidden_states"])
+def test_hidden_states_code_gives_the_panels_states_step_by_step(served, tiny_weights, tmp_path, setup):
+    client, _ = served
+    q = query(setup)
+    printed = run_script(client.predict("hidden_states", setup, api_name="/code"), tiny_weights[q["cell"]],
+                         tmp_path)
+    _, table, _ = client.predict(q["text"], q["cell"], api_name="/hidden_states")
+    shown = rows(table)
+    assert printed["ids"] == [r["id"] for r in shown] and printed["gap"] < 1e-5
+    norm = text("en", "hidden_states.col.norm", layer=0)
+    assert printed["norms"][0] == pytest.approx([r[norm] for r in shown], abs=6e-4)  # the table rounds to 3
+
+
+@pytest.mark.parametrize("setup", CASES["open_box"])
+def test_open_box_code_gives_the_panels_terms_step_by_step(served, tiny_weights, tmp_path, setup):
+    client, _ = served
+    q = query(setup)
+    printed = run_script(client.predict("open_box", setup, api_name="/code"), tiny_weights["rnn"], tmp_path)
+    box = client.predict(q["text"], int(q["units"]), "rnn", api_name="/open_box")
+    rows_ = [line.split(" | ") for line in box.splitlines() if re.match(r"\| \d+ \| ", line)]
+    assert len(rows_) == len(printed["steps"]) and printed["gap"] < 1e-5
+    for row, step in zip(rows_, printed["steps"], strict=True):
+        shown = [[float(v) for v in cell.strip(" |").split()] for cell in row[2:]]
+        assert shown == [pytest.approx(v, abs=6e-4) for v in step["terms"].values()]  # the panel shows 3 decimals
+        assert len(shown[0]) == int(q["units"])
+
+
+@pytest.mark.parametrize("setup", CASES["score_line"])
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_score_line_code_gives_the_panels_surprisal_and_perplexity(served, tiny_weights, tmp_path, setup, cell):
+    client, _ = served
+    q = query(setup)
+    printed = run_script(client.predict("score_line", setup, api_name="/code"), tiny_weights[cell], tmp_path)
+    summary, _, words = client.predict(q["text"], api_name="/score_line")
+    name = cell.upper()
+    row = next(r for r in rows(summary) if r[text("en", "score_line.col.cell")] == name)
+    assert row[text("en", "score_line.col.mean")] == pytest.approx(printed["mean"], abs=1e-4)
+    assert row[text("en", "score_line.col.perplexity")] == pytest.approx(printed["perplexity"], abs=1e-3)
+    shown = rows(words)
+    assert [r[text("en", "score_line.col.word")] for r in shown] == printed["words"]
+    bits = text("en", "score_line.col.bits", cell=name)
+    assert [r[bits] for r in shown] == pytest.approx(printed["bits"], abs=6e-3)  # the table shows 2 decimals
+
+
+@pytest.mark.parametrize("setup", CASES["neighbours"])
+def test_neighbours_code_gives_the_panels_nearest_words_and_map(served, tiny_weights, tmp_path, setup):
+    client, _ = served
+    q = query(setup)
+    printed = run_script(client.predict("neighbours", setup, api_name="/code"), tiny_weights[q["cell"]], tmp_path)
+    table, _, info, _ = client.predict(q["word"], q["cell"], api_name="/neighbours")
+    shown = rows(table["value"])
+    name = q["cell"].upper()
+    assert [r[name] for r in shown] == [w for w, _ in printed["nearest"]]
+    assert [r[f"{name} cos"] for r in shown] == pytest.approx([c for _, c in printed["nearest"]], abs=1e-4)
+    assert all(f"{share:.0%}" in info for share in printed["explained"])  # the map's two axes, said above it
+
+
 def test_the_code_speaks_the_pages_language_and_the_notebook_holds_the_same_steps(served, built):
     from lyricgen import code
 
@@ -106,6 +168,6 @@ def test_the_code_api_refuses_as_links_do(served):
     with pytest.raises(AppError, match="does not know; ignored: 'colour'"):
         client.predict("tokenize", "text=明月&colour=red", api_name="/code")
     with pytest.raises(AppError, match="no code view yet"):
-        client.predict("score_line", "text=明月", api_name="/code")
+        client.predict("compare", "start=明月", api_name="/code")
     script = client.predict("tokenize", "text='''); import os; os.system('x') #", api_name="/code")
     assert "TEXT = \"'''); import os; os.system('x') #\"" in script  # what was typed is a string, never code

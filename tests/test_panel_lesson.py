@@ -45,7 +45,7 @@ def test_every_lesson_step_opens_its_panel_with_inputs_set(pages):
     from lyricgen.web.tabs.lesson import STEPS
 
     page = pages(locale="en-US")
-    try_its = page.locator("#tab-lesson .lesson-step a").filter(visible=True)
+    try_its = page.locator("#tab-lesson .lesson-step a:not([href*='code=1'])").filter(visible=True)
     assert try_its.count() == sum(len(step.try_its) for step in STEPS)
     page.get_by_role("link", name="Try it: hidden states").click()  # opened in place, no new page
     panel = page.locator("#tab-hidden-states")
@@ -69,3 +69,18 @@ def test_lesson_screenshots(pages, locale, name):
     steps = set(page.evaluate("() => [...document.querySelectorAll('#tab-lesson .lesson-step[id]')].map(e => e.id)"))
     assert len(steps) == 8
     screenshot(page, name)
+
+
+def test_a_lesson_step_reads_its_panels_code_for_the_links_inputs(pages):
+    from playwright.sync_api import expect
+
+    page = pages(locale="en-US")
+    reads = page.locator("#tab-lesson .lesson-step a[href*='code=1']").filter(visible=True)
+    assert reads.count() >= 4 and all(reads.nth(i).inner_text() == "Read the code" for i in range(reads.count()))
+    read = page.locator("#lesson-words").get_by_role("link", name="Read the code")  # the first step's: Tokens
+    query = parse_qs(urlsplit(read.get_attribute("href")).query)
+    read.click()
+    shown = page.locator("#code-tokenize .code-shown")
+    expect(shown).to_contain_text("import jieba")  # unfolded, and its button pressed: the script is there
+    expect(shown).to_contain_text(f"TEXT = {query['text'][0]!r}")  # for the link's own inputs
+    assert len(page.context.pages) == 1 and parse_qs(urlsplit(page.url).query)["code"] == ["1"]

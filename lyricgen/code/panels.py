@@ -66,4 +66,149 @@ print(json.dumps({"words": written, "step": min(STEP, len(steps) - 1), "chosen":
 '''),
 )
 
-PANELS = {"tokenize": TOKENIZE, "generate": GENERATE_PANEL, "next_words": NEXT_WORDS}
+CELL_BY_HAND = Cell("一个单元一步的公式，照 PyTorch 的参数写出来（它把各个门的行叠在一个矩阵里）",
+                    "One step of the cell, written out on PyTorch's own parameters (it stacks the gates' rows in "
+                    "one matrix)", '''
+def cell_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
+    if config["cell"] == "rnn":  # h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+        return torch.tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh), c, {}
+    if config["cell"] == "lstm":  # the rows: input gate i, forget gate f, candidate g, output gate o
+        i, f, g, o = (x @ w_ih.T + b_ih + h @ w_hh.T + b_hh).chunk(4)
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        c = f * c + i * g  # forget some of the old memory, write some of the new
+        return o * torch.tanh(c), c, {"i": i, "f": f, "g": g, "o": o}
+    xr, xz, xn = (x @ w_ih.T + b_ih).chunk(3)  # GRU: reset gate r, update gate z, candidate n
+    hr, hz, hn = (h @ w_hh.T + b_hh).chunk(3)
+    r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+    n = torch.tanh(xn + r * hn)
+    return (1 - z) * n + z * h, c, {"r": r, "z": z, "n": n}
+''')
+
+HIDDEN_STATES = (
+    inputs(("text",)),
+    IMPORTS, WEIGHTS, MODEL, SPLIT, CELL_BY_HAND,
+    Cell("沿着句子一步一步走：每一层、每一步的 h_t（从 h_0 = 0 开始，第一个输入是行首的 <eol>）",
+         "Along the sentence, step by step: h_t of every layer at every step (from h_0 = 0; the first input is "
+         "the line's start, <eol>)", '''
+words = [EOL, *words_of(TEXT)]
+ids = [index[EOL], *ids_of(words[1:])]
+x = model.embedding.weight[torch.tensor(ids)]  # (seq_len, embed_dim)
+layers = []
+for k in range(config["num_layers"]):
+    w = [getattr(model.rnn, f"{name}_l{k}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    h = c = torch.zeros(config["hidden_dim"])
+    hs = []
+    for t, x_t in enumerate(x):
+        h, c, gates = cell_step(x_t, h, c, *w)
+        hs.append(h)
+        means = {gate: round(float(v.mean()), 3) for gate, v in gates.items()}  # each gate's mean share
+        print(k, t, words[t], f"|h_t| = {float(h.norm()):.3f}", means)
+    x = torch.stack(hs)  # (seq_len, hidden_dim): the next layer's input
+    layers.append(x)
+'''),
+    Cell("和 nn.RNN / nn.LSTM / nn.GRU 自己算的比一比：差别只是浮点舍入", "Check against nn.RNN / nn.LSTM / nn.GRU's "
+         "own run: they differ by float rounding only", '''
+output, _ = model.rnn(model.embedding(torch.tensor(ids)).unsqueeze(1))  # (seq_len, batch=1, hidden_dim)
+gap = float((layers[-1] - output[:, 0]).abs().max())
+print("largest difference:", gap)
+'''),
+    Cell("最后一行：每一步的 |h_t|（JSON）", "Last line: |h_t| at every step (JSON)", '''
+print(json.dumps({"words": words, "ids": ids, "norms": [[float(h.norm()) for h in layer] for layer in layers],
+                  "gap": gap}, ensure_ascii=False))
+'''),
+)
+
+OPEN_BOX = (
+    inputs(("text", "units")),
+    IMPORTS, WEIGHTS, MODEL, SPLIT,
+    Cell("一步一步手算：h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)，每一项都打印出前 UNITS 个数",
+         "By hand, step by step: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), printing the first UNITS "
+         "numbers of every term", '''
+rnn = model.rnn
+W_ih, W_hh, b_ih, b_hh = rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0
+print("W_ih", tuple(W_ih.shape), "W_hh", tuple(W_hh.shape), "b_ih", tuple(b_ih.shape), "b_hh", tuple(b_hh.shape))
+words = [EOL, *words_of(TEXT)]
+ids = [index[EOL], *ids_of(words[1:])]
+xs = model.embedding.weight[torch.tensor(ids)]  # (seq_len, embed_dim): x_1, x_2, ...
+h = torch.zeros(W_hh.size(0))  # h_0 = 0
+steps, hs = [], []
+for t, x in enumerate(xs):
+    terms = {"W_ih x_t": W_ih @ x, "b_ih": b_ih, "W_hh h_{t-1}": W_hh @ h, "b_hh": b_hh}
+    terms["sum"] = terms["W_ih x_t"] + terms["b_ih"] + terms["W_hh h_{t-1}"] + terms["b_hh"]
+    h = torch.tanh(terms["sum"])
+    terms["h_t = tanh(sum)"] = h
+    hs.append(h)
+    steps.append({"word": words[t], "terms": {name: v[:UNITS].tolist() for name, v in terms.items()}})
+    print(t, words[t], {name: [round(v, 3) for v in values] for name, values in steps[-1]["terms"].items()})
+'''),
+    Cell("和 nn.RNN 自己算的比一比", "Check against nn.RNN's own run", '''
+output, _ = rnn(xs.unsqueeze(1))  # (seq_len, batch=1, hidden_dim)
+gap = float((torch.stack(hs) - output[:, 0]).abs().max())
+print("largest difference:", gap)
+'''),
+    Cell("最后一行：每一步的各项，和最后的 h_T（JSON）", "Last line: every step's terms, and the last h_T (JSON)", '''
+print(json.dumps({"steps": steps, "h_T": hs[-1].tolist(), "gap": gap}, ensure_ascii=False))
+'''),
+)
+
+SCORE_LINE = (
+    inputs(("text",)),
+    IMPORTS, WEIGHTS, MODEL, SPLIT,
+    Cell("每个词的惊讶度：−log₂ p(这个词 | 它前面的所有词)；行尾的 <eol> 也算（“这一行在这里结束吗？”）",
+         "Each word's surprisal: −log₂ p(word | every word before it); the line's <eol> too (\"does the line end "
+         "here?\")", '''
+import math
+
+tokens = [EOL]  # [<eol>, words of line 1..., <eol>, words of line 2..., <eol>], as evaluation reads a file
+for line in (line.strip() for line in TEXT.splitlines() if line.strip()):
+    tokens += [*split_line(line), EOL]
+ids = torch.tensor(ids_of(tokens))  # (num_tokens,): an unknown word is scored as <unk>
+logits, _, _ = model(ids[:-1].unsqueeze(1))  # every token predicted from all before it: (num_tokens - 1, 1, vocab)
+log_probs = torch.log_softmax(logits[:, 0].float(), dim=-1)
+bits = (-log_probs.gather(1, ids[1:].unsqueeze(1))[:, 0] / math.log(2)).tolist()
+for word, b in zip(tokens[1:], bits):
+    print(f"{word}\t{b:.2f} bits", "" if word in index else "(<unk>)")
+mean = sum(bits) / len(bits)
+print(f"mean {mean:.4f} bits per word, perplexity 2^mean = {2 ** mean:.3f}")
+'''),
+    Cell("最后一行：每个词的惊讶度和困惑度（JSON）", "Last line: each word's surprisal and the perplexity (JSON)", '''
+print(json.dumps({"words": tokens[1:], "bits": bits, "mean": mean, "perplexity": 2 ** mean}, ensure_ascii=False))
+'''),
+)
+
+NEIGHBOURS = (
+    inputs(("word",)),
+    IMPORTS, WEIGHTS, MODEL,
+    Cell("余弦相似度：两个词向量夹角的余弦；先把每一行缩放成长度 1，一次矩阵乘法就得到所有词的",
+         "Cosine similarity: the cosine of the angle between two word vectors; with every row scaled to length 1, "
+         "one matrix product gives it for every word", '''
+weight = model.embedding.weight  # (vocab_size, embed_dim): row i is word i's vector
+unit = weight / weight.norm(dim=1, keepdim=True).clamp_min(1e-12)
+if WORD in index:
+    cosine = unit @ unit[index[WORD]]  # (vocab_size,)
+    cosine[[index[WORD], index[UNK], index[EOL]]] = float("-inf")  # itself and the two special tokens left out
+    best = torch.topk(cosine, 10)
+    nearest = [[tokens[i], float(c)] for i, c in zip(best.indices.tolist(), best.values.tolist())]
+    for rank, (word, c) in enumerate(nearest, 1):
+        print(rank, word, f"{c:.4f}")
+else:
+    nearest = []
+    print(WORD, "is not in the vocabulary: it has no vector of its own")
+'''),
+    Cell("地图：最常用的 200 个词的向量，用 PCA（SVD）压到两维",
+         "The map: the 200 commonest words' vectors, down to two dimensions by PCA (an SVD)", '''
+common = weight[2:202]  # the vocabulary puts the commonest words first, after <unk> and <eol>
+centred = common - common.mean(dim=0)
+_, s, vh = torch.linalg.svd(centred, full_matrices=False)
+variance = s ** 2
+explained = [float(v / variance.sum()) for v in variance[:2]]
+xy = centred @ vh[:2].T  # (200, 2): each word's place on the map (an axis's sign is arbitrary)
+print(f"the two axes keep {explained[0]:.0%} and {explained[1]:.0%} of the variance")
+'''),
+    Cell("最后一行：最近的词和余弦（JSON）", "Last line: the nearest words and their cosines (JSON)", '''
+print(json.dumps({"word": WORD, "nearest": nearest, "explained": explained}, ensure_ascii=False))
+'''),
+)
+
+PANELS = {"tokenize": TOKENIZE, "generate": GENERATE_PANEL, "next_words": NEXT_WORDS, "hidden_states": HIDDEN_STATES,
+          "open_box": OPEN_BOX, "score_line": SCORE_LINE, "neighbours": NEIGHBOURS}

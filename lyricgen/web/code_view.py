@@ -38,6 +38,7 @@ class CodeView:
     def __init__(self, panel: str, form: params.Form, owner: object, title: str):
         self.panel, self.form, self.owner = panel, form, owner
         self.title = title  # string key of the panel's name, for the script's first line
+        self.elem_id = f"code-{panel.replace('_', '-')}"  # the view; its button is elem_id + "-button"
 
     def values(self, values: dict[str, Any], request: gr.Request | None) -> tuple[dict[str, Any], str]:
         """The inputs checked as the panel checks them: (the script's values, the model's folder)."""
@@ -92,9 +93,9 @@ class CodeView:
     def layout(self, fields: params.Fields, setup: links.Setup) -> None:
         """The view, folded, under the panel (inside its gr.Tab)."""
         setup.code = self
-        with gr.Accordion(t("code.title"), open=False, elem_id=f"code-{self.panel.replace('_', '-')}"):
+        with gr.Accordion(t("code.title"), open=False, elem_id=self.elem_id):
             gr.Markdown(t("code.intro"))
-            button = gr.Button(t("code.button"), size="sm", elem_classes="code-button")
+            button = gr.Button(t("code.button"), size="sm", elem_id=f"{self.elem_id}-button")
             shown = gr.Code(language="python", interactive=False, elem_classes="code-shown")
             files = gr.File(label=t("code.files"), file_count="multiple", interactive=False)
             button.click(self.handler(), fields.inputs(), [shown, files], api_visibility="private")

@@ -79,7 +79,8 @@ class Filled:
 def read_query(setups: Mapping[str, Setup], query: Mapping[str, str], request: Any = None) -> Filled:
     """A link's query → the panel it opens and the values to fill in; never raises. request: the visitor's
     (a value may be theirs alone: ?cell=mine)."""
-    query = {str(k): str(v) for k, v in query.items() if k != "lang"}  # lang: read by i18n.of_request
+    # lang: read by i18n.of_request; code=1: the page unfolds the panel's code view (page_js.OPENED_JS)
+    query = {str(k): str(v) for k, v in query.items() if k not in ("lang", "code")}
     if "tab" not in query:
         return Filled(None, {}, [])
     tab = query.pop("tab")

@@ -166,16 +166,29 @@ STARTED_JS = "(lang, settings) => {\n  settings = JSON.parse(settings);" + DONE_
 
 # After a panel's opener has filled it in: the link is in, and the panel's run button (run: its element id,
 # or null) is pressed, only when the address sets `needs` where the panel names one.
-OPENED_JS = "(run, needs) => {" + DONE_JS + """
+# With code=1 in the link (a Lesson step's "read the code"), the panel's code view (code: its element id) is
+# unfolded and its button pressed, instead of the run.
+OPENED_JS = "(run, needs, code) => {" + DONE_JS + """
   done("lyricgenLink");
-  if (run && (!needs || new URLSearchParams(location.search).get(needs))) (""" + PRESS_JS + """)(run);
+  const params = new URLSearchParams(location.search);
+  if (code && params.get("code") === "1") {
+    const view = document.getElementById(code);
+    const fold = view && view.querySelector("button.label-wrap");
+    if (fold && !fold.classList.contains("open")) fold.click();
+    (""" + PRESS_JS + """)(code + "-button");
+    return;
+  }
+  if (run && (!needs || params.get(needs))) (""" + PRESS_JS + """)(run);
 }"""
 
 
 def opened_js(setup: links.Setup) -> str:
-    """OPENED_JS called with this panel's run button and `needs` (JSON literals: no text is replaced)."""
+    """OPENED_JS called with this panel's run button, `needs` and its code view's element id (JSON literals: no
+    text is replaced)."""
     run = setup.run.elem_id if setup.run else None
-    return f"() => ({OPENED_JS})({json.dumps(run)}, {json.dumps(setup.needs if setup.run else None)})"
+    code = setup.code.elem_id if setup.code else None
+    return (f"() => ({OPENED_JS})({json.dumps(run)}, {json.dumps(setup.needs if setup.run else None)}, "
+            f"{json.dumps(code)})")
 
 
 def page_settings() -> str:

@@ -113,6 +113,7 @@ STRINGS = {
     "lesson.memory.guess": "**Guess first:** when a chorus repeats, where does the cache look?",
     "lesson.step": "{text}\n\n{guess}\n\n{links}",
     "lesson.link": "[{label}]({href})",
+    "lesson.read_code": "Read the code",
     "lesson.try.tokenize": "Try it: Tokens & vectors",
     "lesson.try.model": "Try it: Model",
     "lesson.try.neighbours": "Try it: Neighbours",

@@ -92,6 +92,7 @@ STRINGS = {
     "lesson.memory.guess": "**先猜一猜**：副歌重复的时候，缓存会看向哪里？",
     "lesson.step": "{text}\n\n{guess}\n\n{links}",
     "lesson.link": "[{label}]({href})",
+    "lesson.read_code": "读代码",
     "lesson.try.tokenize": "试一试：分词与词向量",
     "lesson.try.model": "试一试：模型",
     "lesson.try.neighbours": "试一试：词向量近邻",

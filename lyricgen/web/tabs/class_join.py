@@ -79,8 +79,9 @@ class JoinView:
                                       generated["settings"])
         return f"<p>{html.escape(t('class.posted', id=post_id))}</p>"
 
-    def like(self, joined: str | None, token: Any, event: gr.EventData, request: gr.Request | None = None) -> list:
-        """A post's like button on the wall."""
+    def like(self, joined: str | None, token: Any, event: gr.EventData = None,  # type: ignore[assignment]
+             request: gr.Request | None = None) -> list:
+        """A post's like button on the wall (Gradio passes the event: a gr.EventData, never None, from the page)."""
         if not isinstance(joined, str) or not joined:
             raise InputError("class.error.not_joined")
         with said():

@@ -65,8 +65,8 @@ class TeachView:
             self.store.reveal(code, key, step)
         return self.teacher_view(code, key, step)
 
-    def hide(self, code: str, key: str, step: str, event: gr.EventData) -> list:
-        """A post's hide button on the teacher's wall."""
+    def hide(self, code: str, key: str, step: str, event: gr.EventData = None) -> list:  # type: ignore[assignment]
+        """A post's hide button on the teacher's wall (Gradio passes the event, from the page)."""
         with said():
             self.store.hide(code, key, post_of(event, "hide"))
         return self.teacher_view(code, key, step)

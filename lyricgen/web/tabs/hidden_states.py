@@ -11,6 +11,7 @@ from ...checkpoint import Checkpoint
 from ...inspect.states import TRACED, HiddenTrace, hidden_states
 from ...tokens import text_words
 from .. import params
+from ..code_view import CodeView
 from ..i18n import t
 from ..mine import Chosen, StudentModels
 from ..render import model_name, shown_token, stacked, trace_images
@@ -84,4 +85,4 @@ class HiddenStatesTab:
                                    alt_text=t("alt.hidden_states"), elem_id="hidden-heatmaps", scale=3)
                 table = gr.Dataframe(label=t("hidden_states.table"), interactive=False, scale=1)
             button.click(self.hidden_states, fields.inputs(), [picture, table, info], api_name="hidden_states")
-            fields.offer(run=button)
+            CodeView("hidden_states", FORM, self, "hidden_states.title").layout(fields, fields.offer(run=button))

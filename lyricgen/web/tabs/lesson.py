@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import gradio as gr
 
 from ...checkpoint import Checkpoint
+from ...code.panels import PANELS as CODED
 from ...generate import GenerationSettings, Sampling, generate_text
 from .. import limits
 from ..i18n import Joined, Msg, t
@@ -119,8 +120,13 @@ class LessonTab:
         with gr.Tab(t("tab.lesson"), id="lesson", elem_id="tab-lesson"):
             gr.Markdown(t("lesson.intro"))
             for number, step in enumerate(STEPS, 1):
-                try_its = Joined(" ", *(Msg("lesson.link", label=Msg(label), href="?" + urlencode(query))
-                                        for label, query in self.queries(step)))
+                queries = self.queries(step)
+                links_ = [Msg("lesson.link", label=Msg(label), href="?" + urlencode(query)) for label, query in queries]
+                coded = next((query for _, query in queries if query["tab"] in CODED), None)
+                if coded is not None:  # the step's first panel with a code view: its code, for these inputs
+                    links_.append(Msg("lesson.link", label=Msg("lesson.read_code"),
+                                      href="?" + urlencode({**coded, "code": "1"})))
+                try_its = Joined(" ", *links_)
                 gr.Markdown(t("lesson.step", text=Msg(f"lesson.{step.key}.text", n=number, **sizes),
                               guess=Msg(f"lesson.{step.key}.guess"), links=try_its),
                             elem_id=f"lesson-{step.key.replace('_', '-')}", elem_classes="lesson-step")

@@ -16,6 +16,7 @@ import pandas as pd
 from ...checkpoint import Checkpoint
 from ...inspect.embedding import embedding_map, nearest_words
 from .. import limits, params
+from ..code_view import CodeView
 from ..i18n import t
 from ..mine import Chosen, StudentModels, with_mine
 from ..render import esc, has_cjk, model_name
@@ -220,4 +221,4 @@ class NeighboursTab:
                     missing = gr.Markdown(visible=False, elem_id="neighbours-missing")
                 points = gr.HTML(elem_id="neighbours-map")
             button.click(self.neighbours, fields.inputs(), [table, missing, info, points], api_name="neighbours")
-            fields.offer(run=button)
+            CodeView("neighbours", FORM, self, "neighbours.title").layout(fields, fields.offer(run=button))

@@ -8,6 +8,7 @@ from ...checkpoint import Checkpoint
 from ...inspect.states import open_box
 from ...tokens import text_words
 from .. import limits, params
+from ..code_view import CodeView
 from ..i18n import t
 from ..mine import Chosen, StudentModels
 from ..render import model_name, open_box_markdown
@@ -49,4 +50,4 @@ class OpenBoxTab:
             button = gr.Button(t("open_box.button"), variant="primary")
             box = gr.Markdown(elem_id="open-box")
             button.click(self.open_box, fields.inputs(), box, api_name="open_box")
-            fields.offer(run=button)
+            CodeView("open_box", FORM, self, "open_box.title").layout(fields, fields.offer(run=button))

@@ -9,6 +9,7 @@ from ...checkpoint import Checkpoint
 from ...inspect.words import LineScore, score_line
 from ...tokens import EOL, UNK, text_words
 from .. import params
+from ..code_view import CodeView
 from ..i18n import t
 from ..mine import StudentModels, with_mine
 from ..render import (
@@ -88,4 +89,4 @@ class ScoreLineTab:
             table = gr.Dataframe(label=t("score_line.table"), interactive=False)
             button.click(self.score_line, text, [summary, colored, table], api_name="score_line")
             text.submit(self.score_line, text, [summary, colored, table], api_visibility="private")
-            fields.offer(run=button)
+            CodeView("score_line", FORM, self, "score_line.title").layout(fields, fields.offer(run=button))
