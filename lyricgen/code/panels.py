@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from .parts import DRAW, GENERATE, IMPORTS, MODEL, SPLIT, STEP, WEIGHTS, Cell
 
+LOADED = (IMPORTS, WEIGHTS, MODEL)  # every script's start: the libraries, the folder read, the model built
+
 
 def inputs(names: tuple[str, ...]) -> Cell:
     """The panel's inputs as the screen holds them."""
@@ -14,7 +16,7 @@ def inputs(names: tuple[str, ...]) -> Cell:
 
 TOKENIZE = (
     inputs(("text",)),
-    IMPORTS, WEIGHTS, MODEL, SPLIT,
+    *LOADED, SPLIT,
     Cell("查词向量：nn.Embedding 就是按编号取矩阵的一行；再排成 nn.RNN 要的 (seq_len, batch, input_size)",
          "Look up the vectors: nn.Embedding takes a row of its matrix per id; then the (seq_len, batch, "
          "input_size) nn.RNN takes", '''
@@ -36,7 +38,7 @@ GENERATION = ("start", "length", "temperature", "top_k", "top_p", "seed", "cache
 
 GENERATE_PANEL = (
     inputs(GENERATION),
-    IMPORTS, WEIGHTS, MODEL, SPLIT, STEP, DRAW, GENERATE,
+    *LOADED, SPLIT, STEP, DRAW, GENERATE,
     Cell("最后一行：写出的歌词（JSON）", "Last line: the lyrics written (JSON)", '''
 if CACHE:
     #zh 面板里开着缓存：它把前文出现过的词的概率调高；这个脚本不含缓存，写出的词会不同
@@ -48,7 +50,7 @@ print(json.dumps({"text": text, "words": written}, ensure_ascii=False))
 
 NEXT_WORDS = (
     inputs(("start", "length", "temperature", "top_k", "seed", "step")),
-    IMPORTS, WEIGHTS, MODEL, SPLIT, STEP, DRAW,
+    *LOADED, SPLIT, STEP, DRAW,
     Cell("同样地写（top-p 不用）", "Write the same way (no top-p here)", "TOP_P = 1.0\n" + GENERATE.code),
     Cell("第 STEP 步最可能的 10 个词：模型自己的 p（softmax），和除以温度以后真正用来抽的 p_T",
          "Step STEP's 10 likeliest words: the model's own p (softmax), and p_T, what the word was drawn from", '''
@@ -86,7 +88,7 @@ def cell_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
 
 HIDDEN_STATES = (
     inputs(("text",)),
-    IMPORTS, WEIGHTS, MODEL, SPLIT, CELL_BY_HAND,
+    *LOADED, SPLIT, CELL_BY_HAND,
     Cell("沿着句子一步一步走：每一层、每一步的 h_t（从 h_0 = 0 开始，第一个输入是行首的 <eol>）",
          "Along the sentence, step by step: h_t of every layer at every step (from h_0 = 0; the first input is "
          "the line's start, <eol>)", '''
@@ -120,7 +122,7 @@ print(json.dumps({"words": words, "ids": ids, "norms": [[float(h.norm()) for h i
 
 OPEN_BOX = (
     inputs(("text", "units")),
-    IMPORTS, WEIGHTS, MODEL, SPLIT,
+    *LOADED, SPLIT,
     Cell("一步一步手算：h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)，每一项都打印出前 UNITS 个数",
          "By hand, step by step: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), printing the first UNITS "
          "numbers of every term", '''
@@ -153,7 +155,7 @@ print(json.dumps({"steps": steps, "h_T": hs[-1].tolist(), "gap": gap}, ensure_as
 
 SCORE_LINE = (
     inputs(("text",)),
-    IMPORTS, WEIGHTS, MODEL, SPLIT,
+    *LOADED, SPLIT,
     Cell("每个词的惊讶度：−log₂ p(这个词 | 它前面的所有词)；行尾的 <eol> 也算（“这一行在这里结束吗？”）",
          "Each word's surprisal: −log₂ p(word | every word before it); the line's <eol> too (\"does the line end "
          "here?\")", '''
@@ -178,7 +180,7 @@ print(json.dumps({"words": tokens[1:], "bits": bits, "mean": mean, "perplexity":
 
 NEIGHBOURS = (
     inputs(("word",)),
-    IMPORTS, WEIGHTS, MODEL,
+    *LOADED,
     Cell("余弦相似度：两个词向量夹角的余弦；先把每一行缩放成长度 1，一次矩阵乘法就得到所有词的",
          "Cosine similarity: the cosine of the angle between two word vectors; with every row scaled to length 1, "
          "one matrix product gives it for every word", '''
