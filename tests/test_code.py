@@ -27,6 +27,9 @@ CASES = {
     "open_box": ["text=窗外的星星&units=4&cell=rnn", "text=zorp 明月&units=6&cell=rnn"],
     "score_line": ["text=我在你的身边\n今天的作业写完了吗", "text=zorp 明月"],
     "neighbours": ["word=明月&cell=lstm", "word=春风&cell=gru"],
+    "shapes": ["mode=lstm&seq_len=5&batch=3&input_size=8&hidden_size=6&num_layers=2&bidirectional=1",
+               "mode=gru&seq_len=4&batch=2&input_size=5&hidden_size=3&num_layers=1&batch_first=1&wrong=h0",
+               "mode=rnn&seq_len=3&batch=2&input_size=4&hidden_size=3&num_layers=1&wrong=input"],
     "next_words": ["start=明月&cell=lstm&length=8&seed=42&step=3", "start=春风&cell=gru&length=6&temperature=1.5"
                    "&seed=5&step=5&top_k=4"],
 }
@@ -142,6 +145,25 @@ def test_neighbours_code_gives_the_panels_nearest_words_and_map(served, tiny_wei
     assert [r[name] for r in shown] == [w for w, _ in printed["nearest"]]
     assert [r[f"{name} cos"] for r in shown] == pytest.approx([c for _, c in printed["nearest"]], abs=1e-4)
     assert all(f"{share:.0%}" in info for share in printed["explained"])  # the map's two axes, said above it
+
+
+@pytest.mark.parametrize("setup", CASES["shapes"])
+def test_shapes_code_gives_the_panels_shapes_count_and_error(served, tiny_weights, tmp_path, setup):
+    client, _ = served
+    q = query(setup)
+    printed = run_script(client.predict("shapes", setup, api_name="/code"), tiny_weights["lstm"], tmp_path)
+    flag = {"1": True, "0": False}
+    _, tensors, parameters, count, error = client.predict(
+        q["mode"], int(q["seq_len"]), int(q["batch"]), int(q["input_size"]), int(q["hidden_size"]),
+        int(q["num_layers"]), flag[q.get("bidirectional", "0")], flag[q.get("batch_first", "0")],
+        q.get("wrong", "none"), api_name="/shapes")
+    shape = text("en", "lab_shapes.table.shape")
+    assert [[r[text("en", "lab_shapes.table.tensor")], r[shape]] for r in rows(tensors)] == [
+        [name, str(tuple(s))] for name, s in printed["tensors"]]
+    assert [[r[text("en", "lab_shapes.table.parameter")], r[shape]] for r in rows(parameters)] == [
+        [name, str(tuple(s))] for name, s in printed["parameters"]]
+    assert f"{printed['count']:,}" in count
+    assert (printed["error"] is None) == ("wrong" not in q) and (printed["error"] or "")[:40] in error
 
 
 def test_the_code_speaks_the_pages_language_and_the_notebook_holds_the_same_steps(served, built):

@@ -18,19 +18,31 @@ from .parts import Cell
 HEADER = {
     "zh": '''"""lyricgen · {title}：屏幕上这个面板的数字，用几十行 PyTorch 算出来。
 
-运行：python {file} --weights 模型文件夹
-模型文件夹（config.json、model.safetensors、vocab.json）：lyricgen 仓库里的 weights/rnn、weights/lstm、weights/gru，
-或实验室下载的 zip 解压出来的文件夹。只用到 torch、jieba、safetensors 和标准库。
+运行：python {file}{weights}
 最后一行是这些数字的 JSON。
 """''',
     "en": '''"""lyricgen · {title}: this panel's numbers on the screen, computed in a few dozen lines of PyTorch.
 
-Run: python {file} --weights MODEL_FOLDER
-A model folder (config.json, model.safetensors, vocab.json): weights/rnn, weights/lstm or weights/gru of the lyricgen
-repository, or the folder a Lab zip unzips into. Needs torch, jieba, safetensors and the standard library only.
+Run: python {file}{weights}
 The last line printed is these numbers as JSON.
 """''',
 }
+
+
+# How to run a script that reads a model folder (the others need no --weights).
+WEIGHTS_HELP = {
+    "zh": """ --weights 模型文件夹
+模型文件夹（config.json、model.safetensors、vocab.json）：lyricgen 仓库里的 weights/rnn、weights/lstm、weights/gru，
+或实验室下载的 zip 解压出来的文件夹。只用到 torch、jieba、safetensors 和标准库。""",
+    "en": """ --weights MODEL_FOLDER
+A model folder (config.json, model.safetensors, vocab.json): weights/rnn, weights/lstm or weights/gru of the lyricgen
+repository, or the folder a Lab zip unzips into. Needs torch, jieba, safetensors and the standard library only.""",
+}
+
+
+def header(panel: str, lang: str, title: str) -> str:
+    reads = any("$WEIGHTS" in cell.code for cell in PANELS[panel])
+    return HEADER[lang].format(title=title, file=file_name(panel), weights=WEIGHTS_HELP[lang] if reads else "")
 
 
 def file_name(panel: str) -> str:
@@ -47,7 +59,7 @@ def cells(panel: str, values: dict[str, object], lang: str, weights: str) -> lis
 def script(panel: str, values: dict[str, object], lang: str, weights: str, title: str) -> str:
     """The panel's script: a header saying how to run it, then each step under a `# %%` line (editors and
     Jupyter read those as cells) with what it does."""
-    parts = [HEADER[lang].format(title=title, file=file_name(panel))]
+    parts = [header(panel, lang, title)]
     for what, code in cells(panel, values, lang, weights):
         parts.append(f"# %% {what}\n{code}")
     return "\n\n\n".join(parts) + "\n"
@@ -56,10 +68,8 @@ def script(panel: str, values: dict[str, object], lang: str, weights: str, title
 def notebook(panel: str, values: dict[str, object], lang: str, weights: str, title: str) -> str:
     """The same steps as a notebook: the header as its first Markdown cell, then a Markdown cell saying what each
     step does before its code."""
-    header = HEADER[lang].format(title=title, file=file_name(panel)).strip('"\n')
     book = nbformat.v4.new_notebook()
-    book.cells.append(nbformat.v4.new_markdown_cell(header.replace("python " + file_name(panel),
-                                                                   "jupyter nbconvert --execute")))
+    book.cells.append(nbformat.v4.new_markdown_cell(header(panel, lang, title).strip('"\n')))
     for what, code in cells(panel, values, lang, weights):
         book.cells += [nbformat.v4.new_markdown_cell(what), nbformat.v4.new_code_cell(code)]
     book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

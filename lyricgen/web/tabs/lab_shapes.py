@@ -10,6 +10,7 @@ import pandas as pd
 from ...checkpoint import Checkpoint
 from ...inspect.shapes import STACKED, ShapeReport, ShapeSettings, count_terms, run_shapes
 from .. import limits, params
+from ..code_view import CodeView
 from ..i18n import t
 from ..validate import InputError
 from ..widgets import panel
@@ -166,4 +167,4 @@ class ShapesTab:
                                               elem_id="shapes-parameters")
                     count = gr.Markdown(elem_id="shapes-count")
             button.click(self.shapes, fields.inputs(), [code, tensors, parameters, count, error], api_name="shapes")
-            fields.offer(run=button, name="shapes")
+            CodeView("shapes", FORM, self, "lab_shapes.title").layout(fields, fields.offer(run=button, name="shapes"))
