@@ -30,6 +30,7 @@ CASES = {
     "shapes": ["mode=lstm&seq_len=5&batch=3&input_size=8&hidden_size=6&num_layers=2&bidirectional=1",
                "mode=gru&seq_len=4&batch=2&input_size=5&hidden_size=3&num_layers=1&batch_first=1&wrong=h0",
                "mode=rnn&seq_len=3&batch=2&input_size=4&hidden_size=3&num_layers=1&wrong=input"],
+    "compare": ["start=明月&seed=7&length=10", "start=春风&seed=3&temperature=1.1&top_p=0.9&length=8"],
     "next_words": ["start=明月&cell=lstm&length=8&seed=42&step=3", "start=春风&cell=gru&length=6&temperature=1.5"
                    "&seed=5&step=5&top_k=4"],
 }
@@ -166,6 +167,21 @@ def test_shapes_code_gives_the_panels_shapes_count_and_error(served, tiny_weight
     assert (printed["error"] is None) == ("wrong" not in q) and (printed["error"] or "")[:40] in error
 
 
+@pytest.mark.parametrize("setup", CASES["compare"])
+def test_compare_code_writes_each_cells_lyrics_and_surprisal(served, tiny_weights, tmp_path, setup):
+    client, _ = served
+    q = query(setup)
+    script = client.predict("compare", setup, api_name="/code")
+    _, table, _ = client.predict(q["start"], q["seed"], float(q.get("temperature", 0.8)), int(q["length"]),
+                                 float(q.get("top_p", 1.0)), False, api_name="/compare")
+    shown = {r[text("en", "compare.col.cell")]: r for r in rows(table)}
+    for cell in ("rnn", "lstm", "gru"):  # the one script, run once per cell's folder
+        printed = run_script(script, tiny_weights[cell], tmp_path)
+        row = shown[cell.upper()]
+        assert printed["text"] == row[text("en", "compare.col.text")]
+        assert row[text("en", "compare.col.surprisal")] == pytest.approx(printed["mean"], abs=6e-3)
+
+
 def test_the_code_speaks_the_pages_language_and_the_notebook_holds_the_same_steps(served, built):
     from lyricgen import code
 
@@ -190,6 +206,6 @@ def test_the_code_api_refuses_as_links_do(served):
     with pytest.raises(AppError, match="does not know; ignored: 'colour'"):
         client.predict("tokenize", "text=明月&colour=red", api_name="/code")
     with pytest.raises(AppError, match="no code view yet"):
-        client.predict("compare", "start=明月", api_name="/code")
+        client.predict("memorized", "text=明月", api_name="/code")
     script = client.predict("tokenize", "text='''); import os; os.system('x') #", api_name="/code")
     assert "TEXT = \"'''); import os; os.system('x') #\"" in script  # what was typed is a string, never code

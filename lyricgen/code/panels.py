@@ -277,5 +277,30 @@ print(json.dumps({"tensors": tensors, "parameters": parameters, "count": count, 
 '''),
 )
 
+COMPARE = (
+    inputs(("start", "seed", "temperature", "length", "top_p", "cache")),
+    *LOADED, SPLIT, STEP, DRAW,
+    Cell("同样地写（不用 top-k）；再跑一次，换 --weights 为另一个单元的文件夹：同一个种子，同样的随机数",
+         "Write the same way (no top-k here); run it again with --weights set to another cell's folder: the same "
+         "seed gives the same random numbers", "TOP_K = 0\n" + GENERATE.code),
+    Cell("每个写出的词的惊讶度：−log₂ p（模型自己的 p，温度 1），平均起来比比三个单元",
+         "Each written word's surprisal: −log₂ p (the model's own p, temperature 1); their mean, to compare the "
+         "cells", '''
+import math
+
+bits = [-math.log2(float(torch.softmax(last.float(), dim=-1)[token_id])) for last, _, token_id in steps]
+mean = sum(bits) / max(1, len(bits))
+print(f"mean surprisal {mean:.2f} bits per word (perplexity of its own words {2 ** mean:.1f})")
+if CACHE:
+    #zh 面板里开着缓存：这个脚本不含缓存，写出的词会不同
+    #en The panel has the cache on: this script leaves it out, and writes other words
+    print("(without the cache)")
+'''),
+    Cell("最后一行：写出的歌词和平均惊讶度（JSON）", "Last line: the lyrics and the mean surprisal (JSON)", '''
+print(json.dumps({"text": text, "bits": bits, "mean": mean}, ensure_ascii=False))
+'''),
+)
+
 PANELS = {"tokenize": TOKENIZE, "generate": GENERATE_PANEL, "next_words": NEXT_WORDS, "hidden_states": HIDDEN_STATES,
-          "open_box": OPEN_BOX, "score_line": SCORE_LINE, "neighbours": NEIGHBOURS, "shapes": SHAPES}
+          "open_box": OPEN_BOX, "score_line": SCORE_LINE, "neighbours": NEIGHBOURS, "shapes": SHAPES,
+          "compare": COMPARE}

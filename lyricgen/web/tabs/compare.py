@@ -16,6 +16,7 @@ from ...checkpoint import Checkpoint
 from ...engine import DecodingEngine
 from ...inspect.words import CellOutput, cell_output, shared_seed, surprisal_bits
 from .. import limits, params
+from ..code_view import CodeView
 from ..i18n import t
 from ..mine import MINE, StudentModels, with_mine
 from ..render import esc, model_name, prob_legend_html, word_span, words_html
@@ -118,4 +119,4 @@ class CompareTab:
             table = gr.Dataframe(label=t("compare.table"), interactive=False, elem_id="compare-table")
             button.click(self.compare, fields.inputs(), [side_by_side, table, info],
                          api_name="compare", concurrency_limit=None)  # waits in the engines' batches
-            fields.offer(run=button)
+            CodeView("compare", FORM, self, "compare.title").layout(fields, fields.offer(run=button))
