@@ -27,6 +27,7 @@ import torch
 from .checkpoint import (
     CONFIG_FILE,
     FOLDER_FILES,
+    LAB_FILES,
     VOCAB_FILE,
     WEIGHTS_FILE,
     Checkpoint,
@@ -69,9 +70,9 @@ def members(archive: zipfile.ZipFile, bounds: Bounds) -> dict[str, zipfile.ZipIn
             raise ArchiveError("link", "{name}: a link, not a file", name=info.filename[:80])
         if info.is_dir():
             continue
-        if path.name not in FOLDER_FILES:
+        if path.name not in FOLDER_FILES + LAB_FILES:
             raise ArchiveError("not_allowed", "{name}: not a file of a weights folder (allowed: {allowed})",
-                               name=info.filename[:80], allowed=", ".join(FOLDER_FILES))
+                               name=info.filename[:80], allowed=", ".join(FOLDER_FILES + LAB_FILES))
         if path.name in found:
             raise ArchiveError("duplicate", "{name}: in the archive twice", name=path.name)
         folders.add(path.parts[:-1])

@@ -25,6 +25,7 @@ from . import modelscope_sdk
 from .card import README_FILE, model_card
 from .fingerprint import Fingerprint
 from .model import CELLS, LyricModel, ModelConfig
+from .provenance import POEMS_FILE
 from .vocab import Vocab
 
 CONFIG_FILE = "config.json"
@@ -33,6 +34,10 @@ VOCAB_FILE = "vocab.json"
 METRICS_FILE = "metrics.json"
 FINGERPRINT_FILE = "fingerprint.json"
 FOLDER_FILES = [CONFIG_FILE, WEIGHTS_FILE, VOCAB_FILE, METRICS_FILE, FINGERPRINT_FILE, README_FILE]
+# What the Lab's zip holds beside them (never read when loading): the run's training script, and the built-in
+# poems when it trained on them, which the script reads (lyricgen/code).
+LAB_SCRIPT, POEMS_COPY = "lyricgen_train.py", POEMS_FILE.name
+LAB_FILES = [LAB_SCRIPT, POEMS_COPY]
 ROOT_FILES = [f"{cell}/{name}" for cell in CELLS for name in FOLDER_FILES]  # a weights root: one folder per cell
 
 

@@ -354,10 +354,11 @@ def lab_metrics(progress: LabProgress, data: LabData, cfg: LabConfig, ngram_orde
 
 
 def export_zip(model: LyricModel, vocab: Vocab, metrics: dict, dest_zip_path: str | Path,
-               fingerprint: Fingerprint | None = None) -> Path:
+               fingerprint: Fingerprint | None = None, files: dict[str, str] | None = None) -> Path:
     """A normal weights folder (config.json, model.safetensors, vocab.json, metrics.json, fingerprint.json of
     the training lines, README.md), zipped with its files at the archive's top level: load_checkpoint loads
-    the zip, or the folder it unzips into."""
+    the zip, or the folder it unzips into. files: {name: text} beside them (checkpoint.LAB_FILES: the
+    training script, and the built-in poems it reads)."""
     dest = Path(dest_zip_path)
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(f".{dest.name}.tmp")  # renamed when complete: a reader never sees half a zip
@@ -367,5 +368,7 @@ def export_zip(model: LyricModel, vocab: Vocab, metrics: dict, dest_zip_path: st
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(folder.iterdir()):
                 archive.write(path, path.name)
+            for name, text in sorted((files or {}).items()):
+                archive.writestr(name, text.encode("utf-8"))
     os.replace(partial, dest)
     return dest

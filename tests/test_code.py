@@ -14,8 +14,15 @@ import nbformat
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
+from lab_helpers import curves
 from panel_helpers import rows
 
+from lyricgen import code
+from lyricgen.checkpoint import LAB_SCRIPT, load_checkpoint
+from lyricgen.code.lab import LAB_SETTINGS
+from lyricgen.evaluate import mean_nll
+from lyricgen.lab import LabConfig, builtin_poems, new_model, prepare
+from lyricgen.provenance import POEMS_FILE
 from lyricgen.web.i18n import text
 
 # panel → setups (a link's query, as the `code` API takes it)
@@ -33,6 +40,12 @@ CASES = {
     "compare": ["start=明月&seed=7&length=10", "start=春风&seed=3&temperature=1.1&top_p=0.9&length=8"],
     "next_words": ["start=明月&cell=lstm&length=8&seed=42&step=3", "start=春风&cell=gru&length=6&temperature=1.5"
                    "&seed=5&step=5&top_k=4"],
+    # a training line of the tiny corpus (conftest.POEMS), a run of its words across two lines, and a made-up line
+    "memorized": ["text=床前明月光\n我在你的身边&cell=lstm", "text=窗外举头望明月\n低头思故乡&cell=gru"],
+    "attention": ["text=床前明月光\n疑是地上霜\n床前明月光&cell=lstm&position=9",
+                  "text=春风又绿江南岸\n明月何时照我还\n春风又绿&cell=gru&position=30"],
+    "gradients": ["source=random&length=12&seed=7&scale=1.3&clip=0.5", "source=sentence&text=明月几时有把酒问青天"
+                  "&length=20&seed=0&scale=0.8&clip=0"],
 }
 
 
@@ -182,8 +195,85 @@ def test_compare_code_writes_each_cells_lyrics_and_surprisal(served, tiny_weight
         assert row[text("en", "compare.col.surprisal")] == pytest.approx(printed["mean"], abs=6e-3)
 
 
+@pytest.mark.parametrize("setup", CASES["memorized"])
+def test_memorized_code_finds_the_panels_verbatim_lines_and_copied_runs(served, tiny_weights, tmp_path, setup):
+    client, _ = served
+    q = query(setup)
+    printed = run_script(client.predict("memorized", setup, api_name="/code"), tiny_weights[q["cell"]], tmp_path)
+    _, table = client.predict(q["text"], q["cell"], api_name="/memorized")
+    shown = rows(table)
+    assert [r[text("en", "memorized.col.verbatim")] == "⚠" for r in shown] == [li["seen"] for li in printed["lines"]]
+    assert [r[text("en", "memorized.col.copied")] for r in shown] == [li["copied"] for li in printed["lines"]]
+    assert [r[text("en", "memorized.col.words")] for r in shown] == [len(li["words"]) for li in printed["lines"]]
+    assert printed["lines"][0]["seen"] or printed["lines"][0]["copied"]  # each case copies something
+
+
+@pytest.mark.parametrize("setup", CASES["attention"])
+def test_attention_code_gives_the_panels_probabilities_with_and_without_the_cache(served, tiny_weights, tmp_path,
+                                                                                 setup):
+    client, _ = served
+    q = query(setup)
+    printed = run_script(client.predict("attention", setup, api_name="/code"), tiny_weights[q["cell"]], tmp_path)
+    _, summary, _, _, top, table, _ = client.predict(q["text"], q["cell"], int(q["position"]), api_name="/attention")
+    shown = rows(table)
+    assert [r[text("en", "attention.col.p_without")] for r in shown] == pytest.approx(printed["p_model"], rel=1e-3)
+    assert [r[text("en", "attention.col.p_with")] for r in shown] == pytest.approx(printed["p_with"], rel=1e-3)
+    assert [r[text("en", "attention.col.perplexity")] for r in rows(summary)] == pytest.approx(
+        printed["perplexity"], rel=1e-3)  # the panel shows 4 significant digits
+    looked = rows(top)
+    assert [r[text("en", "attention.col.position")] for r in looked] == [k for k, *_ in printed["top"]]
+    assert [r[text("en", "attention.col.weight")] for r in looked] == pytest.approx(
+        [w for *_, w in printed["top"]], rel=1e-3)
+    assert printed["top"] and max(p for p in printed["p_with"]) > 0
+
+
+@pytest.mark.parametrize("setup", CASES["gradients"])
+def test_gradients_code_gives_the_panels_curves_per_cell_and_the_scaled_rnn(served, tiny_weights, tmp_path, setup):
+    client, _ = served
+    q = query(setup)
+    script = client.predict("gradients", setup, api_name="/code")
+    cells, rnn, _ = client.predict(q["source"], q.get("text", ""), int(q["length"]), q["seed"], float(q["scale"]),
+                                   float(q["clip"]), api_name="/gradients")
+    drawn = {curve: [p["norm"] for p in points] for plot in (cells, rnn) for curve, points in curves(plot).items()}
+    for cell in ("rnn", "lstm", "gru"):  # the one script, run once per cell's folder
+        printed = run_script(script, tiny_weights[cell], tmp_path)
+        assert drawn[f"{cell.upper()} h_t"] == pytest.approx(printed["h"][::-1], rel=1e-4)
+        if cell == "lstm":
+            assert drawn["LSTM c_t"] == pytest.approx(printed["c"][::-1], rel=1e-4)
+        if cell == "rnn":
+            scaled = printed["scaled"]
+            assert drawn["∂L/∂h_t"] == pytest.approx(scaled["norms"][::-1], rel=1e-4)
+            assert drawn["clip(∂L/∂h_t)"] == pytest.approx(scaled["clipped"][::-1], rel=1e-4)
+        else:
+            assert printed["scaled"] is None and 0 < printed["keep"] < 1
+
+
+@pytest.mark.parametrize("source", ["builtin", "paste"])
+def test_train_code_splits_and_counts_as_the_lab_and_starts_from_its_first_weights(served, tmp_path, source):
+    client, _ = served
+    pasted = "\n".join(["窗外的星星在说话", "我想你想到睡不着", "夏天的风吹过小河", "星星在说话"] * 6)
+    setup = f"source={source}&cell=gru&hidden_size=32&tokens=word&feeding=tutorial&budget=20"
+    script = client.predict("train", setup + (f"&text={pasted}" if source == "paste" else ""), api_name="/code")
+    assert (f"TEXT = {pasted!r}" in script) == (source == "paste") and "POEMS = 'lyricgen/poems.txt'" in script
+    assert all(f"{name.upper()} = " in script for name in LAB_SETTINGS)
+    path = tmp_path / "train.py"
+    path.write_text(script, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(path), "--steps", "2", "--text", str(POEMS_FILE), "--out", "out"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    printed = json.loads(done.stdout.strip().splitlines()[-1])
+    cfg = LabConfig(cell="gru", hidden_size=32, tokens="word", feeding="tutorial", budget_s=20)
+    data = prepare(builtin_poems() if source == "builtin" else pasted, cfg)
+    assert printed["vocab_size"] == len(data.vocab) and printed["train_tokens"] == data.train_ids.numel()
+    assert printed["val_tokens"] == len(data.val_ids) - 1 and printed["val_unk_rate"] == data.val_unk_rate
+    assert printed["val"][0][1] == pytest.approx(mean_nll(new_model(data, cfg), data.val_ids), abs=1e-5)
+    assert printed["steps"] == 2 and len(printed["train"]) == 2
+    saved = load_checkpoint(tmp_path / "out", "cpu")  # strict: every tensor's name and shape
+    assert saved.vocab.tokens == data.vocab.tokens and saved.model.config.cell == "gru"
+    assert code.file_name("train") == LAB_SCRIPT  # the name the Lab's zip gives it, which uploads accept
+
+
 def test_the_code_speaks_the_pages_language_and_the_notebook_holds_the_same_steps(served, built):
-    from lyricgen import code
 
     client, url = served
     english = client.predict("tokenize", "text=明月&cell=gru", api_name="/code")
@@ -206,6 +296,6 @@ def test_the_code_api_refuses_as_links_do(served):
     with pytest.raises(AppError, match="does not know; ignored: 'colour'"):
         client.predict("tokenize", "text=明月&colour=red", api_name="/code")
     with pytest.raises(AppError, match="no code view yet"):
-        client.predict("memorized", "text=明月", api_name="/code")
+        client.predict("model", "", api_name="/code")
     script = client.predict("tokenize", "text='''); import os; os.system('x') #", api_name="/code")
     assert "TEXT = \"'''); import os; os.system('x') #\"" in script  # what was typed is a string, never code

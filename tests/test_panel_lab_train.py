@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -18,7 +20,7 @@ from gradio_client.exceptions import AppError
 from lab_helpers import chinese_too, curves, english
 from lab_languages import assert_chinese, assert_english, read, round_trip
 
-from lyricgen.checkpoint import load_checkpoint
+from lyricgen.checkpoint import LAB_SCRIPT, POEMS_COPY, load_checkpoint
 from lyricgen.generate import GenerationSettings, Sampling, generate_text
 from lyricgen.web import i18n, limits
 from lyricgen.web.tabs.lab_train import TRAIN_CURVE, VAL_CURVE, TrainTab
@@ -101,6 +103,20 @@ def test_client_train_streams_curves_and_samples_then_a_loadable_zip(lab, tmp_pa
     text = generate_text(ckpt.model, ckpt.vocab, GenerationSettings("明月", 5, Sampling(0.8), seed=1))
     assert text.startswith("明月")
     assert tab.slots.running() == 0
+
+    # Beside the weights, the run's own training script (it reads the poems' copy): run where the zip unzipped,
+    # it splits and counts the text as the run did, starts from the run's first weights and writes its first sample.
+    done = subprocess.run([sys.executable, LAB_SCRIPT, "--steps", "2"], cwd=folder, capture_output=True, text=True,
+                          timeout=120, env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    printed = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [printed[k] for k in ("vocab_size", "train_tokens", "val_tokens")] == [
+        metrics[k] for k in ("vocab_size", "train_tokens", "val_tokens")]
+    assert printed["val"][0] == [0, pytest.approx(history["val_losses"][0], abs=1e-5)]
+    first = printed["samples"][0][1].strip("\n").replace("\n", " / ")
+    assert lines[0] == f"Step 0: {first}"  # the untrained model's sample, word for word
+    assert "torch" in (folder / LAB_SCRIPT).read_text(encoding="utf-8") and (folder / POEMS_COPY).is_file()
+    assert load_checkpoint(file["path"], "cpu").vocab.tokens == ckpt.vocab.tokens  # the zip with them still loads
 
 
 def test_client_train_one_per_session_k_on_the_server_and_stop_frees_the_slot(lab):

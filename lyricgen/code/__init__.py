@@ -5,13 +5,16 @@ the page's language; and the same steps as a notebook (nbformat: a Markdown cell
     script("tokenize", {"text": "窗外的星星"}, "zh", weights="weights/lstm") → the .py's text
     notebook(...) → the .ipynb's JSON text
 
-PANELS (panels.py) lists what each panel's script holds; parts.py the steps they share.
+PANELS (panels.py) lists what each panel's script holds: Tokens & vectors, Generate and most of Look inside there,
+Memorization and Memory & attention in inside.py, the Lab's three in lab.py; parts.py holds the steps they share.
 """
 
 from __future__ import annotations
 
 import nbformat
 
+from ..lab import LabConfig
+from .lab import LAB_SETTINGS
 from .panels import PANELS
 from .parts import Cell
 
@@ -40,9 +43,30 @@ repository, or the folder a Lab zip unzips into. Needs torch, jieba, safetensors
 }
 
 
+# How to run the training script: it reads a text, not a model.
+TRAIN_HELP = {
+    "zh": """ [--steps 步数] [--out 文件夹]
+TEXT 是 None 时读内置的古诗：lyricgen 仓库里的 lyricgen/poems.txt（实验室的 zip 里也有一份 poems.txt），或用
+--text 换成你自己的文字文件。--out 把训练好的模型存成权重文件夹，其他面板的脚本用 --weights 读它。""",
+    "en": """ [--steps N] [--out FOLDER]
+With TEXT None it reads the built-in poems: lyricgen/poems.txt of the lyricgen repository (the Lab's zip holds a
+copy, poems.txt), or a text file of your own with --text. --out saves the model as a weights folder, which the
+other panels' scripts read with --weights.""",
+}
+
+
 def header(panel: str, lang: str, title: str) -> str:
     reads = any("$WEIGHTS" in cell.code for cell in PANELS[panel])
-    return HEADER[lang].format(title=title, file=file_name(panel), weights=WEIGHTS_HELP[lang] if reads else "")
+    how = TRAIN_HELP[lang] if panel == "train" else WEIGHTS_HELP[lang] if reads else ""
+    return HEADER[lang].format(title=title, file=file_name(panel), weights=how)
+
+
+def train_values(cfg: LabConfig, text: str | None, poems: str) -> dict[str, object]:
+    """The training script's values for a Lab run: the screen's settings, then the Lab's others (LabConfig's).
+    text None: the built-in poems, read from the file `poems`."""
+    shown = {"text": text, "poems": poems, "cell": cfg.cell, "hidden_size": cfg.hidden_size, "lr": cfg.lr,
+             "budget": cfg.budget_s, "feeding": cfg.feeding, "start": cfg.start_text, "tokens": cfg.tokens}
+    return shown | {name: getattr(cfg, name) for name in LAB_SETTINGS}
 
 
 def file_name(panel: str) -> str:

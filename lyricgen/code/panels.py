@@ -3,16 +3,9 @@ computation, and one JSON line of its headline numbers, which tests/test_code.py
 
 from __future__ import annotations
 
-from .parts import DRAW, GENERATE, IMPORTS, MODEL, SPLIT, STEP, WEIGHTS, Cell
-
-LOADED = (IMPORTS, WEIGHTS, MODEL)  # every script's start: the libraries, the folder read, the model built
-
-
-def inputs(names: tuple[str, ...]) -> Cell:
-    """The panel's inputs as the screen holds them."""
-    return Cell("屏幕上的输入", "The inputs on the screen", "\n".join(f"{name.upper()} = ${name.upper()}"
-                                                                  for name in names))
-
+from .inside import ATTENTION, MEMORIZED
+from .lab import GRADIENTS, SHAPES, TRAIN
+from .parts import CELL_BY_HAND, DRAW, GENERATE, LOADED, SPLIT, STEP, Cell, inputs
 
 TOKENIZE = (
     inputs(("text",)),
@@ -67,24 +60,6 @@ print(json.dumps({"words": written, "step": min(STEP, len(steps) - 1), "chosen":
                   "top": [[tokens[i], float(p_model[i]), float(probs[i])] for i in top]}, ensure_ascii=False))
 '''),
 )
-
-CELL_BY_HAND = Cell("一个单元一步的公式，照 PyTorch 的参数写出来（它把各个门的行叠在一个矩阵里）",
-                    "One step of the cell, written out on PyTorch's own parameters (it stacks the gates' rows in "
-                    "one matrix)", '''
-def cell_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    if config["cell"] == "rnn":  # h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
-        return torch.tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh), c, {}
-    if config["cell"] == "lstm":  # the rows: input gate i, forget gate f, candidate g, output gate o
-        i, f, g, o = (x @ w_ih.T + b_ih + h @ w_hh.T + b_hh).chunk(4)
-        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-        c = f * c + i * g  # forget some of the old memory, write some of the new
-        return o * torch.tanh(c), c, {"i": i, "f": f, "g": g, "o": o}
-    xr, xz, xn = (x @ w_ih.T + b_ih).chunk(3)  # GRU: reset gate r, update gate z, candidate n
-    hr, hz, hn = (h @ w_hh.T + b_hh).chunk(3)
-    r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
-    n = torch.tanh(xn + r * hn)
-    return (1 - z) * n + z * h, c, {"r": r, "z": z, "n": n}
-''')
 
 HIDDEN_STATES = (
     inputs(("text",)),
@@ -212,71 +187,6 @@ print(json.dumps({"word": WORD, "nearest": nearest, "explained": explained}, ens
 '''),
 )
 
-SHAPES = (
-    inputs(("mode", "seq_len", "batch", "input_size", "hidden_size", "num_layers", "bidirectional", "batch_first",
-            "wrong")),
-    Cell("导入 torch", "Import torch", '''
-import json
-
-import torch
-from torch import nn
-'''),
-    Cell("按屏幕上的参数造一层 nn.RNN / nn.LSTM / nn.GRU", "Build the layer with the arguments on the screen", '''
-cell = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[MODE]
-layer = cell(INPUT_SIZE, HIDDEN_SIZE, num_layers=NUM_LAYERS, bidirectional=BIDIRECTIONAL, batch_first=BATCH_FIRST)
-directions = 2 if BIDIRECTIONAL else 1
-'''),
-    Cell("输入和初始状态的形状：input 是 (seq_len, batch, input_size)（batch_first 时前两个对调），h0 是 "
-         "(num_layers × 方向数, batch, hidden_size)", "The input's and the first state's shapes: input (seq_len, "
-         "batch, input_size) (the first two swapped with batch_first), h0 (num_layers × directions, batch, "
-         "hidden_size)", '''
-x_shape = (BATCH, SEQ_LEN, INPUT_SIZE) if BATCH_FIRST else (SEQ_LEN, BATCH, INPUT_SIZE)
-h_shape = (NUM_LAYERS * directions, BATCH, HIDDEN_SIZE)  # whatever batch_first says
-c_shape = h_shape
-if WRONG == "input":  # one feature too many: word vectors longer than the layer's input_size
-    x_shape = (*x_shape[:2], INPUT_SIZE + 1)
-elif WRONG == "h0":  # laid out batch first, as if batch_first applied to it too
-    layers, batch, hidden = h_shape
-    h_shape = (batch, layers, hidden) if batch != layers else (layers, batch, hidden + 1)
-generator = torch.Generator().manual_seed(0)  # the values do not matter here, only the shapes
-x, h0 = torch.randn(x_shape, generator=generator), torch.randn(h_shape, generator=generator)
-tensors = [["input", list(x.shape)], ["h0", list(h0.shape)]]
-hx = h0
-if MODE == "lstm":  # the LSTM's state is two tensors: h and the cell's memory c
-    c0 = torch.randn(c_shape, generator=generator)
-    tensors.append(["c0", list(c0.shape)])
-    hx = (h0, c0)
-'''),
-    Cell("跑一次：形状不对时，PyTorch 在算之前就报错", "Run it once: with a wrong shape, PyTorch says so before "
-         "computing anything", '''
-error = None
-try:
-    output, h_n = layer(x, hx)
-except (RuntimeError, ValueError) as e:
-    error = str(e)
-    print("PyTorch:", error)
-else:
-    tensors.append(["output", list(output.shape)])
-    if MODE == "lstm":
-        tensors += [["h_n", list(h_n[0].shape)], ["c_n", list(h_n[1].shape)]]
-    else:
-        tensors.append(["h_n", list(h_n.shape)])
-for name, shape in tensors:
-    print(name, tuple(shape))
-'''),
-    Cell("每个权重和偏置的形状，参数一共多少个", "Every weight's and bias's shape, and how many parameters in all",
-         '''
-parameters = [[name, list(p.shape)] for name, p in layer.named_parameters()]
-for name, shape in parameters:
-    print(name, tuple(shape))
-count = sum(p.numel() for p in layer.parameters())
-print(f"{count:,} parameters")
-'''),
-    Cell("最后一行：所有形状和参数个数（JSON）", "Last line: every shape and the parameter count (JSON)", '''
-print(json.dumps({"tensors": tensors, "parameters": parameters, "count": count, "error": error}))
-'''),
-)
-
 COMPARE = (
     inputs(("start", "seed", "temperature", "length", "top_p", "cache")),
     *LOADED, SPLIT, STEP, DRAW,
@@ -303,4 +213,4 @@ print(json.dumps({"text": text, "bits": bits, "mean": mean}, ensure_ascii=False)
 
 PANELS = {"tokenize": TOKENIZE, "generate": GENERATE_PANEL, "next_words": NEXT_WORDS, "hidden_states": HIDDEN_STATES,
           "open_box": OPEN_BOX, "score_line": SCORE_LINE, "neighbours": NEIGHBOURS, "shapes": SHAPES,
-          "compare": COMPARE}
+          "compare": COMPARE, "memorized": MEMORIZED, "attention": ATTENTION, "gradients": GRADIENTS, "train": TRAIN}

@@ -211,3 +211,29 @@ for i in range(LENGTH):
 text = join([*prompt, *written])
 print(text)
 ''')
+
+CELL_BY_HAND = Cell("一个单元一步的公式，照 PyTorch 的参数写出来（它把各个门的行叠在一个矩阵里）",
+                    "One step of the cell, written out on PyTorch's own parameters (it stacks the gates' rows in "
+                    "one matrix)", '''
+def cell_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
+    if config["cell"] == "rnn":  # h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+        return torch.tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh), c, {}
+    if config["cell"] == "lstm":  # the rows: input gate i, forget gate f, candidate g, output gate o
+        i, f, g, o = (x @ w_ih.T + b_ih + h @ w_hh.T + b_hh).chunk(4)
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        c = f * c + i * g  # forget some of the old memory, write some of the new
+        return o * torch.tanh(c), c, {"i": i, "f": f, "g": g, "o": o}
+    xr, xz, xn = (x @ w_ih.T + b_ih).chunk(3)  # GRU: reset gate r, update gate z, candidate n
+    hr, hz, hn = (h @ w_hh.T + b_hh).chunk(3)
+    r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+    n = torch.tanh(xn + r * hn)
+    return (1 - z) * n + z * h, c, {"r": r, "z": z, "n": n}
+''')
+
+LOADED = (IMPORTS, WEIGHTS, MODEL)  # every script's start: the libraries, the folder read, the model built
+
+
+def inputs(names: tuple[str, ...]) -> Cell:
+    """The panel's inputs as the screen holds them."""
+    return Cell("屏幕上的输入", "The inputs on the screen", "\n".join(f"{name.upper()} = ${name.upper()}"
+                                                                  for name in names))

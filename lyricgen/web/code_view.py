@@ -17,6 +17,7 @@ import hashlib
 import inspect
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -34,19 +35,29 @@ from .validate import InputError
 FILES = Path(tempfile.gettempdir()) / "lyricgen-code"
 
 
+# The script's values from the panel's checked inputs, where they are more than the inputs themselves (the cache
+# settings the panel worked out, the Lab's settings that have no widget).
+Values = Callable[[dict[str, Any]], dict[str, Any]]
+
+
 class CodeView:
-    def __init__(self, panel: str, form: params.Form, owner: object, title: str):
+    def __init__(self, panel: str, form: params.Form, owner: object, title: str, values: Values | None = None,
+                 weights: str = "lstm"):
         self.panel, self.form, self.owner = panel, form, owner
         self.title = title  # string key of the panel's name, for the script's first line
         self.elem_id = f"code-{panel.replace('_', '-')}"  # the view; its button is elem_id + "-button"
+        self.values_of = values  # None: the inputs but the cell (which names the folder)
+        self.weights = weights  # the shipped cell whose folder a panel without a cell choice reads
 
     def values(self, values: dict[str, Any], request: gr.Request | None) -> tuple[dict[str, Any], str]:
         """The inputs checked as the panel checks them: (the script's values, the model's folder)."""
         checked = self.form.check(self.owner, values, request)
         cell = next((v for v in checked.values() if isinstance(v, Chosen)), None)
-        weights = "my-model" if cell is not None and cell.name == MINE else f"weights/{cell.name if cell else 'lstm'}"
-        shown = {k: v for k, v in checked.items() if not isinstance(v, Chosen)}
-        return shown, weights
+        name = cell.name if cell is not None else self.weights
+        weights = "my-model" if name == MINE else f"weights/{name}"
+        if self.values_of is not None:
+            return self.values_of(checked), weights
+        return {k: v for k, v in checked.items() if not isinstance(v, Chosen)}, weights
 
     def script(self, values: dict[str, Any], request: gr.Request | None) -> str:
         shown, weights = self.values(values, request)
@@ -90,15 +101,16 @@ class CodeView:
         show.__annotations__ = {"request": gr.Request | None}
         return show
 
-    def layout(self, fields: params.Fields, setup: links.Setup) -> None:
-        """The view, folded, under the panel (inside its gr.Tab)."""
+    def layout(self, fields: params.Fields, setup: links.Setup, preprocess: bool = True) -> None:
+        """The view, folded, under the panel (inside its gr.Tab); preprocess as the panel's own button has it."""
         setup.code = self
         with gr.Accordion(t("code.title"), open=False, elem_id=self.elem_id):
             gr.Markdown(t("code.intro"))
             button = gr.Button(t("code.button"), size="sm", elem_id=f"{self.elem_id}-button")
             shown = gr.Code(language="python", interactive=False, elem_classes="code-shown")
             files = gr.File(label=t("code.files"), file_count="multiple", interactive=False)
-            button.click(self.handler(), fields.inputs(), [shown, files], api_visibility="private")
+            button.click(self.handler(), fields.inputs(), [shown, files], api_visibility="private",
+                         preprocess=preprocess)
 
 
 def code_api(setups: dict[str, links.Setup]):

@@ -83,8 +83,9 @@ class TrainingRun:
         self.metrics: dict | None = None
         self.last_read = time.monotonic()
 
-    def start(self, data: LabData, cfg: LabConfig, zip_dir: Path, threads: int) -> None:
-        thread = threading.Thread(target=self._run, args=(data, cfg, zip_dir, threads), daemon=True,
+    def start(self, data: LabData, cfg: LabConfig, zip_dir: Path, threads: int, files: dict[str, str]) -> None:
+        """files: {name: text} the zip holds beside the weights folder's (the training script, its text)."""
+        thread = threading.Thread(target=self._run, args=(data, cfg, zip_dir, threads, files), daemon=True,
                                   name="lyricgen-lab-train")
         thread.start()
         self.thread = thread
@@ -103,14 +104,14 @@ class TrainingRun:
             self.version += 1
             self.cond.notify_all()
 
-    def _run(self, data: LabData, cfg: LabConfig, zip_dir: Path, threads: int) -> None:
+    def _run(self, data: LabData, cfg: LabConfig, zip_dir: Path, threads: int, files: dict[str, str]) -> None:
         try:
             own_thread_budget(threads, limits.LAB_NICE)
             for progress in train_live(data, cfg, should_stop=self.should_stop):
                 if progress.done and not self.abandoned:
                     self.metrics = lab_metrics(progress, data, cfg)
                     self.zip_path = export_zip(progress.model, data.vocab, self.metrics, new_zip_path(zip_dir, cfg),
-                                               fingerprint_of(data))
+                                               fingerprint_of(data), files)
                 self._publish(progress)
         except BaseException as error:  # handed to the reader, which raises it in the handler
             self.error = error

@@ -22,6 +22,7 @@ from ...checkpoint import Checkpoint
 from ...inspect.attention import CacheAttention, cache_attention
 from ...tokens import EOL, UNK, lines_to_tokens, text_lines
 from .. import limits, params
+from ..code_view import CodeView
 from ..i18n import Msg, t
 from ..mine import MINE, Chosen, StudentModels
 from ..render import esc, heatmap_image, md_cell, model_name, prob_legend_html, shown_token, word_span
@@ -215,6 +216,12 @@ class AttentionTab:
                  default_window=limits.DEFAULT_CACHE_WINDOW, sharpness=f"{limits.DEFAULT_CACHE_SHARPNESS:g}"
                  ) + "\n\n" + generation
 
+    def code_values(self, checked: dict) -> dict:
+        """The code view's values: the text and position, and the cache settings this panel uses for the cell."""
+        settings = self.cache_settings(checked["cell"]).settings
+        return {"text": checked["text"], "position": checked["position"], "lam": settings.lam,
+                "theta": settings.theta, "window": settings.window}
+
     @FORM.checked
     def attention(self, text: str, cell: Chosen, position: int) -> tuple[
             str, pd.DataFrame, str, Image.Image, pd.DataFrame, pd.DataFrame, gr.Slider]:
@@ -265,4 +272,5 @@ class AttentionTab:
             # position to the slider's end for this session's last text, refusing a later, longer text's word.
             button.click(self.attention, fields.inputs(), outputs, api_name="attention", preprocess=False)
             position.release(self.attention, fields.inputs(), outputs, api_visibility="private", preprocess=False)
-            fields.offer(run=button)
+            CodeView("attention", FORM, self, "attention.title", self.code_values).layout(
+                fields, fields.offer(run=button), preprocess=False)

@@ -21,6 +21,7 @@ from ...inspect.gradients import (
     state_gradient_norms,
 )
 from .. import limits, params
+from ..code_view import CodeView
 from ..i18n import Msg, t
 from ..mine import MINE, StudentModels, with_mine
 from ..render import CELL_LABELS
@@ -216,4 +217,6 @@ class GradientsTab:
                     info = gr.Markdown(elem_id="gradients-info")
             button.click(self.gradients, fields.inputs(), [cells_plot, rnn_plot, info],
                          api_name="gradients")
-            fields.offer(run=button, name="gradients")
+            # No cell choice: the script reads one folder, run for each; the RNN's shows the W_hh experiment too.
+            CodeView("gradients", FORM, self, "lab_gradients.title", weights="rnn").layout(
+                fields, fields.offer(run=button, name="gradients"))

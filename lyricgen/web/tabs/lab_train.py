@@ -15,7 +15,8 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ...checkpoint import Checkpoint, CheckpointError
+from ... import code
+from ...checkpoint import LAB_SCRIPT, POEMS_COPY, Checkpoint, CheckpointError
 from ...lab import (
     FEEDINGS,
     LabConfig,
@@ -28,6 +29,7 @@ from ...lab import (
 from ...model import bits
 from ...tokens import SPLITS
 from .. import i18n, limits, params
+from ..code_view import CodeView
 from ..i18n import Joined, Msg, t
 from ..mine import StudentModels, refusal, session_of
 from ..render import CELL_LABELS
@@ -37,6 +39,7 @@ from ..widgets import panel, retell_button
 from .models import device_of
 
 SOURCES = {"builtin": "builtin", "paste": "paste"}
+POEMS_IN_REPO = f"lyricgen/{POEMS_COPY}"  # the built-in poems (lyricgen.lab.builtin_poems) in a clone of the repository
 START = LabConfig.start_text  # every sample starts here: a word the built-in poems know
 STOP_REASONS = {"budget": "lab_train.stop.budget", "max_steps": "lab_train.stop.max_steps",
                 "stopped": "lab_train.stop.stopped"}  # LabProgress.stop_reason → its string's key
@@ -136,6 +139,28 @@ FORM = params.Form(
 )
 
 
+def lab_config(cell: str, hidden_size: int, lr: float, budget: float, feeding: str, start: str, tokens: str,
+               max_steps: int | None = None) -> LabConfig:
+    """The run's settings: the page's, and LabConfig's for the rest."""
+    return LabConfig(cell=cell, hidden_size=hidden_size, lr=lr, budget_s=budget, feeding=feeding,
+                     max_steps=max_steps, start_text=start, tokens=tokens)
+
+
+def code_values(checked: dict) -> dict:
+    """The code view's values: the settings on the screen and the Lab's others; the pasted text, or None for the
+    built-in poems, which the script reads from the repository's copy."""
+    names = ("cell", "hidden_size", "lr", "budget", "feeding", "start", "tokens")
+    text = checked["text"] if checked["source"] == "paste" else None
+    return code.train_values(lab_config(*(checked[name] for name in names)), text, POEMS_IN_REPO)
+
+
+def zip_files(source: str, text: str, cfg: LabConfig, lang: str) -> dict[str, str]:
+    """What the Lab's zip holds beside the weights: the run's training script, and the poems when it read them."""
+    pasted = text if source == "paste" else None
+    script = code.script("train", code.train_values(cfg, pasted, POEMS_COPY), lang, "", t("lab_train.title"))
+    return {LAB_SCRIPT: script} | ({} if pasted is not None else {POEMS_COPY: builtin_poems()})
+
+
 def read_request(source: str, text: str, cell: str, hidden_size: int, lr: float, budget: float, feeding: str,
                  start: str, tokens: str, max_steps: int | None) -> tuple[str, LabConfig]:
     """The page's checked values → (the text to train on, the run's settings); an InputError when there is no
@@ -148,8 +173,7 @@ def read_request(source: str, text: str, cell: str, hidden_size: int, lr: float,
     lines = [line for line in corpus.splitlines() if line.strip()]
     if len(lines) < limits.LAB_MIN_LINES:
         raise InputError("lab_train.error.few_lines", least=limits.LAB_MIN_LINES, n=len(lines))
-    return corpus, LabConfig(cell=cell, hidden_size=hidden_size, lr=lr, budget_s=budget, feeding=feeding,
-                             max_steps=max_steps, start_text=start, tokens=tokens)
+    return corpus, lab_config(cell, hidden_size, lr, budget, feeding, start, tokens, max_steps)
 
 
 def check_enough_text(data: LabData) -> None:
@@ -194,7 +218,7 @@ class TrainTab:
         try:
             data = prepare(corpus, cfg)
             check_enough_text(data)
-            run.start(data, cfg, self.zip_dir, self.threads)
+            run.start(data, cfg, self.zip_dir, self.threads, zip_files(source, text, cfg, lang))
         except BaseException:  # refused, or prepare failed: the slot was never used
             self.slots.end(key, run)
             raise
@@ -279,4 +303,4 @@ class TrainTab:
             upload.upload(self.upload, upload, uploaded, api_name="upload_model")
             retell_button(self.told, [status, samples])
             # No run: a training takes the server's time, so a link only sets it up and the student presses Train.
-            fields.offer(name="train")
+            CodeView("train", FORM, self, "lab_train.title", code_values).layout(fields, fields.offer(name="train"))

@@ -12,6 +12,7 @@ from ...checkpoint import Checkpoint
 from ...inspect.memory import check_memorization
 from ...tokens import EOL
 from .. import limits, params
+from ..code_view import CodeView
 from ..i18n import t
 from ..mine import Chosen, StudentModels
 from ..render import memorization_html
@@ -57,4 +58,5 @@ class MemorizedTab:
             table = gr.Dataframe(label=t("memorized.table"), interactive=False)
             take.click(None, lyrics, text, js="(lyrics) => lyrics")  # a copy in the browser: no server call
             button.click(self.memorized, fields.inputs(), [marked, table], api_name="memorized")
-            fields.offer(run=button, needs="text")  # the box is empty until a student pastes or takes lyrics
+            setup = fields.offer(run=button, needs="text")  # the box is empty until a student pastes or takes lyrics
+            CodeView("memorized", FORM, self, "memorized.title").layout(fields, setup)
