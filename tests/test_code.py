@@ -274,7 +274,6 @@ def test_train_code_splits_and_counts_as_the_lab_and_starts_from_its_first_weigh
 
 
 def test_the_code_speaks_the_pages_language_and_the_notebook_holds_the_same_steps(served, built):
-
     client, url = served
     english = client.predict("tokenize", "text=明月&cell=gru", api_name="/code")
     chinese = Client(url, verbose=False, download_files=False, headers={"Accept-Language": "zh-CN"}).predict(
