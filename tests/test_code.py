@@ -49,15 +49,26 @@ CASES = {
 }
 
 
-def run_script(text: str, weights, where) -> dict:
-    """The script in a fresh interpreter, in a folder outside the repository: its last line, as JSON."""
+def run_scripts(text: str, folders: list, where) -> list[dict]:
+    """The script in fresh interpreters (one per weights folder, side by side), in a folder outside the
+    repository: each one's last line, as JSON."""
     assert "import lyricgen" not in text and "from lyricgen" not in text
     path = where / "panel.py"
     path.write_text(text, encoding="utf-8")
-    done = subprocess.run([sys.executable, str(path), "--weights", str(weights)], cwd=where, capture_output=True,
-                          text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"})
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    runs = [subprocess.Popen([sys.executable, str(path), "--weights", str(folder)], cwd=where, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"}) for folder in folders]
+    printed = []
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err[-2000:]
+        printed.append(json.loads(out.strip().splitlines()[-1]))
+    return printed
+
+
+def run_script(text: str, weights, where) -> dict:
+    """The script in a fresh interpreter, in a folder outside the repository: its last line, as JSON."""
+    return run_scripts(text, [weights], where)[0]
 
 
 def query(setup: str) -> dict[str, str]:
@@ -188,8 +199,8 @@ def test_compare_code_writes_each_cells_lyrics_and_surprisal(served, tiny_weight
     _, table, _ = client.predict(q["start"], q["seed"], float(q.get("temperature", 0.8)), int(q["length"]),
                                  float(q.get("top_p", 1.0)), False, api_name="/compare")
     shown = {r[text("en", "compare.col.cell")]: r for r in rows(table)}
-    for cell in ("rnn", "lstm", "gru"):  # the one script, run once per cell's folder
-        printed = run_script(script, tiny_weights[cell], tmp_path)
+    cells = ("rnn", "lstm", "gru")  # the one script, run once per cell's folder
+    for cell, printed in zip(cells, run_scripts(script, [tiny_weights[c] for c in cells], tmp_path), strict=True):
         row = shown[cell.upper()]
         assert printed["text"] == row[text("en", "compare.col.text")]
         assert row[text("en", "compare.col.surprisal")] == pytest.approx(printed["mean"], abs=6e-3)
@@ -235,8 +246,8 @@ def test_gradients_code_gives_the_panels_curves_per_cell_and_the_scaled_rnn(serv
     cells, rnn, _ = client.predict(q["source"], q.get("text", ""), int(q["length"]), q["seed"], float(q["scale"]),
                                    float(q["clip"]), api_name="/gradients")
     drawn = {curve: [p["norm"] for p in points] for plot in (cells, rnn) for curve, points in curves(plot).items()}
-    for cell in ("rnn", "lstm", "gru"):  # the one script, run once per cell's folder
-        printed = run_script(script, tiny_weights[cell], tmp_path)
+    cells = ("rnn", "lstm", "gru")  # the one script, run once per cell's folder
+    for cell, printed in zip(cells, run_scripts(script, [tiny_weights[c] for c in cells], tmp_path), strict=True):
         assert drawn[f"{cell.upper()} h_t"] == pytest.approx(printed["h"][::-1], rel=1e-4)
         if cell == "lstm":
             assert drawn["LSTM c_t"] == pytest.approx(printed["c"][::-1], rel=1e-4)
