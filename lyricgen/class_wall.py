@@ -86,17 +86,30 @@ class Wall:
             conn.execute("INSERT OR IGNORE INTO likes VALUES (?, ?)", (post_id, student))
             return conn.execute("SELECT COUNT(*) FROM likes WHERE post = ?", (post_id,)).fetchone()[0]
 
-    def posts(self, code: object, hidden: bool = False) -> list[dict[str, Any]]:
+    def posts(self, code: object, hidden: bool = False, newest: int | None = None) -> list[dict[str, Any]]:
         """The class's posts, newest first: id, nickname, lyrics, settings (a dict), posted (a Unix time),
-        likes, hidden. Hidden posts only when asked for (the teacher's view and download)."""
+        likes, hidden. Hidden posts only when asked for (the teacher's view and download); newest: at most
+        that many (a page shows the newest only), else all."""
         with self.db.read() as conn:
             code = class_of(conn, code, open_only=False)
             rows = conn.execute(
                 "SELECT p.id, p.nickname, p.lyrics, p.settings, p.posted, p.hidden, COUNT(l.student) FROM posts p "
                 "LEFT JOIN likes l ON l.post = p.id WHERE p.code = ? AND (? OR NOT p.hidden) "
-                "GROUP BY p.id ORDER BY p.id DESC", (code, hidden)).fetchall()
+                "GROUP BY p.id ORDER BY p.id DESC LIMIT ?", (code, hidden, -1 if newest is None else newest)).fetchall()
         return [{"id": i, "nickname": nick, "lyrics": lyrics, "settings": json.loads(settings), "posted": posted,
                  "likes": likes, "hidden": bool(hid)} for i, nick, lyrics, settings, posted, hid, likes in rows]
+
+    def mark(self, code: object) -> tuple[int, int, int, int]:
+        """A value that changes whenever the class's wall would show something else: its posts' count, newest
+        id, hidden count and likes (a post is never unhidden, a like never taken back, an id never reused, and
+        clearing takes every post: each change moves one of them). Reads no post's text."""
+        with self.db.read() as conn:
+            code = class_of(conn, code, open_only=False)
+            count, newest, hidden = conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(hidden), 0) "
+                                                 "FROM posts WHERE code = ?", (code,)).fetchone()
+            (liked,) = conn.execute("SELECT COUNT(*) FROM likes l JOIN posts p ON p.id = l.post WHERE p.code = ?",
+                                    (code,)).fetchone()
+        return count, newest, hidden, liked
 
     # The teacher: every call takes the class's key; a wrong one raises before anything changes
 

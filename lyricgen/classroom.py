@@ -118,9 +118,14 @@ class ClassStore:
         """A student likes a post of this class (once; again changes nothing): its likes."""
         return self.board.like(code, student, post_id)
 
-    def wall(self, code: object, hidden: bool = False) -> list[dict[str, Any]]:
-        """The class's posts, newest first (hidden ones only when asked for): see Wall.posts."""
-        return self.board.posts(code, hidden)
+    def wall(self, code: object, hidden: bool = False, newest: int | None = None) -> list[dict[str, Any]]:
+        """The class's posts, newest first (hidden ones only when asked for; the newest N, or all): see Wall.posts."""
+        return self.board.posts(code, hidden, newest)
+
+    def view_mark(self, code: object) -> tuple[list[str], tuple[int, int, int, int]]:
+        """What a student sees of the class, in brief: the questions revealed, and a value that changes
+        whenever its wall does (Wall.mark). A page that kept them can skip a refresh that would show the same."""
+        return self.polls.revealed(code), self.board.mark(code)
 
     def hide(self, code: object, key: object, post_id: object) -> None:
         self.board.hide(code, key, post_id)

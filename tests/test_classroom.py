@@ -211,3 +211,61 @@ def test_a_hundred_students_posting_and_answering_at_once_lose_nothing(store):
     assert store.results(code, key)["words"] == {"A": 25, "B": 25, "C": 25, "D": 25}
     with sqlite3.connect(store.path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_the_view_mark_moves_with_every_change_a_student_would_see_and_only_then(store):
+    code, key = store.open()
+    other, _ = store.open()
+
+    def mark() -> tuple:
+        revealed, wall = store.view_mark(code)
+        return tuple(revealed), wall
+
+    marks = [mark()]
+
+    def moved() -> bool:
+        marks.append(mark())
+        return marks[-1] != marks[-2]
+
+    store.answer(code, "s1", "a", "words", "A")  # an answer shows on the teacher's chart, not on the wall
+    assert not moved()
+    first = store.post(code, "s1", "a", "一", SETTINGS)
+    assert moved()
+    store.post(other, "s2", "b", "二", SETTINGS)  # another class's post
+    second = store.post(other, "s2", "b", "三", SETTINGS)
+    store.like(other, "s1", second)
+    assert not moved()
+    store.like(code, "s2", first)
+    assert moved()
+    store.like(code, "s2", first)  # a like again changes nothing
+    assert not moved()
+    store.hide(code, key, first)
+    assert moved()
+    store.reveal(code, key, "words")
+    assert moved()
+    store.clear(code, key)
+    assert moved()
+    store.post(code, "s1", "a", "一", SETTINGS)  # the same post again: a new id
+    assert moved() and len(set(marks)) == len(marks) - 3  # only the three that changed nothing repeat
+
+
+def test_a_threads_kept_connection_reads_what_other_threads_wrote_since(store):
+    """Each thread keeps its connection: a read on it still sees every commit made on another thread after it."""
+    code, _ = store.open()
+    store.post(code, "s0", "a", "一", SETTINGS)
+    seen, go, done = [], threading.Event(), threading.Event()
+
+    def reader() -> None:
+        seen.append(len(store.wall(code)))  # opens this thread's connection
+        go.set()
+        done.wait()
+        seen.append(len(store.wall(code)))
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    go.wait()
+    for i in range(3):
+        store.post(code, f"s{i + 1}", "b", f"歌 {i}", SETTINGS)
+    done.set()
+    thread.join()
+    assert seen == [1, 4]

@@ -137,10 +137,10 @@ def test_the_teachers_chart_counts_and_the_reveal_reaches_a_student(tmp_path):
     assert students == "3 students joined."
     assert dict(zip(frame["choice"], frame["students"], strict=True)) == {"A": 1, "B": 2, "C": 0, "D": 0}
     assert "B. 6: rain and night stay whole" in choices
-    assert tab.student.refresh(code)[0]["visible"] is False  # not revealed yet
+    assert tab.student.refresh(code)[0] == ""  # not revealed yet
     tab.teacher.reveal(code, key, "words")
     reveal = tab.student.refresh(code)[0]
-    assert reveal["visible"] and reveal["value"].startswith("✓ The answer: B.")
+    assert 'id="class-reveal-words"' in reveal and "✓ The answer: B." in reveal
     again = tab.student.join(code, "a", tokens[0])  # a reload: the same student, the same answer
     assert again[1] == tokens[0] and again[4] == "A"
     with pytest.raises(InputError, match="Wrong teacher key"):
@@ -149,6 +149,62 @@ def test_the_teachers_chart_counts_and_the_reveal_reaches_a_student(tmp_path):
         tab.student.answer("words", None, "", tokens[0], "A")
     assert tab.teacher.restore({"code": code, "key": key})[:2] == [code, key]
     assert tab.teacher.restore({"code": code, "key": "wrong"}) == [gr.skip()] * 3
+
+
+
+def test_a_students_timer_sends_the_view_only_when_it_changed(tmp_path):
+    """The student's timer (every CLASS_REFRESH_S): a tick sends the revealed answers, the wall and what they
+    showed; a tick sends neither part when it is the same class, language and content, and only the part that
+    changed otherwise (a post, a reveal); another language sends both again."""
+    from lyricgen.web.i18n import using
+
+    store = ClassStore(tmp_path / "classes.sqlite", QUESTIONS)
+    tab = ClassTab(store, ["gru"])
+    code, key = tab.api.class_open()
+    skip = gr.skip()
+    with using("en"):
+        first = tab.student.tick(code, None)
+        assert first[0] == "" and "class-post" not in first[1]
+        assert tab.student.tick(code, first[-1]) == [skip] * 3
+        store.post(code, "s1", "<b>a</b>", "星星在天上", SETTINGS)
+        posted = tab.student.tick(code, first[-1])
+        assert posted[0] == skip and "星星在天上" in posted[1] and "&lt;b&gt;a&lt;/b&gt;" in posted[1]
+        assert tab.student.tick(code, posted[-1]) == [skip] * 3
+        tab.teacher.reveal(code, key, POLLS[0].step)
+        revealed = tab.student.tick(code, posted[-1])
+        assert f'id="class-reveal-{POLLS[0].step}"' in revealed[0] and "✓ The answer:" in revealed[0]
+        assert revealed[1] == skip
+    with using("zh"):
+        chinese = tab.student.tick(code, revealed[-1])
+        assert "✓ 答案：" in chinese[0] and "星星在天上" in chinese[1] and chinese[-1] != revealed[-1]
+    assert tab.student.tick(None, None) == [skip] * 3  # not joined: nothing to show
+
+
+def test_a_classs_pages_share_one_drawing_of_the_wall_and_few_are_kept(tmp_path, monkeypatch):
+    """Every page of a class at the same content gets the same drawing, made once; a like draws it again; at
+    most CLASS_WALLS_KEPT drawings are kept, the oldest dropped first."""
+    from lyricgen.web import limits
+    from lyricgen.web.i18n import using
+
+    monkeypatch.setattr(limits, "CLASS_WALLS_KEPT", 3)
+    store = ClassStore(tmp_path / "classes.sqlite", QUESTIONS)
+    tab = ClassTab(store, ["gru"])
+    code, _ = tab.api.class_open()
+    post = store.post(code, "s1", "a", "星星在天上", SETTINGS)
+    drawn = []
+    monkeypatch.setattr("lyricgen.web.tabs.class_join.wall_html",
+                        lambda posts, act: drawn.append(len(posts)) or wall_html(posts, act))
+    with using("en"):
+        pages = [tab.student.tick(code, None) for _ in range(5)]
+        assert drawn == [1] and all(page[1] == pages[0][1] for page in pages)
+        store.like(code, "s2", post)
+        liked = tab.student.tick(code, pages[0][-1])
+        assert drawn == [1, 1] and "♥ 0" in pages[0][1] and "♥ 1" in liked[1]
+        for i in range(4):
+            store.post(code, f"s{i + 3}", "b", f"歌 {i}", SETTINGS)
+            tab.student.tick(code, None)
+        assert len(tab.student._walls) == 3
+
 
 
 def test_generate_posts_its_lyrics_and_settings_and_the_wall_writes_them_again(tiny, engines, tmp_path):

@@ -144,4 +144,5 @@ CLASS_MAX_NICKNAME_CHARS = classroom.MAX_NICKNAME_CHARS
 CLASS_CODE_BOX_CHARS = 20  # the code box: a code typed with spaces around it fits
 CLASS_REFRESH_S = 4.0  # the teacher's chart and the students' wall and answers refresh this often
 CLASS_WALL_SHOWN = 100  # posts the page shows, newest first (the download holds them all)
+CLASS_WALLS_KEPT = 64  # students' walls kept drawn (class, language, content): a class's pages share one drawing
 CLASS_QR_BOX_PX = 12  # pixels per QR module: about 450 px for a class link, readable from the back of a room

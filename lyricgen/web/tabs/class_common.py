@@ -105,3 +105,10 @@ def wall_html(posts: list[dict], act: str | None = None) -> str:
 def reveal_text(step: str) -> str:
     poll = BY_STEP[step]
     return t("class.revealed", letter=poll.right, choice=t(poll.key(poll.right)), why=t(poll.key("why")))
+
+
+def reveals_html(steps: list[str]) -> str:
+    """The answers revealed (steps in the polls' order), each under its question, as HTML; none: nothing."""
+    return "".join(f'<div class="class-reveal" id="class-reveal-{step}"><p><strong>'
+                   f'{html.escape(t(BY_STEP[step].key("question")))}</strong></p>'
+                   f'<p>{html.escape(reveal_text(step))}</p></div>' for step in steps)
