@@ -29,10 +29,10 @@ class JoinView:
         self._walls: OrderedDict[tuple, str] = OrderedDict()
         self._walls_lock = threading.Lock()
 
-    def _wall(self, code: str, mark: tuple | None = None) -> str:
-        """The students' wall of a class, drawn once for each thing it shows (mark: Wall.mark, if known)."""
+    def _wall(self, code: str, mark: tuple) -> str:
+        """The students' wall of a class, drawn once for each thing it shows (mark: its Wall.mark)."""
+        key = (code, current(), mark)
         with said():
-            key = (code, current(), self.store.view_mark(code)[1] if mark is None else mark)
             with self._walls_lock:
                 drawn = self._walls.get(key)
                 if drawn is not None:
@@ -59,8 +59,8 @@ class JoinView:
     def student_view(self, code: str) -> list:
         """The answers revealed so far (HTML), then the wall."""
         with said():
-            revealed = self.store.revealed(code)
-        return [reveals_html(revealed), self._wall(code)]
+            revealed, mark = self.store.view_mark(code)
+        return [reveals_html(revealed), self._wall(code, mark)]
 
     def refresh(self, joined: str | None) -> list:
         if not isinstance(joined, str) or not joined:
