@@ -63,7 +63,7 @@ def build_demo(checkpoints: dict[str, Checkpoint], engines: dict[str, DecodingEn
     mine: each session's own model, offered as "mine" in every panel (default: a store of its own);
     class_store: where the Class tab keeps its classes (default: CLASS_STORE)."""
     engines = engines if engines is not None else server.engines_for(checkpoints)
-    mine = mine if mine is not None else StudentModels()
+    mine = mine if mine is not None else StudentModels(yield_to=engines.values())
     page = PageBuilder()
     with gr.Blocks(title="lyricgen", analytics_enabled=False,
                    delete_cache=(limits.DOWNLOAD_MAX_AGE_S, limits.DOWNLOAD_MAX_AGE_S)) as demo, page.building():

@@ -53,7 +53,7 @@ from .jobs import _END, EngineBusy, EngineStopped, Job, Request
 from .model import LyricModel
 from .waiting import WaitingLine
 
-__all__ = ["DecodingEngine", "EngineBusy", "EngineStopped", "Job", "start_engines", "stop_engines"]
+__all__ = ["DecodingEngine", "EngineBusy", "EngineStopped", "Job", "any_busy", "start_engines", "stop_engines"]
 
 
 class DecodingEngine:
@@ -62,15 +62,15 @@ class DecodingEngine:
     max_batch: most requests advanced together; max_waiting: most requests queued beyond the free
     places of the batch before submit raises EngineBusy. threads: torch threads for the loop's own
     work (None: torch's setting). nice: the loop thread's priority (a student's model below the shipped
-    ones). gate: a semaphore engines share, held for each step: at most its count of them compute at
-    once (the students' models, however many, then take no more cores than that from the shipped models).
+    ones). gate: a context manager engines share, held for each step (the students' models: lyricgen/gate.py,
+    one step at a time, and a share of the time while the shipped models have work).
     start=False runs no thread: the caller drives the loop with step()
     (tests and benchmarks that want a known batch at every step).
     """
 
     def __init__(self, checkpoint: Checkpoint, max_batch: int = 32, max_waiting: int = 64,
                  name: str | None = None, start: bool = True, threads: int | None = None, nice: int = 0,
-                 gate: threading.Semaphore | None = None):
+                 gate: contextlib.AbstractContextManager | None = None):
         if max_batch < 1 or max_waiting < 0:
             raise ValueError("max_batch must be at least 1 and max_waiting at least 0")
         self.model: LyricModel = checkpoint.model.eval()
@@ -188,3 +188,8 @@ def start_engines(checkpoints: dict[str, Checkpoint], max_batch: int = 32, max_w
 def stop_engines(engines: dict[str, DecodingEngine]) -> None:
     for engine in engines.values():
         engine.stop()
+
+
+def any_busy(engines) -> bool:
+    """Whether any of these engines has a request running or waiting (read without a lock: a glance, not a count)."""
+    return any(engine.active_count or engine.waiting_count for engine in engines)

@@ -13,12 +13,14 @@ Numbers only: progress, losses, samples; the web layer words and draws them.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -116,6 +118,7 @@ class LabProgress:
     tokens: int  # training tokens fed so far
     tokens_per_s: float  # tokens / seconds spent in training steps (validation and sampling excluded)
     elapsed_s: float  # wall seconds since the run started
+    gave_way_s: float  # of them, seconds waited at the gate for the shipped models' requests (train_live's gate)
     history: LabHistory  # a copy: the caller may keep it while training goes on
     samples: list[LabSample]  # a copy, oldest first
     done: bool  # the last report of the run
@@ -249,6 +252,7 @@ class LiveRun:
     step: int = 0  # optimizer steps so far
     tokens: int = 0  # training tokens fed so far
     train_seconds: float = 0.0  # wall seconds spent in training steps (validation and sampling excluded)
+    gave_way_s: float = 0.0  # wall seconds waited at the gate (the class's generation went first)
     recent: list[float] = field(default_factory=list)  # batch losses since the last report
 
     def add_step(self, loss: float, tokens: int, seconds: float) -> None:
@@ -276,19 +280,23 @@ class LiveRun:
             step=self.step, epoch=self.tokens / self.data.train_ids.numel(), train_loss=train_loss,
             val_loss=val_loss, val_ppl=math.exp(val_loss), val_step=self.history.val_steps[-1],
             tokens=self.tokens, tokens_per_s=self.tokens / self.train_seconds if self.train_seconds else 0.0,
-            elapsed_s=time.perf_counter() - self.start,
+            elapsed_s=time.perf_counter() - self.start, gave_way_s=self.gave_way_s,
             history=LabHistory(**asdict(self.history)),  # asdict copies the lists
             samples=list(self.samples), done=done, stop_reason=reason, model=self.model,
         )
 
 
 def train_live(
-    data: LabData, cfg: LabConfig, should_stop: Callable[[], bool] | None = None
+    data: LabData, cfg: LabConfig, should_stop: Callable[[], bool] | None = None,
+    gate: AbstractContextManager | None = None,
 ) -> Iterator[LabProgress]:
     """Train, yielding a LabProgress before the first step, after it, at least every report_every_s seconds, and a
     last one with done=True.
 
-    Stops at budget_s, at max_steps or when should_stop() returns true.
+    Stops at budget_s, at max_steps or when should_stop() returns true. gate: held around each step (with its
+    validation and sample, when due), never across a yield: on a server, the gate that gives the shipped
+    models' requests the time first (lyricgen/gate.py); the budget is wall-clock, so a training then makes
+    fewer steps while the class is generating.
     """
     check_config(data, cfg)
     start = time.perf_counter()
@@ -304,14 +312,18 @@ def train_live(
     last_report = time.perf_counter()
     yield run.report(False, None)
     hidden = None  # set by the first batch: every feed starts fresh
+    gate = gate if gate is not None else contextlib.nullcontext()
     while (reason := stop_reason(cfg, run.step, start, should_stop)) is None:
-        t0 = time.perf_counter()
-        loss, tokens, hidden = train_one_step(model, optimizer, feed, hidden, cfg.clip)
-        run.add_step(loss, tokens, time.perf_counter() - t0)
-        if run.step % cfg.eval_every == 0:
-            run.validate()
-        if run.step % cfg.sample_every == 0:
-            run.sample()
+        asked = time.perf_counter()
+        with gate:
+            t0 = time.perf_counter()  # after the gate: tokens/s is the training's own speed, not the wait's
+            run.gave_way_s += t0 - asked
+            loss, tokens, hidden = train_one_step(model, optimizer, feed, hidden, cfg.clip)
+            run.add_step(loss, tokens, time.perf_counter() - t0)
+            if run.step % cfg.eval_every == 0:
+                run.validate()
+            if run.step % cfg.sample_every == 0:
+                run.sample()
         # Step 1 always: the curve appears at once, however fast or slow this machine takes its steps.
         if run.step == 1 or time.perf_counter() - last_report >= cfg.report_every_s:
             last_report = time.perf_counter()

@@ -15,6 +15,7 @@ import pytest
 import torch
 from lab_helpers import one_thread  # noqa: F401 (autouse)
 
+import lyricgen.lab as lab_module
 from lyricgen.checkpoint import load_checkpoint
 from lyricgen.data import batchify, bptt_batches, split_lines
 from lyricgen.evaluate import mean_nll
@@ -34,6 +35,7 @@ from lyricgen.lab import (
 from lyricgen.ngram import KneserNey
 from lyricgen.tokens import lines_to_tokens
 from lyricgen.vocab import Vocab
+from lyricgen.web.tabs.lab_train import status_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -169,6 +171,43 @@ def test_train_live_stops_on_request_and_on_budget(poems):
     assert len(calls) == 4
     last = run(data, LabConfig(**SMALL, budget_s=0.0))[-1]
     assert (last.stop_reason, last.step, last.done) == ("budget", 0, True)
+
+
+class StepClock:
+    """A gate that counts who is inside and moves lyricgen.lab's clock by a second as each step enters it: the
+    wait a busy class makes a training take, without waiting."""
+
+    def __init__(self):
+        self.now, self.inside, self.entered = 0.0, 0, 0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def __enter__(self):
+        self.now += 1.0
+        self.inside, self.entered = self.inside + 1, self.entered + 1
+
+    def __exit__(self, *exc_info):
+        self.inside -= 1
+
+
+def test_train_live_takes_each_step_through_its_gate_and_counts_the_wait(poems, monkeypatch):
+    gate = StepClock()
+    monkeypatch.setattr(lab_module, "time", gate)  # the run's clock moves only in the gate
+    cfg = LabConfig(**SMALL, max_steps=5, eval_every=2, sample_every=3, report_every_s=0.0)
+    reports = []
+    for progress in train_live(prepare(poems, cfg), cfg, gate=gate):
+        assert gate.inside == 0  # never held across a report: the page's handler reads it outside
+        reports.append(progress)
+    assert gate.entered == 5 and [p.gave_way_s for p in reports] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 5.0]
+    assert reports[-1].elapsed_s == 5.0  # all of it waiting, here: the status then says so
+    data = prepare(poems, cfg)
+    status = status_markdown(reports[-1], data, cfg, None)
+    assert "gave way to it for 5 s of its 5 s" in status.render("en")
+    assert "让出了 5 秒（共 5 秒）" in status.render("zh")
+    monkeypatch.undo()
+    unhurried = run(data, cfg)[-1]  # no gate: nothing waited, nothing said
+    assert unhurried.gave_way_s < 1.0 and "gave way" not in status_markdown(unhurried, data, cfg, None).render("en")
 
 
 def test_train_live_trains_on_a_worker_thread_under_inference_mode(poems):

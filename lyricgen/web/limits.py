@@ -126,11 +126,13 @@ MINE_MAX_DROPPED = 2_000  # sessions remembered to be told why their model went
 MINE_ENGINE_BATCH = 4  # requests a student's model advances together: one student, a few tabs
 MINE_ENGINE_WAITING = 8
 MINE_NICE = 19  # a student's model's loop, the lowest priority: the shipped models' requests get the cores first
-# Students' models computing a step at once, all of them together (each has its loop; they take turns): however
-# many students generate with their own, they take at most this many threads' worth of the cores.
-MINE_STEPS_AT_ONCE = 1
+# The students' own work (their models' steps, their Lab trainings' steps) while any shipped model has a request:
+# one step at a time, all of them together, and at most this share of the time (lyricgen/gate.py). However many
+# students generate with their own models or train, the class on the shipped models keeps the rest.
+STUDENT_WORK_SHARE = 0.2
 CODE_FOLDERS_KEPT = 200  # a panel's code as files (.py, .ipynb) for the last this many distinct inputs
 MINE_DETAIL_CHARS = 300  # a loader's message quoted in a refusal, at most
+LAB_GAVE_WAY_SHOWN_S = 1.0  # a training that waited this long for the class's generation says so (STUDENT_WORK_SHARE)
 LAB_HIGH_UNKNOWN = 0.5  # a validation split with this share of unknown words gets a warning beside the curve
 
 # ---------------------------------------------------------------------------------------------

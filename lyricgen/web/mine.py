@@ -10,8 +10,10 @@ asking for "mine" is told to train or upload one first, never handed someone els
     none of a page that closed       (the page's unload event: forget)
 
 A model generates through a decoding engine of its own (one thread, a small batch), started at its first
-generation and stopped when the model is dropped: a student's model never waits in, or slows, the shipped
-models' loops, and an idle engine's thread only sleeps.
+generation and stopped when the model is dropped: a student's model never waits in the shipped models' loops,
+and an idle engine's thread only sleeps. All of them, and the Lab's trainings, step through one gate
+(lyricgen/gate.py): while the shipped models have requests, one step at a time and at most STUDENT_WORK_SHARE
+of the time.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +29,8 @@ import gradio as gr
 
 from ..archive import ArchiveError, Bounds, load_zip
 from ..checkpoint import Checkpoint
-from ..engine import DecodingEngine
+from ..engine import DecodingEngine, any_busy
+from ..gate import ShareGate
 from . import limits
 from .i18n import Msg
 from .validate import InputError
@@ -65,13 +68,17 @@ def session_of(request: gr.Request | None) -> str | None:
 
 
 class StudentModels:
+    """yield_to: the shipped models' engines, which the students' work gives way to (self.gate)."""
+
     def __init__(self, max_models: int = limits.MINE_MAX_MODELS, max_bytes: int = limits.MINE_MAX_HELD_BYTES,
-                 idle_s: float = limits.MINE_IDLE_S):
+                 idle_s: float = limits.MINE_IDLE_S, yield_to: Iterable[DecodingEngine] = ()):
         self.max_models, self.max_bytes, self.idle_s = max_models, max_bytes, idle_s
         self.lock = threading.Lock()
         self.owned: OrderedDict[str, Owned] = OrderedDict()  # session → its model, least recently used first
         self.dropped: OrderedDict[str, str] = OrderedDict()  # session → why its model went (a string key)
-        self.gate = threading.BoundedSemaphore(limits.MINE_STEPS_AT_ONCE)  # every engine here holds it per step
+        shipped = tuple(yield_to)
+        # The students' own work, their models' steps and their Lab trainings' (TrainTab), through one gate.
+        self.gate = ShareGate(limits.STUDENT_WORK_SHARE, lambda: any_busy(shipped))
 
     # -- what the server holds ---------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import gradio as gr
@@ -83,9 +84,11 @@ class TrainingRun:
         self.metrics: dict | None = None
         self.last_read = time.monotonic()
 
-    def start(self, data: LabData, cfg: LabConfig, zip_dir: Path, threads: int, files: dict[str, str]) -> None:
-        """files: {name: text} the zip holds beside the weights folder's (the training script, its text)."""
-        thread = threading.Thread(target=self._run, args=(data, cfg, zip_dir, threads, files), daemon=True,
+    def start(self, data: LabData, cfg: LabConfig, zip_dir: Path, threads: int, files: dict[str, str],
+              gate: AbstractContextManager | None = None) -> None:
+        """files: {name: text} the zip holds beside the weights folder's (the training script, its text); gate:
+        held around each step (train_live's)."""
+        thread = threading.Thread(target=self._run, args=(data, cfg, zip_dir, threads, files, gate), daemon=True,
                                   name="lyricgen-lab-train")
         thread.start()
         self.thread = thread
@@ -104,10 +107,11 @@ class TrainingRun:
             self.version += 1
             self.cond.notify_all()
 
-    def _run(self, data: LabData, cfg: LabConfig, zip_dir: Path, threads: int, files: dict[str, str]) -> None:
+    def _run(self, data: LabData, cfg: LabConfig, zip_dir: Path, threads: int, files: dict[str, str],
+             gate: AbstractContextManager | None) -> None:
         try:
             own_thread_budget(threads, limits.LAB_NICE)
-            for progress in train_live(data, cfg, should_stop=self.should_stop):
+            for progress in train_live(data, cfg, should_stop=self.should_stop, gate=gate):
                 if progress.done and not self.abandoned:
                     self.metrics = lab_metrics(progress, data, cfg)
                     self.zip_path = export_zip(progress.model, data.vocab, self.metrics, new_zip_path(zip_dir, cfg),

@@ -578,6 +578,8 @@ STRINGS = {
     "lab_train.status.val": "Validation loss {curve}: {loss} bits/token (perplexity **{ppl}**, at step {step})",
     "lab_train.status.data": "Vocabulary {vocab} tokens · training {train} tokens ({train_lines} lines) · "
                              "validation {val} tokens ({val_lines} lines, {unknown} unknown)",
+    "lab_train.status.gave_way": "⏸ The class was generating: this training gave way to it for {waited} s of its "
+                                 "{elapsed} s (the shipped models' requests go first), so it made fewer steps.",
     "lab_train.status.finished": "✓ Finished: {reason}",
     "lab_train.status.baseline": "The {order}-gram baseline's validation perplexity: {ppl} (lower is better)",
     "lab_train.stop.budget": "time is up",

@@ -538,6 +538,8 @@ STRINGS = {
     "lab_train.status.val": "验证损失 {curve}：{loss} 比特/词元（困惑度 **{ppl}**，第 {step} 步）",
     "lab_train.status.data": "词表 {vocab} 个词元 · 训练 {train} 个词元（{train_lines} 行） · "
                              "验证 {val} 个词元（{val_lines} 行，生词 {unknown}）",
+    "lab_train.status.gave_way": "⏸ 同学们正在生成歌词：这次训练让出了 {waited} 秒（共 {elapsed} 秒），"
+                                 "三个训练好的模型的请求优先，所以这次训练的步数少了一些。",
     "lab_train.status.finished": "✓ 训练结束：{reason}",
     "lab_train.status.baseline": "{order}-gram 基线的验证困惑度：{ppl}（越低越好）",
     "lab_train.stop.budget": "时间到",

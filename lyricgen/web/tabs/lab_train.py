@@ -112,6 +112,9 @@ def status_markdown(progress: LabProgress, data: LabData, cfg: LabConfig, metric
                              ppl=f"{metrics['ngram_val_ppl']:.1f}"))
         if kept is not None:  # now "my model" in every panel, or why not
             lines.append(kept)
+    if progress.gave_way_s >= limits.LAB_GAVE_WAY_SHOWN_S:  # the class was generating: fewer steps, and why
+        lines.append(Msg("lab_train.status.gave_way", waited=f"{progress.gave_way_s:.0f}",
+                         elapsed=f"{progress.elapsed_s:.0f}"))
     if data.val_unk_rate >= limits.LAB_HIGH_UNKNOWN:  # most of the validation words unknown: said beside the curve
         lines.append(Msg("lab_train.status.unknown_warning", unknown=f"{data.val_unk_rate:.0%}"))
     return Joined("\n\n", *lines)
@@ -218,7 +221,8 @@ class TrainTab:
         try:
             data = prepare(corpus, cfg)
             check_enough_text(data)
-            run.start(data, cfg, self.zip_dir, self.threads, zip_files(source, text, cfg, lang))
+            run.start(data, cfg, self.zip_dir, self.threads, zip_files(source, text, cfg, lang),
+                      self.mine.gate if self.mine is not None else None)  # the students' work: one gate
         except BaseException:  # refused, or prepare failed: the slot was never used
             self.slots.end(key, run)
             raise
