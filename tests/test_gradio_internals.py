@@ -16,6 +16,7 @@ from contextvars import ContextVar
 
 import gradio as gr
 import gradio.context
+import gradio.queueing
 import gradio.routes
 import gradio.state_holder
 import pytest
@@ -179,3 +180,40 @@ def test_app_internals_the_server_reads():
         assert app.get_blocks() is demo and isinstance(demo.config, dict), "assets.current_config() reads this"
     finally:
         demo.close()
+
+
+
+# ---------------------------------------------------------------------------------------------
+# gradio.queueing.Queue.ANALYTICS_MAX_EVENTS, .ANAYLTICS_CACHE_FREQUENCY: server.configure_queue() sets them.
+
+
+def _events_summarized(configure, monkeypatch) -> int:
+    """How many times the queue builds its monitoring table while three events run."""
+    from gradio_client import Client
+
+    built = []
+    real = gradio.queueing.Queue._get_df
+    counted = staticmethod(lambda records: built.append(1) or real(records))
+    monkeypatch.setattr(gradio.queueing.Queue, "_get_df", counted)
+    with gr.Blocks() as demo:
+        box = gr.Textbox()
+        gr.Button().click(lambda text: text[::-1], box, box, api_name="flip")
+    configure(demo)
+    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(demo.local_url, verbose=False, download_files=False)
+        assert [client.predict(word, api_name="/flip") for word in ("ab", "cd", "ef")] == ["ba", "dc", "fe"]
+    finally:
+        demo.close()
+    return len(built)
+
+
+def test_the_queue_keeps_no_monitoring_table(monkeypatch):
+    from lyricgen.web import server
+
+    queue = gradio.queueing.Queue(live_updates=False, concurrency_count=1, update_intervals=1, max_size=None,
+                                  blocks=None, default_concurrency_limit=1)
+    assert hasattr(queue, "ANALYTICS_MAX_EVENTS") and hasattr(queue, "ANAYLTICS_CACHE_FREQUENCY"), (
+        "Gradio's queue renamed its analytics knobs: server.configure_queue() sets them")
+    assert _events_summarized(lambda demo: demo.queue(api_open=False), monkeypatch) >= 3  # Gradio's default
+    assert _events_summarized(server.configure_queue, monkeypatch) == 0

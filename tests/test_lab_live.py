@@ -210,6 +210,22 @@ def test_train_live_takes_each_step_through_its_gate_and_counts_the_wait(poems, 
     assert unhurried.gave_way_s < 1.0 and "gave way" not in status_markdown(unhurried, data, cfg, None).render("en")
 
 
+def test_a_finished_trainings_baseline_and_zip_go_through_its_gate_too(poems, tmp_path, monkeypatch):
+    """The 5-gram baseline and the export are the students' work as much as a step: held in the gate."""
+    import lyricgen.web.training as training
+
+    gate, inside_at_metrics = StepClock(), []
+    real = training.lab_metrics
+    monkeypatch.setattr(training, "lab_metrics", lambda *args: inside_at_metrics.append(gate.inside) or real(*args))
+    cfg = LabConfig(**SMALL, max_steps=3)
+    run = training.TrainingRun(lambda finished: None)
+    run.start(prepare(poems, cfg), cfg, tmp_path, 1, {}, gate)
+    assert list(run.updates())[-1].done
+    run.thread.join()
+    assert inside_at_metrics == [1] and gate.entered == 3 + 1 and gate.inside == 0
+    assert run.zip_path.is_file() and run.metrics["ngram_val_ppl"] > 1
+
+
 def test_train_live_trains_on_a_worker_thread_under_inference_mode(poems):
     cfg = LabConfig(**SMALL, max_steps=3)
     data = prepare(poems, cfg)

@@ -99,7 +99,9 @@ def run_every_panel(page, lang: str) -> list[list[tuple[str, bool, str]]]:
     panel.locator("#lab-hidden input[type=number]").fill("64")
     panel.locator("#lab-train-button").click()
     panel.locator("#lab-status").get_by_text(re.compile("/s|/秒")).wait_for()
-    panel.locator("#lab-stop-button").click()
+    # no_wait_after: Stop starts no navigation, and Playwright's wait for one after a click (its Page.enable
+    # round trip, then its navigation barrier) hung past a minute on a CI machine while the plot redrew.
+    panel.locator("#lab-stop-button").click(no_wait_after=True)
     panel.locator("#lab-download").get_by_text(".zip").wait_for()
     finished(page)
     seen.append(page.evaluate(SEEN_TEXT_JS, NOT_WORDS))

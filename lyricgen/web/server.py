@@ -48,9 +48,19 @@ def engines_for(checkpoints: dict[str, Checkpoint]) -> dict[str, DecodingEngine]
 
 
 def configure_queue(demo: gr.Blocks) -> gr.Blocks:
-    """api_open=False: every request, a direct POST included, waits in the queue and its limits."""
-    return demo.queue(api_open=False, default_concurrency_limit=limits.CONCURRENCY_LIMIT,
-                      max_size=limits.QUEUE_MAX_SIZE)
+    """api_open=False: every request, a direct POST included, waits in the queue and its limits.
+
+    Gradio's monitoring summary: after every event its queue builds a pandas table of the last events
+    (GRADIO_ANALYTICS_MAX_EVENTS, 10,000 by default) to summarize them for a dashboard this app never opens
+    (enable_monitoring is off). That is milliseconds of the interpreter's lock per answer, taken from the
+    engines' loops while a class generates. The queue's own two knobs (what those two environment variables
+    set) keep one event and never rebuild the summary.
+    """
+    demo.queue(api_open=False, default_concurrency_limit=limits.CONCURRENCY_LIMIT,
+               max_size=limits.QUEUE_MAX_SIZE)
+    demo._queue.ANALYTICS_MAX_EVENTS = 1
+    demo._queue.ANAYLTICS_CACHE_FREQUENCY = sys.maxsize  # Gradio's spelling
+    return demo
 
 
 def settle_process() -> None:

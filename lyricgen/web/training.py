@@ -6,6 +6,7 @@ The training tab (tabs/lab_train.py) checks a request, takes a slot and streams 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import secrets
@@ -113,9 +114,10 @@ class TrainingRun:
             own_thread_budget(threads, limits.LAB_NICE)
             for progress in train_live(data, cfg, should_stop=self.should_stop, gate=gate):
                 if progress.done and not self.abandoned:
-                    self.metrics = lab_metrics(progress, data, cfg)
-                    self.zip_path = export_zip(progress.model, data.vocab, self.metrics, new_zip_path(zip_dir, cfg),
-                                               fingerprint_of(data), files)
+                    with gate if gate is not None else contextlib.nullcontext():  # the students' work, as each step
+                        self.metrics = lab_metrics(progress, data, cfg)  # its 5-gram baseline is Python, like a step
+                        self.zip_path = export_zip(progress.model, data.vocab, self.metrics,
+                                                   new_zip_path(zip_dir, cfg), fingerprint_of(data), files)
                 self._publish(progress)
         except BaseException as error:  # handed to the reader, which raises it in the handler
             self.error = error

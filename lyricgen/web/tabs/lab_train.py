@@ -298,9 +298,12 @@ class TrainTab:
                     upload = gr.File(label=t("mine.upload"), file_types=[".zip"], type="filepath",
                                      elem_id="mine-upload")
                     uploaded = gr.Markdown(elem_id="mine-status")
+            # As many handlers as training places: the students beyond wait in Gradio's queue, in the order they
+            # pressed, and their status box shows their place in line. A refusal instead would have them press
+            # again and again, each press an event the server answers while the class generates.
             button.click(self.train, fields.inputs(),
-                         [plot, status, samples, download], api_name="train", show_progress="minimal",
-                         concurrency_limit=self.slots.size + 2, concurrency_id="lab_train")
+                         [plot, status, samples, download], api_name="train", show_progress="full",
+                         show_progress_on=status, concurrency_limit=self.slots.size, concurrency_id="lab_train")
             # Its own unlimited queue group: a stop never waits behind the trainings or the generations.
             stop.click(self.stop, None, None, api_name="train_stop", concurrency_limit=None,
                        concurrency_id="lab_stop")
