@@ -142,10 +142,7 @@ def test_client_train_k_on_the_server_the_next_waits_in_line_and_stop_frees_the_
         wait_for_update(waiting)  # Alice's place is Bob's now
         bob.predict(api_name="/train_stop")
         assert "Finished: stopped" in waiting.result(timeout=60)[1]
-        deadline = time.monotonic() + 60
-        while tab.slots.running() and time.monotonic() < deadline:  # its thread ends just after its last report
-            time.sleep(0.05)
-        assert tab.slots.running() == 0
+        assert tab.slots.running() == 0  # freed before the handler heard the end
 
         # A cancelled job (the page closed, or Gradio's cancel) stops its training too.
         job = bob.submit(*train_args(budget_s=60), api_name="/train")

@@ -122,10 +122,12 @@ class TrainingRun:
         except BaseException as error:  # handed to the reader, which raises it in the handler
             self.error = error
         finally:
+            # The slot is free before the reader hears the end: its handler then returns, and the next student
+            # in Gradio's queue starts at once and must find the slot free, not be refused.
+            self.on_end(self)
             with self.cond:
                 self.finished = True
                 self.cond.notify_all()
-            self.on_end(self)
             trim_heap()  # the training's tensors are freed: their memory goes back to the system
 
     def updates(self) -> Iterator[LabProgress]:
