@@ -11,8 +11,10 @@ trains two at once, so the others are refused and press again after --retry seco
 generates with it; --seconds must then leave room for USERS / 2 trainings of 10 s. Prints the shipped
 models' p95 both ways and their ratio (target: within 20%), the same for the answers begun --settle seconds in or
 later (settled: the uploads, all at once at the start, are in by then; uploads_in_s says when the last was), the
-mine students' answers, and the server's memory growth (the store's caps bound it). Prints the CPU model and
-torch version first; ends with one JSON line.
+mine students' answers, and the server's memory growth beside the store's caps, which bound it. Each mine
+student's page keeps its heartbeat stream open, as a browser does; at the end the pages close, and every one of
+them asks for its model again: models_left counts those the server still held (target 0), and the memory is
+measured again. Prints the CPU model and torch version first; ends with one JSON line.
 """
 
 from __future__ import annotations
@@ -21,17 +23,24 @@ import argparse
 import asyncio
 import json
 import random
+import sys
 import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 from gradio_client import Client
 from load import API, CELLS, STARTS, Endpoint, Failed, ask, cpu_model, percentile, rss_mb  # bench/load.py
 from server import resolve_app, start_server, stop  # bench/server.py
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere, no install needed
+from lyricgen.web import i18n, limits  # noqa: E402
+
 BUSY_WORDS = ("再试", "busy", "try again")  # the Lab's "no place free" notices, in the page's languages
 TRAIN = ["builtin", "", "lstm", 128, 0.003, 10, "project", "明月", "char"]  # the Lab: 10 s on the built-in poems
+NO_MODEL = {i18n.text(lang, "mine.error.none") for lang in i18n.LANGUAGES}  # "train or upload a model first"
+CLOSED_WAIT_S = 30.0  # how long a closed page's model may take to go (the server's unload runs in the background)
 
 
 def train_zip(url: str) -> str:
@@ -81,10 +90,32 @@ async def own_model(http, endpoint: Endpoint, args, session: str, rng: random.Ra
         return False
 
 
+async def page_open(http: httpx.AsyncClient, url: str, session: str, closed: asyncio.Event) -> None:
+    """The page's heartbeat stream, open until `closed` is set: its end is the page's unload (its model goes)."""
+    async with http.stream("GET", f"{url}{API}/heartbeat/{session}", timeout=None):
+        await closed.wait()
+
+
+async def still_held(http: httpx.AsyncClient, endpoint: Endpoint, session: str) -> bool:
+    """After its page closed, the session asks for its model until told it has none (True: still held then)."""
+    give_up = time.perf_counter() + CLOSED_WAIT_S
+    while time.perf_counter() < give_up:
+        try:
+            await ask(http, endpoint, session, endpoint.inputs(STARTS[0], 5, "mine", "1"))
+        except Failed as e:
+            if str(e) in NO_MODEL:
+                return False
+        await asyncio.sleep(0.5)
+    return True
+
+
 async def student(i: int, http, endpoint: Endpoint, cell: str, args, stop_at: float, out: dict) -> None:
     session, n, rng = uuid.uuid4().hex[:11], i, random.Random(i)
-    if cell == "mine" and not await own_model(http, endpoint, args, session, rng, stop_at, out):
-        return
+    if cell == "mine":
+        out["pages"].append(asyncio.create_task(page_open(http, endpoint.url, session, out["closed"])))
+        if not await own_model(http, endpoint, args, session, rng, stop_at, out):
+            return
+        out["owners"].append(session)
     while time.perf_counter() < stop_at:
         if args.think:  # a class reading: an exponential pause between answers
             await asyncio.sleep(rng.expovariate(1 / args.think))
@@ -108,13 +139,19 @@ async def the_class(url: str, args, with_mine: bool) -> dict:
     config = httpx.get(f"{url}config", timeout=30).json()
     index = {d.get("api_name"): d["id"] for d in config["dependencies"]}
     args.upload_index, args.train_index = index["upload_model"], index["train"]
-    out = {False: [], True: [], "failed": [], "uploaded": [], "shipped_began": []}
+    out = {False: [], True: [], "failed": [], "uploaded": [], "shipped_began": [], "pages": [], "owners": [],
+           "closed": asyncio.Event()}
     cells = ["shipped"] * args.users + (["mine"] * args.users if with_mine else [])
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=2 * len(cells) + 10, keepalive_expiry=2.0)
     async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), limits=limits) as http:
         out["t0"] = time.perf_counter()
         stop_at = out["t0"] + args.seconds
         await asyncio.gather(*(student(i, http, endpoint, c, args, stop_at, out) for i, c in enumerate(cells)))
+        out["rss_open"] = rss_mb(args.server_pid)
+        out["closed"].set()  # every page closes
+        await asyncio.gather(*out["pages"])
+        held = await asyncio.gather(*(still_held(http, endpoint, session) for session in out["owners"]))
+        out["models_left"] = sum(held)
     return out
 
 
@@ -130,7 +167,7 @@ def run(args, with_mine: bool) -> dict:
         try:
             if args.zip is None and not args.train:
                 args.zip = train_zip(url)
-            before = rss_mb(server.pid)
+            before, args.server_pid = rss_mb(server.pid), server.pid
             out = asyncio.run(the_class(url, args, with_mine))
             time.sleep(1.0)
             after = rss_mb(server.pid)
@@ -139,7 +176,9 @@ def run(args, with_mine: bool) -> dict:
     figures = {"with_mine": with_mine, "shipped_answers": len(out[False]),
                "shipped_p95_s": round(percentile(out[False], 95), 3), "mine_answers": len(out[True]),
                "mine_p95_s": round(percentile(out[True], 95), 3) if out[True] else None,
-               "failed": len(out["failed"]), "memory_growth_mb": round(after - before, 1),
+               "failed": len(out["failed"]), "memory_growth_mb": round(out["rss_open"] - before, 1),
+               "models_left": out["models_left"] if with_mine else None,
+               "memory_growth_closed_mb": round(after - before, 1),
                "uploads_in_s": round(max(out["uploaded"]) - out["t0"], 1) if out["uploaded"] else None,
                "settled_p95_s": round(percentile(settled(out, args.settle), 95), 3)}
     print(json.dumps(figures), flush=True)
@@ -166,6 +205,8 @@ def main() -> None:
     args = parser.parse_args()
     args.zip = None
     print(f"CPU: {cpu_model()} · torch {__import__('torch').__version__}", flush=True)
+    print(f"the store's caps: {limits.MINE_MAX_MODELS} models, {limits.MINE_MAX_HELD_BYTES / 2**20:.0f} MB of them",
+          flush=True)
     runs = []
     with tempfile.TemporaryDirectory() as keep:  # the trained zip outlives its server
         for _ in range(args.rounds):  # in turns, so that a noisy neighbour's spell falls on both

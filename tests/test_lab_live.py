@@ -35,7 +35,9 @@ from lyricgen.lab import (
 from lyricgen.ngram import KneserNey
 from lyricgen.tokens import lines_to_tokens
 from lyricgen.vocab import Vocab
+from lyricgen.web import limits
 from lyricgen.web.tabs.lab_train import status_markdown
+from lyricgen.web.training import new_zip_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -282,3 +284,32 @@ def test_export_zip_loads_back_and_generates(poems, tmp_path):
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stderr
     assert "[seed 1]" in done.stdout
+
+
+def test_the_lab_keeps_its_newest_zips_and_none_too_old(tmp_path):
+    made = []
+    for k in range(limits.LAB_ZIP_KEEP + 5):  # each a minute newer than the one before
+        path = tmp_path / f"lyricgen-lab-lstm-project-{k:03d}.zip"
+        path.write_bytes(b"PK")
+        os.utime(path, (1_000_000 + 60 * k, 1_000_000 + 60 * k))
+        made.append(path)
+    fresh = new_zip_path(tmp_path, LabConfig())
+    assert not fresh.exists() and fresh.parent == tmp_path
+    assert not any(path.exists() for path in made)  # all older than LAB_ZIP_MAX_AGE_S
+    for path in made:
+        path.write_bytes(b"PK")  # now: new ones
+    new_zip_path(tmp_path, LabConfig())
+    kept = sorted(tmp_path.glob("lyricgen-lab-*.zip"))
+    assert len(kept) == limits.LAB_ZIP_KEEP - 1  # and the next zip makes LAB_ZIP_KEEP
+
+
+def test_a_zip_another_training_deleted_meanwhile_is_no_error(tmp_path, monkeypatch):
+    """Two trainings that end together clean up together: a zip one lists, the other may already have deleted."""
+    for k in range(limits.LAB_ZIP_KEEP + 2):
+        (tmp_path / f"lyricgen-lab-gru-project-{k:03d}.zip").write_bytes(b"PK")
+    listed = sorted(tmp_path.glob("lyricgen-lab-*.zip"))
+    gone = tmp_path / "lyricgen-lab-gru-project-gone.zip"  # listed, then deleted before its time was read
+    monkeypatch.setattr(Path, "glob", lambda self, pattern: iter([*listed, gone]))
+    assert new_zip_path(tmp_path, LabConfig()).parent == tmp_path
+    monkeypatch.undo()
+    assert len(list(tmp_path.glob("lyricgen-lab-*.zip"))) == limits.LAB_ZIP_KEEP - 1

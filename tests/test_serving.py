@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,11 +13,12 @@ from urllib.parse import urlsplit
 import gradio as gr
 import httpx
 import pytest
+from archive_helpers import zip_folder
 from conftest import free_port
 from gradio.route_utils import delete_files_created_by_app
 
 import app
-from lyricgen.web import limits, server
+from lyricgen.web import i18n, limits, server
 from lyricgen.web.sessions import LeanSession, SessionStore
 
 
@@ -94,6 +96,37 @@ def test_a_forgotten_session_starts_again_from_the_page(demo):
         del store.session_data[session]
     message = call(demo.local_url, config, "attention", ["明月几时有\n把酒问青天", "gru", 80], session)
     assert message["success"] and session in store.session_data
+
+
+def upload_model(url: str, config: dict, zipped: Path, session: str) -> dict:
+    """A model zip sent as a page sends it: to Gradio's upload route, then /upload_model in this session."""
+    with zipped.open("rb") as f:
+        sent = httpx.post(url + "gradio_api/upload", files={"files": (zipped.name, f, "application/zip")}, timeout=120)
+    file = {"path": sent.json()[0], "meta": {"_type": "gradio.FileData"}, "orig_name": zipped.name}
+    return call(url, config, "upload_model", [file], session)
+
+
+def test_a_page_that_closes_takes_its_model_with_it(demo, tiny_weights, tmp_path):
+    """The page's heartbeat stream ends (its tab closed): the unload event drops that session's model, and only it."""
+    url, mine = demo.local_url, demo.lyricgen_mine
+    config = httpx.get(url + "config").json()
+    zipped = zip_folder(tiny_weights["gru"], tmp_path / "mine.zip")
+    leaving, staying = secrets.token_hex(8), secrets.token_hex(8)
+    for session in (leaving, staying):
+        assert upload_model(url, config, zipped, session)["success"]
+    assert mine.find(leaving) is not None and mine.find(staying) is not None
+    with httpx.Client(base_url=url, timeout=60) as client:
+        with client.stream("GET", f"gradio_api/heartbeat/{leaving}") as beat:
+            assert next(beat.iter_lines()) == "data: ALIVE"  # the page is open
+    for _ in range(600):  # the server hears the stream close, then runs the unload event: wait for it
+        if mine.find(leaving) is None:
+            break
+        time.sleep(0.1)
+    assert mine.find(leaving) is None and mine.find(staying) is not None
+    asked = call(url, config, "hidden_states", ["明月", "mine"], leaving)  # asked again, as a new page would
+    assert not asked["success"] and asked["output"]["error"] in (i18n.text(lang, "mine.error.none")
+                                                                  for lang in i18n.LANGUAGES)
+    mine.forget(staying)
 
 
 def test_uploads_are_limited_in_size_and_deleted(demo, tmp_path):

@@ -147,16 +147,26 @@ class TrainingRun:
                 return
 
 
+def modified(path: Path) -> float | None:
+    """The file's modification time; None when it no longer exists."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return None
+
+
 def new_zip_path(zip_dir: Path, cfg: LabConfig) -> Path:
     """A fresh name in zip_dir, after deleting the zips past LAB_ZIP_KEEP or older than LAB_ZIP_MAX_AGE_S.
 
     The page's download is Gradio's own copy, so deleting ours never breaks a link already shown.
     """
     zip_dir.mkdir(parents=True, exist_ok=True)
-    zips = sorted(zip_dir.glob("lyricgen-lab-*.zip"), key=lambda p: p.stat().st_mtime, reverse=True)
+    # Two trainings that end together clean up together: a zip listed here may be gone a moment later.
+    zips = sorted(((mtime, path) for path in zip_dir.glob("lyricgen-lab-*.zip")
+                   if (mtime := modified(path)) is not None), reverse=True)
     now = time.time()
-    for k, path in enumerate(zips):
-        if k >= limits.LAB_ZIP_KEEP - 1 or now - path.stat().st_mtime > limits.LAB_ZIP_MAX_AGE_S:
+    for k, (mtime, path) in enumerate(zips):
+        if k >= limits.LAB_ZIP_KEEP - 1 or now - mtime > limits.LAB_ZIP_MAX_AGE_S:
             path.unlink(missing_ok=True)
     return zip_dir / f"lyricgen-lab-{cfg.cell}-{cfg.feeding}-{time.strftime('%H%M%S')}-{secrets.token_hex(3)}.zip"
 
