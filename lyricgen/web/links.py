@@ -60,9 +60,11 @@ class Setup:
         pairs = [("tab", self.tab)]
         for (name, param), value in zip(self.params.items(), values, strict=False):
             try:
-                pairs.append((name, param.write(value)))
+                pair = (name, param.write(value))
+                urlencode([pair])  # a lone surrogate (JSON can carry one) has no UTF-8: UnicodeEncodeError
             except (TypeError, ValueError, OverflowError):
                 continue
+            pairs.append(pair)
         while len(urlencode(pairs)) + 1 > limits.MAX_LINK_CHARS:
             pairs.remove(max(pairs[1:], key=lambda pair: len(urlencode([pair]))))
         return "?" + urlencode(pairs)
