@@ -7,7 +7,8 @@ One Lab training (10 s, through /train) makes a model; then two runs against a f
 generating with the shipped models alone, and the same USERS beside USERS more who each upload that model
 (/upload_model: every one of them now owns a model, held apart) and generate with it ("mine"). With --train,
 each of those trains its own instead (10 s through /train in its session, as the issue's check has it; the Lab
-trains two at once, so the others are refused and press again after --retry seconds on average), then
+trains two at once and the others wait in its queue; an older server refused them instead, and they press
+again after --retry seconds on average), then
 generates with it; --seconds must then leave room for USERS / 2 trainings of 10 s. Prints the shipped
 models' p95 both ways and their ratio (target: within 20%), the same for the answers begun --settle seconds in or
 later (settled: the uploads, all at once at the start, are in by then; uploads_in_s says when the last was), the
